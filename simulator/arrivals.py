@@ -1,0 +1,61 @@
+"""Arrival times of one customer class in one replication, in run minutes, in time order.
+
+Each generator yields ``(arrival time, booked time)``; the booked time is NaN except for
+appointments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from .plan import AppointmentPlan, ArrivalPlan, PoissonPlan, TracePlan
+from .randomness import Streams
+
+NAN = math.nan
+
+
+def poisson_arrivals(plan: PoissonPlan, exponentials: Iterator[float]
+                     ) -> Iterator[tuple[float, float]]:
+    """Exact piecewise-constant-rate Poisson arrivals: within a piece the gaps are exponential
+    at that piece's rate; at a boundary the process restarts (memorylessness makes this
+    exact, unlike carrying the rate at the last arrival across the boundary)."""
+    for start, end, rate in plan.pieces:
+        if rate <= 0:
+            continue
+        t = start
+        while True:
+            t += next(exponentials) / rate
+            if t >= end:
+                break
+            yield t, NAN
+
+
+def appointment_arrivals(plan: AppointmentPlan, lateness: Iterator[float],
+                         uniforms: Iterator[float]) -> Iterator[tuple[float, float]]:
+    """Customers of each slot arrive ``punctuality`` minutes after the booked time (never
+    before minute 0) unless they do not show; every booking draws both values, so a change of
+    ``no_show`` or ``punctuality`` does not shift the other customers' draws."""
+    arrivals = []
+    for booked in plan.slots:
+        for _ in range(plan.per_slot):
+            late, u = next(lateness), next(uniforms)
+            if u >= plan.no_show:
+                arrivals.append((max(booked + late, 0.0), booked))
+    arrivals.sort()
+    return iter(arrivals)
+
+
+def arrival_times(plan: ArrivalPlan, streams: Streams, class_name: str
+                  ) -> Iterator[tuple[float, float]]:
+    """The arrival generator for a class's plan, on that class's own streams."""
+    if isinstance(plan, PoissonPlan):
+        gaps = streams.draws(f"arrivals:{class_name}", lambda rng, n: rng.standard_exponential(n))
+        return poisson_arrivals(plan, gaps)
+    if isinstance(plan, TracePlan):
+        return ((t, NAN) for t in plan.times)
+    return appointment_arrivals(
+        plan,
+        streams.draws(f"punctuality:{class_name}", plan.punctuality.sample),
+        streams.uniforms(f"no_show:{class_name}"),
+    )

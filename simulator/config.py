@@ -1,0 +1,68 @@
+"""Building blocks of the scenario schema: a strict frozen base model and clock times."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainValidator, model_validator
+from pydantic_core import PydanticCustomError
+
+
+class Strict(BaseModel):
+    """A frozen configuration object that rejects unknown keys, suggesting the closest name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = set(cls.model_fields)
+            allowed |= {f.alias for f in cls.model_fields.values() if f.alias}
+            for key in data:
+                if key not in allowed:
+                    close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key '{key}'{hint} (allowed: {allowed})",
+                        {"key": str(key), "hint": hint, "allowed": ", ".join(sorted(allowed))},
+                    )
+        return data
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_clock(value: str) -> float:
+    """``"09:30"`` or ``"09:30:15"`` -> minutes after midnight (570.0, 570.25)."""
+    match = _CLOCK.match(value.strip())
+    if not match:
+        raise ValueError(f"must be a clock time \"HH:MM\" or a number of minutes (got {value!r})")
+    hours, minutes, seconds = int(match[1]), int(match[2]), int(match[3] or 0)
+    if hours > 24 or minutes > 59 or seconds > 59 or (hours == 24 and (minutes or seconds)):
+        raise ValueError(f"is not a valid clock time (got {value!r})")
+    return hours * 60 + minutes + seconds / 60
+
+
+def format_clock(minutes_after_midnight: float) -> str:
+    """570.0 -> ``"09:30"`` (minutes rounded to the nearest whole minute)."""
+    total = round(minutes_after_midnight)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def _clock_value(value: Any) -> str | float:
+    """Validate a clock time; text is kept as text so the run's anchor can be applied later."""
+    if isinstance(value, str):
+        parse_clock(value)
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    raise ValueError(f"must be a clock time \"HH:MM\" or a number of minutes (got {value!r})")
+
+
+ClockTime = Annotated[str | float, PlainValidator(_clock_value)]
+"""A clock time: ``"HH:MM"`` text, or a number of minutes from the start of the run."""

@@ -1,0 +1,260 @@
+"""Replications of a scenario's variants: seeds, parallel workers, resume.
+
+A task is one (variant, replication). Its result depends only on the variant's plan, the root
+seed and the replication index (:mod:`simulator.randomness`), never on which worker ran it or
+in what order, so any number of workers gives identical results. Variants run with the same
+seed share random numbers (common random numbers).
+
+With an output directory, each finished task writes its files atomically and a marker last
+(:mod:`simulator.results`); a rerun of the same command skips finished tasks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from . import __version__
+from .journeys import Journeys, Table
+from .loader import LoadedScenario
+from .model import simulate
+from .plan import Plan
+from .results import (
+    RECORD_TABLES,
+    read_task,
+    record_file,
+    task_file,
+    write_csv,
+    write_json,
+    write_parquet,
+    write_task,
+)
+from .stats import Interval, student_t_interval
+from .summary import METRICS, summarise, timeseries
+
+RecordsMode = Literal["full", "summary"]
+TABLE_DIRS = (*RECORD_TABLES, "timeseries")
+
+
+def timeseries_bin(plan: Plan) -> float:
+    """Minutes per time-series bin: 15 for a day; coarser for long steady-state runs."""
+    span = plan.arrivals_end
+    return 15.0 if span <= 2 * 24 * 60 else float(math.ceil(span / 192))
+
+
+def task_key(plan: Plan, seed: int) -> str:
+    """What a replication's result depends on: the plan (less its replication count and
+    seed), the seed actually used, and the waitsim version."""
+    model = dataclasses.replace(plan, replications=0, seed=0)
+    return hashlib.sha256(f"{__version__}|{seed}|{model!r}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Task:
+    variant: str
+    replication: int
+    plan: Plan
+    seed: int
+    out: Path | None
+    records: RecordsMode
+
+    @property
+    def key(self) -> str:
+        return task_key(self.plan, self.seed)
+
+
+def run_task(task: Task) -> dict[str, float]:
+    """Simulate one replication, summarise it, and (with an output directory) write its files:
+    records first, the task marker last."""
+    journeys = simulate(task.plan, task.replication, seed=task.seed)
+    metrics = summarise(journeys)
+    if task.out is not None:
+        write_task_files(task, journeys, metrics)
+    return metrics
+
+
+def _with_names(table: Table, journeys: Journeys) -> Table:
+    """Class and station names beside their indices, for readers of the files."""
+    named = dict(table)
+    for column, names in (("customer_class", journeys.class_names),
+                          ("station", journeys.station_names)):
+        if column in table:
+            named[f"{column}_name"] = np.asarray(names, dtype=str)[table[column]]
+    return named
+
+
+def write_task_files(task: Task, journeys: Journeys, metrics: dict[str, float]) -> None:
+    assert task.out is not None
+    constants = {"variant": task.variant, "replication": task.replication}
+    if task.records == "full":
+        for table in RECORD_TABLES:
+            write_parquet(record_file(task.out, table, task.variant, task.replication),
+                          _with_names(journeys.tables[table], journeys), constants)
+    bin_minutes = timeseries_bin(task.plan)
+    write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
+                  _with_names(timeseries(journeys, bin_minutes), journeys),
+                  {**constants, "bin_minutes": bin_minutes})
+    write_task(task.out, task.variant, task.replication, task.key, metrics)
+
+
+def _already_done(task: Task) -> dict[str, float] | None:
+    if task.out is None:
+        return None
+    metrics = read_task(task.out, task.variant, task.replication, task.key)
+    if metrics is None:
+        return None
+    tables = TABLE_DIRS if task.records == "full" else ("timeseries",)
+    if not all(record_file(task.out, t, task.variant, task.replication).exists() for t in tables):
+        return None
+    return metrics
+
+
+def _prune(out: Path, tasks: Sequence[Task]) -> None:
+    """Remove result files that belong to no task of this run (an old variant, more
+    replications, or records of a mode no longer asked for)."""
+    wanted = {task_file(out, t.variant, t.replication) for t in tasks}
+    for t in tasks:
+        tables = TABLE_DIRS if t.records == "full" else ("timeseries",)
+        wanted |= {record_file(out, table, t.variant, t.replication) for table in tables}
+    for folder in ("tasks", *TABLE_DIRS):
+        root = out / folder
+        if root.exists():
+            for path in root.rglob("*"):
+                if path.is_file() and path not in wanted:
+                    path.unlink()
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    scenario: str
+    seed: int
+    replications: int
+    metrics: dict[str, list[dict[str, float]]]
+    """Per variant (base first), the metrics of each replication in order."""
+    reused: int
+    """Replications found finished in the output directory and not run again."""
+    seconds: float
+
+    def intervals(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
+        """Per variant and metric: mean and Student-t confidence interval."""
+        return {
+            variant: {m: student_t_interval([r[m] for r in reps], level) for m in METRICS}
+            for variant, reps in self.metrics.items()
+        }
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def run_experiment(
+    loaded: LoadedScenario,
+    variants: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    out: Path | None = None,
+    records: RecordsMode = "full",
+    progress: Callable[[int, int], None] | None = None,
+    command: Sequence[str] | None = None,
+    executor: Executor | None = None,
+) -> ExperimentResult:
+    """Run replications of the chosen variants (default: base and all variants).
+
+    ``seed`` and ``replications`` default to the scenario file's. ``progress(done, total)`` is
+    called as tasks finish. ``executor``: any ``concurrent.futures.Executor`` (e.g. a Dask
+    client's); by default a process pool of ``workers`` processes, or this process for one.
+    """
+    started = time.perf_counter()
+    names = list(variants) if variants else loaded.variant_names
+    base = loaded.base
+    reps = replications if replications is not None else base.replications
+    root_seed = seed if seed is not None else base.seed
+    tasks = [Task(v, r, loaded.plans[v], root_seed, out, records)
+             for v in names for r in range(reps)]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        _prune(out, tasks)
+        write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
+                                                    command, "running"))
+    results: dict[int, dict[str, float]] = {}
+    for index, task in enumerate(tasks):
+        done = _already_done(task)
+        if done is not None:
+            results[index] = done
+    reused = len(results)
+    todo = [i for i in range(len(tasks)) if i not in results]
+    if progress:
+        progress(len(results), len(tasks))
+    if todo and (executor is not None or (workers > 1 and len(todo) > 1)):
+        own = executor is None
+        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        try:
+            futures = {pool.submit(run_task, tasks[i]): i for i in todo}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(len(results), len(tasks))
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
+    else:
+        for i in todo:
+            results[i] = run_task(tasks[i])
+            if progress:
+                progress(len(results), len(tasks))
+    per_variant: dict[str, list[dict[str, float]]] = {v: [] for v in names}
+    for index, task in enumerate(tasks):
+        per_variant[task.variant].append(results[index])
+    result = ExperimentResult(scenario=base.name, seed=root_seed, replications=reps,
+                              metrics=per_variant, reused=reused,
+                              seconds=time.perf_counter() - started)
+    if out is not None:
+        write_summaries(out, result)
+        write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
+                                                    command, "complete"))
+    return result
+
+
+def write_summaries(out: Path, result: ExperimentResult) -> None:
+    metrics = list(METRICS)
+    write_csv(out / "replications.csv", ["variant", "replication", *metrics],
+              ([v, r, *(row[m] for m in metrics)]
+               for v, rows in result.metrics.items() for r, row in enumerate(rows)))
+    write_csv(out / "summary.csv", ["variant", "metric", "mean", "ci_low", "ci_high", "n"],
+              ([v, m, i.mean, i.ci_low, i.ci_high, i.n]
+               for v, by_metric in result.intervals().items() for m, i in by_metric.items()))
+
+
+def _manifest(loaded: LoadedScenario, names: list[str], reps: int, seed: int,
+              records: str, command: Sequence[str] | None, status: str) -> dict[str, object]:
+    import numpy
+    import simpy
+
+    return {
+        "status": status,
+        "scenario": loaded.base.name,
+        "scenario_file": str(loaded.path),
+        "scenario_digest": loaded.digest,
+        "seed": seed,
+        "replications": reps,
+        "variants": {v: {"task_key": task_key(loaded.plans[v], seed)} for v in names},
+        "records": records,
+        "command": list(command) if command is not None else None,
+        "versions": {"waitsim": __version__, "python": platform.python_version(),
+                     "numpy": numpy.__version__, "simpy": simpy.__version__},
+        "platform": sys.platform,
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }

@@ -1,0 +1,365 @@
+"""A station: servers, their lines, and what happens in them.
+
+Layouts: ``single_line`` is one shared first-come-first-served line that every server takes
+from (the server idle longest takes the next customer); ``line_per_server`` gives each server
+its own line, an arriving customer joins the line with the fewest people (waiting + in
+service; the lowest-numbered line on a tie) and, with jockeying, the last customer of a line
+moves to a line shorter by at least the margin. Within a line, customers of a lower priority
+level are served first (non-pre-emptive), first come first served within a level.
+
+A server going off duty finishes the customer in hand; in ``line_per_server`` its line closes
+and the people in it move to the open lines. A broken-down server stops mid-service; its
+customer waits (an in-process, disrupted wait) and resumes the remaining service after repair.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..journeys import Flag, Outcome, SegmentKind
+from ..plan import StationPlan
+from .core import ABANDON, GONE, RELEASE, SERVING, WAITING, Action, Customer
+
+if TYPE_CHECKING:
+    from .engine import Model
+
+NAN = math.nan
+_QUEUE = int(SegmentKind.QUEUE)
+_SERVED = int(Outcome.SERVED)
+_ABANDONED = int(Outcome.ABANDONED)
+_CENSORED = int(Outcome.CENSORED)
+_INTERRUPTED = int(SegmentKind.SERVICE_INTERRUPTED)
+_REPAIR_FLAGS = int(Flag.IN_PROCESS | Flag.DISRUPTED)
+
+
+class Line:
+    """One line of waiting customers, a deque per priority level.
+
+    Customers who abandon stay in the deque, marked gone, and are skipped when reached
+    (removing them from the middle would cost O(length)); ``waiting`` counts the others.
+    """
+
+    __slots__ = ("idle", "index", "levels", "servers", "waiting")
+
+    def __init__(self, index: int, levels: int) -> None:
+        self.index = index
+        self.levels: list[deque[Customer]] = [deque() for _ in range(levels)]
+        self.waiting = 0
+        self.idle: deque[Server] = deque()
+        """Servers of this line that are on duty, working and free."""
+        self.servers: list[Server] = []
+
+    def push(self, customer: Customer) -> None:
+        self.levels[customer.level].append(customer)
+
+    def pop_first(self) -> Customer | None:
+        for queue in self.levels:
+            while queue:
+                customer = queue.popleft()
+                if customer.state == WAITING:
+                    return customer
+        return None
+
+    def pop_last(self) -> Customer | None:
+        for queue in reversed(self.levels):
+            while queue:
+                customer = queue.pop()
+                if customer.state == WAITING:
+                    return customer
+        return None
+
+    def waiting_customers(self) -> Iterator[Customer]:
+        for queue in self.levels:
+            yield from (c for c in queue if c.state == WAITING)
+
+    @property
+    def is_open(self) -> bool:
+        return any(s.on_duty and not s.leaving for s in self.servers)
+
+    @property
+    def people(self) -> int:
+        """Waiting plus in service: what a customer choosing a line looks at."""
+        return self.waiting + sum(1 for s in self.servers if s.customer is not None)
+
+
+class Server:
+    __slots__ = (
+        "customer",
+        "down",
+        "down_since",
+        "index",
+        "leaving",
+        "line",
+        "on_duty",
+        "pending",
+        "remaining",
+        "service_end",
+        "station",
+    )
+
+    def __init__(self, index: int, station: Station, line: Line) -> None:
+        self.index = index
+        self.station = station
+        self.line = line
+        self.customer: Customer | None = None
+        self.on_duty = False
+        self.leaving = False
+        self.down = False
+        self.pending: Action | None = None
+        """The completion event that counts; any other one that fires is stale."""
+        self.service_end = NAN
+        self.remaining = NAN
+        self.down_since = NAN
+
+    def on_done(self, event: Action) -> None:
+        if event is self.pending:
+            self.station.finish(self, event.env.now)
+
+
+class Station:
+    def __init__(self, model: Model, plan: StationPlan, levels: int) -> None:
+        self.model = model
+        self.env = model.env
+        self.plan = plan
+        self.index = plan.index
+        self.record = model.recorder
+        per_server = plan.layout == "line_per_server"
+        self.lines = [Line(i, levels) for i in range(plan.servers if per_server else 1)]
+        self.servers = [Server(i, self, self.lines[i if per_server else 0])
+                        for i in range(plan.servers)]
+        for server in self.servers:
+            server.line.servers.append(server)
+        self.waiting = 0
+        """Customers waiting in all lines: what balking looks at."""
+        self.jockey_margin = plan.jockey_margin
+
+    # -- customers -------------------------------------------------------------------------
+
+    def choose_line(self) -> Line:
+        if len(self.lines) == 1:
+            return self.lines[0]
+        open_lines = [line for line in self.lines if line.is_open] or self.lines
+        return min(open_lines, key=lambda line: (line.people, line.index))
+
+    def join(self, customer: Customer, now: float) -> None:
+        """A customer arrives at this station and takes a free server or waits."""
+        customer.joined = now
+        self.enter_line(customer, self.choose_line(), now)
+
+    def enter_line(self, customer: Customer, line: Line, now: float) -> None:
+        if line.idle:
+            self.start(line.idle.popleft(), customer, now)
+            return
+        customer.state = WAITING
+        customer.line = line
+        customer.piece_start = now
+        line.push(customer)
+        line.waiting += 1
+        self.waiting += 1
+        if customer.budget == customer.budget:  # not NaN: the customer may give up
+            self.arm_patience(customer, now)
+
+    def arm_patience(self, customer: Customer, now: float) -> None:
+        """Schedule the moment the customer's felt-time budget runs out at the current rate."""
+        rate = self.model.felt.rate(customer.cls, self.index, customer.flags)
+        customer.rate, customer.rate_since = rate, now
+        if rate <= 0:
+            customer.patience_event = None
+            return
+        delay = max((customer.budget - customer.spent) / rate, 0.0)
+        customer.patience_event = Action(self.env, delay, ABANDON, self.on_patience, customer)
+
+    def settle_patience(self, customer: Customer, now: float) -> None:
+        if customer.patience_event is not None:
+            customer.spent += customer.rate * (now - customer.rate_since)
+            customer.patience_event = None
+
+    def change_conditions(self, customer: Customer, flags: int, now: float) -> None:
+        """Conditions of a waiting customer change (the perception seam): the piece of wait
+        so far is recorded, felt time spent so far is settled, and patience re-armed at the
+        new rate."""
+        if customer.state != WAITING or customer.line is None:
+            raise ValueError("conditions can change only while the customer waits in line")
+        self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                            customer.flags)
+        customer.piece_start = now
+        customer.flags = flags
+        if customer.patience_event is not None:
+            self.settle_patience(customer, now)
+            self.arm_patience(customer, now)
+
+    def on_patience(self, event: Action) -> None:
+        customer: Customer = event.target
+        if event is not customer.patience_event or customer.state != WAITING:
+            return
+        now = self.env.now
+        line = customer.line
+        customer.state = GONE
+        customer.patience_event = None
+        line.waiting -= 1
+        self.waiting -= 1
+        self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                            customer.flags)
+        self.record.visit(customer.id, self.index, customer.hop, -1, customer.joined, NAN, now,
+                          _ABANDONED)
+        self.model.depart(customer, now, _ABANDONED)
+        self.jockey(now)
+
+    def start(self, server: Server, customer: Customer, now: float) -> None:
+        customer.state = SERVING
+        customer.line = None
+        if now > customer.joined:
+            self.settle_patience(customer, now)
+            self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                customer.flags)
+        customer.started = now
+        duration = customer.services[customer.hop]
+        server.customer = customer
+        server.service_end = now + duration
+        server.pending = Action(self.env, duration, RELEASE, server.on_done)
+
+    def finish(self, server: Server, now: float) -> None:
+        customer = server.customer
+        assert customer is not None
+        server.customer = None
+        server.pending = None
+        self.record.visit(customer.id, self.index, customer.hop, server.index, customer.joined,
+                          customer.started, now, _SERVED)
+        self.server_free(server, now)
+        self.model.onward(customer, now)
+
+    # -- servers ---------------------------------------------------------------------------
+
+    def server_free(self, server: Server, now: float) -> None:
+        """A server has no customer: it goes off duty, takes the next customer, or idles."""
+        if server.leaving:
+            self.go_off_duty(server, now)
+            return
+        if server.down or not server.on_duty:
+            return
+        line = server.line
+        customer = line.pop_first() if line.waiting else None
+        if customer is None:
+            line.idle.append(server)
+        else:
+            line.waiting -= 1
+            self.waiting -= 1
+            self.start(server, customer, now)
+        self.jockey(now)
+
+    def go_off_duty(self, server: Server, now: float) -> None:
+        server.on_duty = server.leaving = False
+        if server in server.line.idle:
+            server.line.idle.remove(server)
+        self.record.duty(self.index, server.index, now, False)
+        if len(self.lines) > 1 and not server.line.is_open:
+            self.move_out(server.line, now)
+
+    def come_on_duty(self, server: Server, now: float) -> None:
+        server.on_duty = True
+        self.record.duty(self.index, server.index, now, True)
+        if len(self.lines) > 1:
+            for line in self.lines:
+                if not line.is_open:
+                    self.move_out(line, now)
+        self.server_free(server, now)
+
+    def set_on_duty(self, count: int, now: float) -> None:
+        """The schedule says ``count`` servers are on duty from now on."""
+        staying = [s for s in self.servers if s.on_duty and not s.leaving]
+        if count > len(staying):
+            need = count - len(staying)
+            for server in [s for s in self.servers if s.leaving][:need]:
+                server.leaving = False  # was finishing a last customer: stays on
+                need -= 1
+            for server in [s for s in self.servers if not s.on_duty][:need]:
+                self.come_on_duty(server, now)
+        elif count < len(staying):
+            # Idle servers go first (highest numbered first), then busy ones finish up.
+            ordered = sorted(staying, key=lambda s: (s.customer is None and not s.down, s.index))
+            for server in ordered[count - len(staying):]:
+                server.leaving = True
+                if server.customer is None:
+                    self.go_off_duty(server, now)
+
+    def move_out(self, line: Line, now: float) -> None:
+        """Customers of a closed line move, in line order, to the shortest open lines."""
+        if not any(other.is_open for other in self.lines):
+            return
+        movers = list(line.waiting_customers())
+        for queue in line.levels:
+            queue.clear()
+        line.waiting = 0
+        self.waiting -= len(movers)
+        for customer in movers:
+            self.enter_moved(customer, self.choose_line(), now)
+
+    def enter_moved(self, customer: Customer, line: Line, now: float) -> None:
+        """A waiting customer changes line: same visit, same wait, patience keeps running."""
+        if line.idle:
+            self.start(line.idle.popleft(), customer, now)
+            return
+        customer.line = line
+        line.push(customer)
+        line.waiting += 1
+        self.waiting += 1
+
+    def jockey(self, now: float) -> None:
+        """Last customers of long lines move to lines shorter by at least the margin."""
+        if self.jockey_margin is None:
+            return
+        while True:
+            open_lines = [line for line in self.lines if line.is_open]
+            if len(open_lines) < 2:
+                return
+            longest = max(open_lines, key=lambda line: (line.people, -line.index))
+            shortest = min(open_lines, key=lambda line: (line.people, line.index))
+            if longest.people - shortest.people < self.jockey_margin or not longest.waiting:
+                return
+            customer = longest.pop_last()
+            assert customer is not None
+            longest.waiting -= 1
+            self.waiting -= 1
+            self.enter_moved(customer, shortest, now)
+
+    # -- breakdowns ------------------------------------------------------------------------
+
+    def break_down(self, server: Server, now: float) -> None:
+        server.down = True
+        server.down_since = now
+        if server in server.line.idle:
+            server.line.idle.remove(server)
+        if server.customer is not None:
+            server.remaining = server.service_end - now
+            server.pending = None  # the scheduled completion is now stale
+
+    def repair(self, server: Server, now: float) -> None:
+        server.down = False
+        self.record.breakdown(self.index, server.index, server.down_since, now)
+        customer = server.customer
+        if customer is None:
+            self.server_free(server, now)
+            return
+        self.record.segment(customer.id, self.index, server.down_since, now, _INTERRUPTED,
+                            _REPAIR_FLAGS)
+        server.service_end = now + server.remaining
+        server.pending = Action(self.env, server.remaining, RELEASE, server.on_done)
+
+    def censor(self, now: float) -> None:
+        """The run stops: record everyone still here as censored (never silently dropped)."""
+        for line in self.lines:
+            for customer in list(line.waiting_customers()):
+                self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                    customer.flags)
+                self.record.visit(customer.id, self.index, customer.hop, -1, customer.joined,
+                                  NAN, NAN, _CENSORED)
+                self.model.depart(customer, NAN, _CENSORED)
+        for server in self.servers:
+            customer = server.customer
+            if customer is not None:
+                self.record.visit(customer.id, self.index, customer.hop, server.index,
+                                  customer.joined, customer.started, NAN, _CENSORED)
+                self.model.depart(customer, NAN, _CENSORED)

@@ -1,0 +1,60 @@
+"""What a run shows: the console table and the ``--json`` document of the contract."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .experiment import ExperimentResult
+from .summary import METRICS
+
+UNITS = {"wait_mean": "min", "wait_p90": "min", "perceived_wait_mean": "min",
+         "time_in_system_mean": "min", "queue_length_mean": "people"}
+SHARES = {"wait_probability", "abandoned_share", "balked_share", "utilisation"}
+
+
+def json_document(result: ExperimentResult) -> dict[str, Any]:
+    """The contract's ``--json`` document (NaN as null)."""
+    return {
+        "scenario": result.scenario,
+        "seed": result.seed,
+        "replications": result.replications,
+        "variants": {
+            variant: {"metrics": {m: i.as_dict() for m, i in by_metric.items()}}
+            for variant, by_metric in result.intervals().items()
+        },
+    }
+
+
+def _number(value: float, metric: str) -> str:
+    if math.isnan(value):
+        return "-"
+    if metric in SHARES:
+        return f"{100 * value:.1f}%"
+    return f"{value:.1f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+def table(result: ExperimentResult) -> str:
+    """Metrics down, variants across: ``mean [95% CI]``."""
+    intervals = result.intervals()
+    header = ["metric", *intervals]
+    rows = []
+    for metric in METRICS:
+        unit = UNITS.get(metric)
+        label = f"{metric} ({unit})" if unit else metric
+        cells = []
+        for by_metric in intervals.values():
+            i = by_metric[metric]
+            if math.isnan(i.ci_low):
+                cells.append(_number(i.mean, metric))
+            else:
+                cells.append(f"{_number(i.mean, metric)} "
+                             f"[{_number(i.ci_low, metric)}, {_number(i.ci_high, metric)}]")
+        rows.append([label, *cells])
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    title = (f"{result.scenario}: {result.replications} replications, seed {result.seed} "
+             "(mean [95% confidence interval, Student t across replications])")
+    return "\n".join([title, "", *lines])

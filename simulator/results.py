@@ -1,0 +1,117 @@
+"""Writing and reading results: atomic files, one set per finished replication.
+
+Layout of a run directory (every file readable by pandas in one call)::
+
+    manifest.json                    scenario, file digest, seed, versions, command, variants
+    summary.csv                      variant, metric, mean, ci_low, ci_high, n
+    replications.csv                 one row per variant x replication: every metric
+    tasks/<variant>/r<rep>.json      metrics of a finished replication (the "done" marker)
+    customers/<variant>-r<rep>.parquet   records, with variant and replication columns
+    visits/...  segments/...  timeseries/...    (pd.read_parquet("DIR/customers") reads all)
+
+Every file is written to a temporary name and renamed, so an interrupted run never leaves a
+half-written file; a replication counts as done only once its ``tasks`` JSON exists, and it is
+written last.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .journeys import Table
+
+RECORD_TABLES = ("customers", "visits", "segments")
+"""Per-customer tables written with ``--records full``."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
+    partial one (temporary file in the same folder, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, document: Any) -> None:
+    atomic_write_text(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
+
+
+def write_parquet(path: Path, table: Table, constants: Mapping[str, Any]) -> None:
+    """A table of numpy columns, plus constant columns (variant, replication), as Parquet."""
+    n = len(next(iter(table.values()))) if table else 0
+    columns = {k: pa.array(np.full(n, v)) if not isinstance(v, str) else
+               pa.array([v] * n, type=pa.string()) for k, v in constants.items()}
+    columns.update({k: pa.array(v) for k, v in table.items()})
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns), buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write_text(path, text.getvalue())
+
+
+def task_file(out: Path, variant: str, replication: int) -> Path:
+    return out / "tasks" / variant / f"r{replication:05d}.json"
+
+
+def record_file(out: Path, table: str, variant: str, replication: int) -> Path:
+    return out / table / f"{variant}-r{replication:05d}.parquet"
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of a run directory, or None if there is none (or it is unreadable)."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def read_task(out: Path, variant: str, replication: int, key: str) -> dict[str, float] | None:
+    """Metrics of a finished replication, if its marker exists and was made under ``key``
+    (the variant's plan digest, seed and waitsim version)."""
+    try:
+        document = json.loads(task_file(out, variant, replication).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("key") != key:
+        return None
+    metrics = document.get("metrics")
+    if not isinstance(metrics, dict):
+        return None
+    return {k: (float("nan") if v is None else float(v)) for k, v in metrics.items()}
+
+
+def write_task(out: Path, variant: str, replication: int, key: str,
+               metrics: Mapping[str, float]) -> None:
+    clean = {k: (None if v != v else v) for k, v in metrics.items()}  # NaN -> null
+    write_json(task_file(out, variant, replication),
+               {"key": key, "variant": variant, "replication": replication, "metrics": clean})
