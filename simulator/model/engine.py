@@ -143,6 +143,8 @@ class Model:
         for t, booked in times:
             yield env.timeout(t - env.now)
             self.arrive(cp, booked)
+        if env.now < self.plan.arrivals_end:  # the doors stay open until close
+            yield env.timeout(self.plan.arrivals_end - env.now)
         self.sources -= 1
         if not self.in_system and not self.sources:
             self.finish_run()
