@@ -357,9 +357,8 @@ class _Compiler:
             rows = self.table(rate, (*path, "rate_per_hour")) if isinstance(rate, dict) else [
                 (open_, rate)
             ]
-            if rows[0][0] > open_:
-                first_key = next(iter(rate)) if isinstance(rate, dict) else None
-                raise PlanError((*path, "rate_per_hour", first_key),
+            if isinstance(rate, dict) and rows[0][0] > open_:
+                raise PlanError((*path, "rate_per_hour", next(iter(rate))),
                                 "the rate table must start at or before 'open'")
             bounds = [max(t, open_) for t, _ in rows] + [stop]
             pieces = tuple(

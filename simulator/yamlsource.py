@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-Path_ = tuple[str | int, ...]
+Path_ = tuple[str | int | float, ...]
 """A path into a document: mapping keys and sequence indices (stored as text)."""
 
 
@@ -110,13 +110,15 @@ def _walk(node: yaml.Node, path: Path_, doc: YamlDocument) -> None:
                 )
             seen[key] = key_node.start_mark.line + 1
             mark = key_node.start_mark
-            doc.positions[(*path, str(key))] = Located(doc.file, mark.line + 1, mark.column + 1)
-            _walk(value_node, (*path, str(key)), doc)
+            here = (*path, str(key))
+            doc.positions[here] = Located(doc.file, mark.line + 1, mark.column + 1)
+            _walk(value_node, here, doc)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             mark = item.start_mark
-            doc.positions[(*path, str(index))] = Located(doc.file, mark.line + 1, mark.column + 1)
-            _walk(item, (*path, str(index)), doc)
+            here = (*path, str(index))
+            doc.positions[here] = Located(doc.file, mark.line + 1, mark.column + 1)
+            _walk(item, here, doc)
 
 
 def parse_yaml(text: str, file: str) -> YamlDocument:

@@ -158,9 +158,10 @@ class Model:
         """Failures of one server: exponential clock time between them (mean ``mtbf``), on
         duty or not; then ``repair`` minutes down."""
         plan, server = station.plan, station.servers[index]
-        assert plan.mtbf is not None and plan.repair is not None
+        mtbf = plan.mtbf
+        assert mtbf is not None and plan.repair is not None
         fail = self.streams.draws(f"failures:{plan.name}:{index}",
-                                  lambda rng, n: rng.standard_exponential(n) * plan.mtbf)
+                                  lambda rng, n: rng.standard_exponential(n) * mtbf)
         repair = self.streams.draws(f"repairs:{plan.name}:{index}", plan.repair.sample)
         while True:
             yield Action(self.env, next(fail), RELEASE, None)

@@ -358,8 +358,8 @@ class Station:
                                   NAN, NAN, _CENSORED)
                 self.model.depart(customer, NAN, _CENSORED)
         for server in self.servers:
-            customer = server.customer
-            if customer is not None:
-                self.record.visit(customer.id, self.index, customer.hop, server.index,
-                                  customer.joined, customer.started, NAN, _CENSORED)
-                self.model.depart(customer, NAN, _CENSORED)
+            serving = server.customer
+            if serving is not None:
+                self.record.visit(serving.id, self.index, serving.hop, server.index,
+                                  serving.joined, serving.started, NAN, _CENSORED)
+                self.model.depart(serving, NAN, _CENSORED)
