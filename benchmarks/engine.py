@@ -11,8 +11,8 @@ number of customers in this process:
 ``Ciw``         ``ciw.Simulation`` run until the customers have left (skipped if Ciw is not
                 installed).
 
-Each engine runs ``--repeat`` times and the best (least) wall time counts
-(``time.perf_counter``). Peak memory comes from one more run under ``tracemalloc``, kept
+Each engine runs ``--repeat`` times, the engines taking turns, and its best (least) wall time
+counts (``time.perf_counter``). Peak memory comes from one more run under ``tracemalloc``, kept
 apart from the timed runs because tracing slows Python down. Only the simulation is timed
 and traced (with getting the records out: waitsim's numpy columns, Ciw's
 ``get_all_records``); loading the scenario and computing the mean wait are not.
@@ -216,17 +216,12 @@ def ciw_runner(customers: int) -> Runner | None:
 # --- measurement ---------------------------------------------------------------------------
 
 
-def best_time(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Least wall time of ``repeat`` runs, and the last run's output."""
-    best = math.inf
-    output: Any = None
-    for _ in range(repeat):
-        output = None  # free the previous run's records before the next one
-        gc.collect()
-        t0 = time.perf_counter()
-        output = run()
-        best = min(best, time.perf_counter() - t0)
-    return best, output
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall time of one run (after a full garbage collection), and its output."""
+    gc.collect()
+    t0 = time.perf_counter()
+    output = run()
+    return time.perf_counter() - t0, output
 
 
 def peak_memory(run: Callable[[], Any]) -> float:
@@ -241,31 +236,46 @@ def peak_memory(run: Callable[[], Any]) -> float:
     return peak / 2**20
 
 
-def measure(engine: str, runner: Runner, repeat: int) -> Result:
-    """Time ``runner.run`` (best of ``repeat``), then trace its memory in one separate run."""
-    seconds, output = best_time(runner.run, repeat)
-    customers, wait, record_bytes = runner.digest(output)
-    del output
-    return Result(engine, customers, seconds, peak_memory(runner.run), wait, record_bytes)
+def measure(runners: dict[str, Runner], repeat: int,
+            log: Callable[[str], None]) -> list[Result]:
+    """Time every engine ``repeat`` times, keeping each one's best, then trace each one's
+    memory in one more run.
+
+    The timed runs go round the engines in turn (waitsim, bare SimPy, Ciw, waitsim, ...) so
+    that a busy spell of the machine does not fall on one engine only.
+    """
+    best = dict.fromkeys(runners, math.inf)
+    digests: dict[str, Digest] = {}
+    for round_ in range(1, repeat + 1):
+        for engine, runner in runners.items():
+            log(f"round {round_}/{repeat}: {engine}")
+            seconds, output = timed(runner.run)
+            best[engine] = min(best[engine], seconds)
+            if engine not in digests:
+                digests[engine] = runner.digest(output)
+            del output  # free the records before the next run
+    results = []
+    for engine, runner in runners.items():
+        log(f"peak memory: {engine}")
+        customers, wait, record_bytes = digests[engine]
+        results.append(Result(engine, customers, best[engine], peak_memory(runner.run), wait,
+                              record_bytes))
+    return results
 
 
 def benchmark(customers: int, repeat: int, log: Callable[[str], None]) -> dict[str, Any]:
     """Run every engine; return the results, ratios and targets as plain data."""
-    results: list[Result] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        runners: list[tuple[str, Runner | None]] = [
-            ("waitsim", waitsim_runner(customers, Path(tmp))),
-            ("bare SimPy", bare_simpy_runner(customers)),
-            ("Ciw", ciw_runner(customers)),
-        ]
-        for engine, runner in runners:
-            if runner is None:
-                notes.append(f"{engine}: not importable, skipped")
-                log(notes[-1])
-                continue
-            log(f"running {engine} ...")
-            results.append(measure(engine, runner, repeat))
+        runners = {"waitsim": waitsim_runner(customers, Path(tmp)),
+                   "bare SimPy": bare_simpy_runner(customers)}
+        ciw = ciw_runner(customers)
+        if ciw is None:
+            notes.append("Ciw: not importable, skipped")
+            log(notes[-1])
+        else:
+            runners["Ciw"] = ciw
+        results = measure(runners, repeat, log)
 
     by_name = {r.engine: r for r in results}
     ws = by_name["waitsim"]
