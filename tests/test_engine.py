@@ -320,3 +320,63 @@ def test_same_seed_same_journeys_and_other_seed_differs(plan_of):
         for column in a.tables[table]:
             np.testing.assert_array_equal(a.tables[table][column], b.tables[table][column])
     assert not np.array_equal(a.customers["arrival"][:5], other.customers["arrival"][:5])
+
+
+def test_balking_probability_table(plan_of):
+    j = simulate(plan_of("""
+        name: balk table
+        close: 3000
+        customers:
+          a:
+            arrivals: {process: poisson, rate_per_hour: 60}
+            balk: {probability: {0: 0.0, 1: 0.5}}
+        stations:
+          s: {servers: 1, service: {dist: exponential, mean: 1.5}}
+    """))
+    c, v = j.customers, j.visits
+    # Who saw somebody waiting: count the line at each arrival from the visit records.
+    waiting_at = np.array([np.sum((v["joined"] < t) & (v["service_start"] > t))
+                           for t in c["arrival"]])
+    balked = c["outcome"] == Outcome.BALKED
+    assert not np.any(balked & (waiting_at == 0)), "nobody balks at an empty line"
+    seen = waiting_at >= 1
+    share = balked[seen].mean()
+    assert abs(share - 0.5) < 4 * math.sqrt(0.25 / seen.sum())
+
+
+def test_a_closing_line_sends_its_customers_to_the_open_lines_at_once(plan_of, write_yaml):
+    write_yaml("time\n0\n0\n0.1\n0.2\n7\n", "a.csv")
+    j = simulate(plan_of("""
+        name: closing
+        close: 100
+        customers:
+          a: {arrivals: {process: trace, file: a.csv}}
+        stations:
+          s: {schedule: {0: 2, 5: 1}, layout: line_per_server,
+              service: {dist: deterministic, value: 10}}
+    """))
+    v = j.visits
+    # t=0: customers 0 and 1 start at servers 0 and 1; 2 joins line 0 (tie), 3 line 1.
+    # At t=5 both servers are busy and server 1 is told to go off duty: it finishes
+    # customer 1, but line 1 closes at once and customer 3 moves to line 0, ahead of
+    # customer 4, who arrives at t=7.
+    assert v["service_start"].tolist() == [0.0, 0.0, 10.0, 20.0, 30.0]
+    assert v["server"].tolist() == [0, 1, 0, 0, 0]
+    duty = j.tables["duty"]
+    assert (10.0, 0) in zip(duty["time"].tolist(), duty["on_duty"].tolist(), strict=True)
+
+
+def test_the_idle_server_is_the_one_that_goes_off_duty(plan_of, write_yaml):
+    write_yaml("time\n0\n", "a.csv")
+    j = simulate(plan_of("""
+        name: idle first
+        close: 100
+        customers:
+          a: {arrivals: {process: trace, file: a.csv}}
+        stations:
+          s: {schedule: {0: 2, 5: 1}, service: {dist: deterministic, value: 10}}
+    """))
+    duty = j.tables["duty"]
+    changes = list(zip(duty["time"].tolist(), duty["server"].tolist(),
+                       duty["on_duty"].tolist(), strict=True))
+    assert (5.0, 1, 0) in changes and j.visits["server"].tolist() == [0]

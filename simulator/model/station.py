@@ -284,6 +284,8 @@ class Station:
                 server.leaving = True
                 if server.customer is None:
                     self.go_off_duty(server, now)
+                elif len(self.lines) > 1 and not server.line.is_open:
+                    self.move_out(server.line, now)  # the line closes now, not after service
 
     def move_out(self, line: Line, now: float) -> None:
         """Customers of a closed line move, in line order, to the shortest open lines."""
