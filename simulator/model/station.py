@@ -147,20 +147,23 @@ class Station:
     def join(self, customer: Customer, now: float) -> None:
         """A customer arrives at this station and takes a free server or waits."""
         customer.joined = now
-        self.enter_line(customer, self.choose_line(), now)
+        customer.state = WAITING
+        customer.piece_start = now
+        waits = self.enter_line(customer, self.choose_line(), now)
+        if waits and customer.budget == customer.budget:  # not NaN: the customer may give up
+            self.arm_patience(customer, now)
 
-    def enter_line(self, customer: Customer, line: Line, now: float) -> None:
+    def enter_line(self, customer: Customer, line: Line, now: float) -> bool:
+        """Take the line's free server, or wait at its end (True). A customer moving from
+        another line keeps their visit, wait and running patience."""
         if line.idle:
             self.start(line.idle.popleft(), customer, now)
-            return
-        customer.state = WAITING
+            return False
         customer.line = line
-        customer.piece_start = now
         line.push(customer)
         line.waiting += 1
         self.waiting += 1
-        if customer.budget == customer.budget:  # not NaN: the customer may give up
-            self.arm_patience(customer, now)
+        return True
 
     def arm_patience(self, customer: Customer, now: float) -> None:
         """Schedule the moment the customer's felt-time budget runs out at the current rate."""
@@ -297,17 +300,7 @@ class Station:
         line.waiting = 0
         self.waiting -= len(movers)
         for customer in movers:
-            self.enter_moved(customer, self.choose_line(), now)
-
-    def enter_moved(self, customer: Customer, line: Line, now: float) -> None:
-        """A waiting customer changes line: same visit, same wait, patience keeps running."""
-        if line.idle:
-            self.start(line.idle.popleft(), customer, now)
-            return
-        customer.line = line
-        line.push(customer)
-        line.waiting += 1
-        self.waiting += 1
+            self.enter_line(customer, self.choose_line(), now)
 
     def jockey(self, now: float) -> None:
         """Last customers of long lines move to lines shorter by at least the margin."""
@@ -325,7 +318,7 @@ class Station:
             assert customer is not None
             longest.waiting -= 1
             self.waiting -= 1
-            self.enter_moved(customer, shortest, now)
+            self.enter_line(customer, shortest, now)
 
     # -- breakdowns ------------------------------------------------------------------------
 
