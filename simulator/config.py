@@ -14,7 +14,8 @@ from pydantic_core import PydanticCustomError
 class Strict(BaseModel):
     """A frozen configuration object that rejects unknown keys, suggesting the closest name."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # strict: YAML's true is not the number 1, and 3.5 is not the whole number 3
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -32,6 +33,12 @@ class Strict(BaseModel):
                         {"key": str(key), "hint": hint, "allowed": ", ".join(sorted(allowed))},
                     )
         return data
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """An error found by a model-level check but caused by one field: the loader reports it
+    at that field's line."""
+    return PydanticCustomError("field_error", "{message}", {"field": field, "message": message})
 
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")

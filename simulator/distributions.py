@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from .config import Strict
+from .config import Strict, field_error
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -150,26 +150,23 @@ class Empirical(Strict):
     numeric ``column`` of a CSV ``file`` (path relative to the scenario file)."""
 
     dist: Literal["empirical"]
-    values: tuple[Finite, ...] | None = None
+    values: Annotated[tuple[Finite, ...], Field(strict=False)] | None = None  # a YAML list
     file: str | None = None
     column: str | None = None
-
-    @field_validator("file")
-    @classmethod
-    def _file_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None:
-            resolve_data_file(value, info)
-        return value
 
     @model_validator(mode="after")
     def _load(self, info: ValidationInfo) -> Empirical:
         if (self.values is None) == (self.file is None):
-            raise ValueError("give either 'values' or 'file' (with 'column'), not both")
+            raise ValueError("give exactly one of 'values' (a list of numbers) or 'file' "
+                             "(a CSV file, with 'column')")
         if self.file is not None:
             if self.column is None:
                 raise ValueError("'file' needs 'column': the CSV column holding the values")
-            path = resolve_data_file(self.file, info)
-            object.__setattr__(self, "values", read_csv_column(path, self.column))
+            try:
+                values = read_csv_column(resolve_data_file(self.file, info), self.column)
+            except ValueError as exc:
+                raise field_error("file", str(exc)) from None
+            object.__setattr__(self, "values", values)
         if not self.values:
             raise ValueError("needs at least one value")
         return self
@@ -214,7 +211,7 @@ def resolve_data_file(name: str, info: ValidationInfo) -> Path:
 def read_csv_column(path: Path, column: str) -> tuple[float, ...]:
     """The numbers in one column of a CSV file with a header row."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames is None or column not in reader.fieldnames:
                 raise ValueError(
@@ -233,6 +230,6 @@ def read_csv_column(path: Path, column: str) -> tuple[float, ...]:
                         f"{path}:{row_number}: column '{column}' must hold finite numbers "
                         f"(got {cell!r})"
                     ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{path}: cannot read as CSV text ({exc})") from None
     return tuple(values)

@@ -97,10 +97,13 @@ def _describe(error: Mapping[str, Any]) -> tuple[Path_, str]:
     }
     if kind == "unknown_key":
         return (*path, ctx["key"]), error["msg"]
+    if kind == "field_error":
+        return (*path, ctx["field"]), ctx["message"]
+    discriminator = str(ctx.get("discriminator", "")).strip("'")
     if kind == "union_tag_not_found":
-        return path, f"needs a '{ctx.get('discriminator', '')}' key".replace("'''", "'")
+        return path, f"needs a '{discriminator}' key"
     if kind == "union_tag_invalid":
-        return path, (f"unknown {ctx.get('discriminator')} {ctx.get('tag')!r}; expected one of "
+        return path, (f"unknown {discriminator} {ctx.get('tag')!r}; expected one of "
                       f"{ctx.get('expected_tags')}").replace("''", "'")
     if kind in simple:
         text, with_value = simple[kind]
@@ -111,22 +114,60 @@ def _describe(error: Mapping[str, Any]) -> tuple[Path_, str]:
     return path, message
 
 
+_INTERNAL = set("[]()-,")
+"""Characters of pydantic's internal location names ('constrained-float', '[key]', ...)."""
+
+
+def _user_path(loc: Path_, data: Any) -> Path_:
+    """pydantic's error location as the path the user wrote: union tags (the value of a block's
+    ``dist`` or ``process``) and pydantic's internal names are dropped."""
+    path: list[str | int | float] = []
+    here = data
+    for part in loc:
+        written = (isinstance(here, dict) and part in here) or (
+            isinstance(here, list) and isinstance(part, int) and part < len(here))
+        tag = isinstance(here, dict) and part in (here.get("dist"), here.get("process"))
+        internal = isinstance(part, str) and bool(_INTERNAL & set(part))
+        if written:
+            path.append(part)
+            here = here[part]  # type: ignore[index]
+        elif not (tag or internal):
+            path.append(part)  # a key the user did not write (e.g. a missing one)
+            here = None
+    return tuple(path)
+
+
+def _from_patch(base: Any, patch: Any, path: Path_) -> bool:
+    """Whether the merged value at ``path`` was written by the patch (see :func:`deep_merge`)."""
+    for part in path:
+        if not isinstance(patch, dict) or part not in patch:
+            return False
+        value = patch[part]
+        before = base.get(part) if isinstance(base, dict) else None
+        if not isinstance(value, dict) or not isinstance(before, dict) or any(
+            k in value and value[k] != before.get(k) for k in _REPLACE_WHEN_CHANGED
+        ):
+            return True  # replaced whole: everything below comes from the patch
+        base, patch = before, value
+    return True
+
+
 class _Reporter:
     """Turns errors into ``file:line: field: message`` text for a base or a variant."""
 
-    def __init__(self, doc: YamlDocument, variant: str | None) -> None:
+    def __init__(self, doc: YamlDocument, variant: str | None = None, data: Any = None) -> None:
         self.doc, self.variant = doc, variant
+        self.data = doc.data if data is None else data
 
     def line(self, path: Path_, message: str) -> str:
+        path = _user_path(path, self.data)
         where, prefix = self.doc.locate(path), ""
         if self.variant is not None:
             prefix = f"variants.{self.variant} -> "
-            in_patch = ("variants", self.variant, *path)
-            # Point at the patch when it wrote (a deeper part of) the field at fault.
-            if self.doc.matched_depth(in_patch) - 2 >= max(self.doc.matched_depth(path), 1):
-                where = self.doc.locate(in_patch)
-            elif self.doc.matched_depth(path) == 0:
-                where = self.doc.locate(("variants", self.variant))
+            base = {k: v for k, v in self.doc.data.items() if k != "variants"}
+            patch = self.doc.data["variants"][self.variant]
+            if _from_patch(base, patch, path) or self.doc.matched_depth(path) == 0:
+                where = self.doc.locate(("variants", self.variant, *path))
         return f"{where.file}:{where.line}: {prefix}{dotted(path)}: {message}"
 
     def from_validation(self, exc: ValidationError) -> ScenarioError:
@@ -160,16 +201,18 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     if doc.data is None:
         raise ScenarioError(f"{doc.file}: the file is empty; expected a scenario (see README)")
     base_dir = Path(path).resolve().parent
-    base_scenario, base_plan = _validate(doc.data, _Reporter(doc, None), base_dir)
+    base_scenario, base_plan = _validate(doc.data, _Reporter(doc), base_dir)
     scenarios, plans = {BASE: base_scenario}, {BASE: base_plan}
     base_data = {k: v for k, v in doc.data.items() if k != "variants"}
     for name, patch in base_scenario.variants.items():
-        reporter = _Reporter(doc, name)
         if name == BASE:
-            raise ScenarioError(reporter.line((), "'base' is the name of the unpatched "
-                                                  "scenario; give the variant another name"))
+            raise ScenarioError(_Reporter(doc).line(
+                ("variants", BASE),
+                "'base' is the name of the unpatched scenario; give the variant another name"))
+        merged = deep_merge(base_data, patch)
+        reporter = _Reporter(doc, name, merged)
         if "variants" in patch:
             raise ScenarioError(reporter.line(("variants",), "a variant cannot hold variants"))
-        scenarios[name], plans[name] = _validate(deep_merge(base_data, patch), reporter, base_dir)
+        scenarios[name], plans[name] = _validate(merged, reporter, base_dir)
     digest = hashlib.sha256(repr(sorted(plans.items())).encode()).hexdigest()
     return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest)

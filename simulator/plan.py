@@ -32,7 +32,10 @@ EXIT = -1
 """Route target meaning "leave the system"."""
 DRAIN_LIMIT = 7 * 24 * 60.0
 """Minutes after arrivals stop that a run may go on draining when no ``end`` is given."""
-RESERVED_STATION_NAMES = ("start", "exit")
+EXIT_NAME = "exit"
+MAX_APPOINTMENTS = 10_000_000
+"""Bookings one class may have in a run (a guard against a mistyped ``slot_minutes``)."""
+RESERVED_STATION_NAMES = ("start", EXIT_NAME)
 
 
 class PlanError(Exception):
@@ -241,7 +244,7 @@ class _Compiler:
         )
 
     def station_index(self, name: Any, path: Path_) -> int:
-        if name == "exit":
+        if name == EXIT_NAME:
             return EXIT
         if not isinstance(name, str) or name not in self.station_names:
             hint = _suggest(str(name), self.station_names)
@@ -260,6 +263,9 @@ class _Compiler:
         for key, target in table.items():
             if key == "start":
                 continue
+            if key == EXIT_NAME:
+                raise PlanError((*path, key), "'exit' is where customers leave: it has no next "
+                                "step (name stations, and 'start', here)")
             here = self.station_index(key, (*path, key))
             steps[here] = self.branch(target, (*path, key))
         reachable = self._reachable(start, steps)
@@ -382,6 +388,9 @@ class _Compiler:
                     "slots must lie between open and the time arrivals stop, first before last",
                 )
             count = math.floor((last - first) / a.slot_minutes + 1e-9) + 1
+            if count * a.per_slot > MAX_APPOINTMENTS:
+                raise PlanError((*path, "slot_minutes"), f"gives {count * a.per_slot:,} "
+                                f"bookings; at most {MAX_APPOINTMENTS:,} are supported")
             slots = tuple(first + k * a.slot_minutes for k in range(count))
             return AppointmentPlan(slots=slots, per_slot=a.per_slot,
                                    punctuality=a.punctuality, no_show=a.no_show)
@@ -390,7 +399,7 @@ class _Compiler:
     def trace(self, name: str, a: TraceArrivals, path: Path_) -> tuple[float, ...]:
         file = Path(a.file) if Path(a.file).is_absolute() else self.base_dir / a.file
         try:
-            with file.open(newline="", encoding="utf-8") as handle:
+            with file.open(newline="", encoding="utf-8-sig") as handle:
                 reader = csv.DictReader(handle)
                 columns = reader.fieldnames or []
                 for wanted, key in ((a.column, "column"), (a.class_column, "class_column")):
@@ -412,7 +421,7 @@ class _Compiler:
                                         f"must be minutes or a clock time (got {cell!r})") from None
         except FileNotFoundError:
             raise PlanError((*path, "file"), f"no such trace file: {file}") from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise PlanError((*path, "file"), f"cannot read {file} as CSV text ({exc})") from None
         times.sort()
         late = [t for t in times if not self.window[0] <= t < self.window[1]]

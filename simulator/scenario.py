@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .config import ClockTime, Strict
 from .distributions import Deterministic, Distribution, Duration, NonNegative, Positive
@@ -24,24 +32,34 @@ Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1)]
 
 
+def _rate_kind(value: Any) -> str:
+    return "rate-table" if isinstance(value, dict) else "rate-number"
+
+
+def _rate_shape(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | dict):
+        raise ValueError("must be a rate per hour (a number >= 0) or a table of clock time: "
+                         f"rate (got {value!r})")
+    if isinstance(value, dict) and not value:
+        raise ValueError("the rate table needs at least one clock time: rate entry")
+    return value
+
+
+RatePerHour = Annotated[
+    Annotated[NonNegative, Tag("rate-number")]
+    | Annotated[dict[ClockTime, NonNegative], Tag("rate-table")],
+    Discriminator(_rate_kind),  # validate one shape only: one clear error, not one per shape
+    BeforeValidator(_rate_shape),
+]
+"""A rate per hour: a number, or a table {clock time: rate}."""
+
+
 class PoissonArrivals(Strict):
     """Poisson arrivals. ``rate_per_hour`` is a number, or a table {clock time: rate} whose
     rates hold from each clock time to the next (the first rate also holds before its time)."""
 
     process: Literal["poisson"]
-    rate_per_hour: NonNegative | dict[ClockTime, NonNegative]
-
-    @field_validator("rate_per_hour", mode="before")
-    @classmethod
-    def _number_or_table(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float | dict):
-            raise ValueError(
-                "must be a rate per hour (a number >= 0) or a table of clock time: rate "
-                f"(got {value!r})"
-            )
-        if isinstance(value, dict) and not value:
-            raise ValueError("the rate table needs at least one clock time: rate entry")
-        return value
+    rate_per_hour: RatePerHour
 
 
 class TraceArrivals(Strict):

@@ -98,50 +98,104 @@ def dotted(path: Path_) -> str:
     return ".".join(str(p) for p in path) if path else "(top level)"
 
 
-def _walk(node: yaml.Node, path: Path_, doc: YamlDocument) -> None:
-    if isinstance(node, yaml.MappingNode):
+MAX_DEPTH = 64
+"""Nesting deeper than this is refused (a scenario needs fewer than ten levels)."""
+MAX_NODES = 200_000
+"""Nodes (aliases expanded) a document may hold: refuses "billion laughs" alias bombs."""
+
+
+class _Walker:
+    """Records the position of every key and sequence item, and refuses duplicate keys,
+    self-referencing aliases and documents that are too deep or too large."""
+
+    def __init__(self, loader: _Loader, doc: YamlDocument) -> None:
+        self.loader, self.doc = loader, doc
+        self.on_path: set[int] = set()
+        self.nodes = 0
+
+    def fail(self, node: yaml.Node, path: Path_, message: str) -> ScenarioError:
+        return ScenarioError(f"{self.doc.file}:{node.start_mark.line + 1}: {dotted(path)}: "
+                             f"{message}")
+
+    def key_of(self, key_node: yaml.Node) -> Any:
+        if isinstance(key_node, yaml.ScalarNode):
+            return self.loader.construct_object(key_node)
+        return str(key_node.value)
+
+    def walk(self, node: yaml.Node, path: Path_) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(node, path, f"the document expands to more than {MAX_NODES:,} "
+                                        "values (aliases?); a scenario needs far fewer")
+        if len(path) > MAX_DEPTH:
+            raise self.fail(node, path, f"nested more than {MAX_DEPTH} levels deep")
+        if id(node) in self.on_path:
+            raise self.fail(node, path, "an alias refers to a block that contains it")
+        if isinstance(node, yaml.MappingNode):
+            children = self.mapping_children(node, path)
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(str(i), item, item) for i, item in enumerate(node.value)]
+        else:
+            return
+        self.on_path.add(id(node))
+        for key, mark_node, child in children:
+            here = (*path, key)
+            mark = mark_node.start_mark
+            self.doc.positions[here] = Located(self.doc.file, mark.line + 1, mark.column + 1)
+            self.walk(child, here)
+        self.on_path.discard(id(node))
+
+    def mapping_children(self, node: yaml.MappingNode, path: Path_
+                         ) -> list[tuple[str, yaml.Node, yaml.Node]]:
         seen: dict[Any, int] = {}
+        children = []
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            key = self.key_of(key_node)
             if key in seen:
-                raise ScenarioError(
-                    f"{doc.file}:{key_node.start_mark.line + 1}: {dotted((*path, key))}: "
-                    f"duplicate key (first given on line {seen[key]})"
-                )
+                raise self.fail(key_node, (*path, str(key)),
+                                f"duplicate key (first given on line {seen[key]})")
             seen[key] = key_node.start_mark.line + 1
-            mark = key_node.start_mark
-            here = (*path, str(key))
-            doc.positions[here] = Located(doc.file, mark.line + 1, mark.column + 1)
-            _walk(value_node, here, doc)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            mark = item.start_mark
-            here = (*path, str(index))
-            doc.positions[here] = Located(doc.file, mark.line + 1, mark.column + 1)
-            _walk(item, here, doc)
+            children.append((str(key), key_node, value_node))
+        return children
+
+
+def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> ScenarioError:
+    mark = exc.problem_mark or exc.context_mark
+    line = f":{mark.line + 1}" if mark is not None else ""
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.problem and exc.context and exc.context_mark is not None:
+        opened = exc.context_mark.line + 1
+        if mark is None or opened != mark.line + 1:
+            problem += f" ({exc.context} that starts on line {opened})"
+    return ScenarioError(f"{file}{line}: YAML syntax error: {problem}")
 
 
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document, recording key positions. Raises ScenarioError on bad YAML."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
         doc = YamlDocument(data=None, file=file)
         if node is not None:
             mark = node.start_mark
             doc.positions[()] = Located(file, mark.line + 1, mark.column + 1)
-            _walk(node, (), doc)
+            _Walker(loader, doc).walk(node, ())
             doc.data = loader.construct_document(node)
         return doc
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ScenarioError(f"{file}{line}: YAML syntax error: {problem}") from None
+        raise _syntax_error(file, exc) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ScenarioError(f"{file}:{line}: YAML error: character {chr(exc.character)!r} is not "
+                            "allowed in a YAML file") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{file}: YAML error: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{file}: YAML error: nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml_file(path: str | Path) -> YamlDocument:
@@ -157,7 +211,7 @@ def read_yaml_file(path: str | Path) -> YamlDocument:
     except OSError as exc:
         raise ScenarioError(f"{shown}: cannot read: {exc.strerror}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (as some editors write) is fine
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             f"{shown}: not a text file (invalid UTF-8 at byte {exc.start}); expected YAML"

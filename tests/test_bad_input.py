@@ -1,0 +1,536 @@
+"""Bad input: every malformed scenario is refused with exit code 2 and a message naming the
+file, the line and the field, never with a traceback (see ../shared/contract.md, "Exit codes").
+
+Each case is a whole scenario file written as text (or bytes) whose offending line is known;
+``validate FILE`` and ``run FILE --out DIR`` must both refuse it in the same way. A hypothesis
+test then mutates a valid scenario at random and checks that loading it either works or raises
+:class:`simulator.ScenarioError`, never any other exception.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator import ScenarioError
+from simulator.cli import main
+from simulator.loader import load_scenario
+
+# A valid scenario; the numbers on the right are its line numbers, which the cases below rely on.
+BASE = """\
+name: Test branch
+open: "09:00"
+close: "12:00"
+customers:
+  walk_in:
+    arrivals: {process: poisson, rate_per_hour: {"09:00": 30, "10:00": 50}}
+    patience: {dist: exponential, mean: 20}
+    balk: {queue_length: 10}
+stations:
+  teller:
+    servers: 2
+    service: {dist: lognormal, mean: 4.0, sd: 2.5}
+    breakdowns: {mtbf: 120, repair: {dist: exponential, mean: 10}}
+variants:
+  more: {stations: {teller: {servers: 3}}}
+"""
+#  1 name            6 arrivals       11 servers
+#  2 open            7 patience       12 service
+#  3 close           8 balk           13 breakdowns
+#  4 customers       9 stations       14 variants
+#  5 walk_in        10 teller         15 more
+
+ARRIVALS = '    arrivals: {process: poisson, rate_per_hour: {"09:00": 30, "10:00": 50}}\n'
+SERVICE = "    service: {dist: lognormal, mean: 4.0, sd: 2.5}\n"
+VARIANT = "  more: {stations: {teller: {servers: 3}}}\n"
+CUSTOMERS = BASE[BASE.index("customers:") : BASE.index("stations:")]
+STATIONS = BASE[BASE.index("stations:") : BASE.index("variants:")]
+
+# The baseline with a second station (for routes).
+TWO_STATIONS = BASE.replace(
+    "variants:\n",
+    "  cashier:\n    servers: 1\n    service: {dist: exponential, mean: 2}\nvariants:\n",
+)
+# 14 cashier, 15 servers, 16 service, 17 variants, 18 more; an appended route starts on line 19.
+ROUTED = TWO_STATIONS + "route:\n  start: teller\n  teller: {cashier: 0.6, exit: 0.4}\n" \
+    "  cashier: exit\n"
+
+
+def sub(old: str, new: str, text: str = BASE) -> str:
+    """``text`` with its only occurrence of ``old`` replaced by ``new``."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    return text.replace(old, new)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    content: str | bytes | None
+    """The file's text or bytes; None: the file does not exist."""
+    line: int | None
+    """Line the message must point at (``path:LINE:``); None for whole-file problems."""
+    field: str | None
+    """Dotted field path shown after the line (``path:LINE: FIELD: ``); None: not checked."""
+    message: str | None
+    """Part of the explanation that must appear; None: not checked."""
+    files: tuple[tuple[str, str], ...] = ()
+    """Data files written next to the scenario (name, text)."""
+
+
+CASES = [
+    # --- YAML syntax --------------------------------------------------------------------------
+    Case("yaml-tab-indent", sub("    servers: 2\n", "\tservers: 2\n"), 11, None,
+         "YAML syntax error"),
+    Case("yaml-colon-in-plain-value", sub("name: Test branch", "name: Test: branch"), 1, None,
+         "YAML syntax error"),
+    Case("yaml-bad-indent", sub(SERVICE, "   " + SERVICE.lstrip()), 12, None,
+         "YAML syntax error"),
+    Case("yaml-unclosed-flow-mapping",
+         sub("{dist: exponential, mean: 20}", "{dist: exponential, mean: 20"), 8, None,
+         "line 7"),
+    Case("yaml-duplicate-key", sub("    servers: 2\n", "    servers: 2\n    servers: 3\n"), 12,
+         "stations.teller.servers", "duplicate key (first given on line 11)"),
+    Case("yaml-python-tag", BASE + "description: !!python/object/apply:os.system [ls]\n", 16,
+         None, "could not determine a constructor"),
+    Case("yaml-two-documents", BASE + "---\nname: again\n", 16, None, "YAML syntax error"),
+    Case("yaml-recursive-alias", BASE + "description: &loop [*loop]\n", 16, None, None),
+    Case("yaml-deeply-nested", "name: x\ndescription: " + "[" * 500 + "]" * 500 + "\n",
+         None, None, None),
+    Case("control-character", sub("close: ", "\x07close: "), 3, None, "character"),
+    # --- whole-file problems ------------------------------------------------------------------
+    Case("missing-file", None, None, None, "no such file"),
+    Case("empty-file", "", None, None, "the file is empty"),
+    Case("comments-only", "# nothing here yet\n", None, None, "the file is empty"),
+    Case("binary-garbage", bytes(range(256)) * 4, None, None, "not a text file"),
+    Case("nul-in-utf8-text", BASE.encode() + b"\x00\x00", None, None, "NUL"),
+    Case("latin-1-text", sub("Test branch", "Caf\xe9 branch").encode("latin-1"), None, None,
+         "invalid UTF-8"),
+    Case("top-level-list", "- name: Test branch\n- stations: {}\n", 1, "(top level)",
+         "must be a mapping"),
+    Case("top-level-scalar", "just some text\n", 1, "(top level)", "must be a mapping"),
+    # --- wrong types --------------------------------------------------------------------------
+    Case("servers-text", sub("servers: 2", "servers: two"), 11, "stations.teller.servers",
+         "must be a whole number (got 'two')"),
+    Case("servers-fraction", sub("servers: 2", "servers: 2.5"), 11, "stations.teller.servers",
+         "must be a whole number"),
+    Case("servers-yes", sub("servers: 2", "servers: yes"), 11, "stations.teller.servers",
+         "must be a whole number (got 'yes')"),
+    Case("servers-bool", sub("servers: 2", "servers: true"), 11, "stations.teller.servers",
+         "must be a whole number"),
+    Case("name-list", sub("name: Test branch", "name: [a, b]"), 1, "name", "must be text"),
+    Case("customers-list", sub(CUSTOMERS, "customers: [walk_in]\n"), 4, "customers",
+         "must be a mapping"),
+    Case("patience-number", sub("patience: {dist: exponential, mean: 20}", "patience: 20"), 7,
+         "customers.walk_in.patience", "must be a mapping"),
+    Case("seed-text", BASE + "seed: lucky\n", 16, "seed", "must be a whole number"),
+    Case("replications-zero", BASE + "replications: 0\n", 16, "replications", ">= 1"),
+    Case("layout-unknown", sub("    servers: 2\n", "    servers: 2\n    layout: zigzag\n"), 12,
+         "stations.teller.layout", "line_per_server"),
+    Case("patience-nan", sub("mean: 20", "mean: .nan"), 7, "customers.walk_in.patience.mean",
+         "must be a finite number"),
+    # --- unknown keys, with a suggestion ------------------------------------------------------
+    Case("unknown-servrs", sub("servers: 2", "servrs: 2"), 11, "stations.teller.servrs",
+         "did you mean 'servers'?"),
+    Case("unknown-nmae", sub("name: Test branch", "nmae: Test branch"), 1, "nmae",
+         "did you mean 'name'?"),
+    Case("unknown-patiense", sub("    patience:", "    patiense:"), 7,
+         "customers.walk_in.patiense", "did you mean 'patience'?"),
+    # --- negative or malformed rates ----------------------------------------------------------
+    Case("rate-negative-number",
+         sub(ARRIVALS, "    arrivals:\n      process: poisson\n      rate_per_hour: -5\n"), 8,
+         "customers.walk_in.arrivals.rate_per_hour", "must be >= 0"),
+    Case("rate-negative-in-table",
+         sub(ARRIVALS, '    arrivals:\n      process: poisson\n      rate_per_hour:\n'
+                       '        "09:00": 30\n        "10:00": -5\n'), 10,
+         "customers.walk_in.arrivals.rate_per_hour.10:00", "must be >= 0"),
+    Case("rate-text", sub('rate_per_hour: {"09:00": 30, "10:00": 50}', "rate_per_hour: lots"),
+         6, "customers.walk_in.arrivals.rate_per_hour", "(got 'lots')"),
+    Case("arrivals-without-process",
+         sub(ARRIVALS, "    arrivals:\n      rate_per_hour: 30\n"), 6,
+         "customers.walk_in.arrivals", "needs a 'process' key"),
+    # --- distributions ------------------------------------------------------------------------
+    Case("dist-unknown", sub("dist: lognormal, mean: 4.0, sd: 2.5", "dist: weibull, mean: 4"),
+         12, "stations.teller.service", "'weibull'"),
+    Case("dist-missing", sub("{dist: exponential, mean: 20}", "{mean: 20}"), 7,
+         "customers.walk_in.patience", "needs a 'dist' key"),
+    Case("lognormal-negative-sd",
+         sub(SERVICE, "    service:\n      dist: lognormal\n      mean: 4.0\n      sd: -1\n"),
+         15, "stations.teller.service.sd", "must be >= 0"),
+    Case("triangular-low-above-high",
+         sub("dist: lognormal, mean: 4.0, sd: 2.5", "dist: triangular, low: 5, mode: 4, high: 3"),
+         12, "stations.teller.service", "low <= mode <= high"),
+    Case("normal-as-service-duration",
+         sub("dist: lognormal, mean: 4.0, sd: 2.5", "dist: normal, mean: 4.0, sd: 1.0"), 12,
+         "stations.teller.service", "a duration cannot be negative"),
+    Case("empirical-without-values-or-file",
+         sub("dist: lognormal, mean: 4.0, sd: 2.5", "dist: empirical"), 12,
+         "stations.teller.service", "give exactly one of 'values'"),
+    Case("empirical-missing-csv",
+         sub(SERVICE, "    service:\n      dist: empirical\n      file: durations.csv\n"
+                      "      column: minutes\n"), 14, "stations.teller.service.file",
+         "no such data file"),
+    Case("empirical-csv-bad-cell",
+         sub(SERVICE, "    service:\n      dist: empirical\n      file: durations.csv\n"
+                      "      column: minutes\n"), 14, "stations.teller.service.file",
+         "durations.csv:3:", files=(("durations.csv", "minutes\n3.5\nabout four\n"),)),
+    Case("empirical-csv-huge-cell",
+         sub(SERVICE, "    service:\n      dist: empirical\n      file: durations.csv\n"
+                      "      column: minutes\n"), 14, "stations.teller.service.file",
+         "cannot read", files=(("durations.csv", "minutes\n" + "9" * 200_000 + "\n"),)),
+    # --- clock times and the arrival window ---------------------------------------------------
+    Case("close-25h", sub('close: "12:00"', 'close: "25:00"'), 3, "close",
+         "not a valid clock time"),
+    Case("close-9h", sub('close: "12:00"', 'close: "9h"'), 3, "close", "clock time"),
+    Case("open-9h", sub('open: "09:00"', 'open: "9h"'), 2, "open", "clock time"),
+    Case("close-before-open", sub('close: "12:00"', 'close: "08:00"'), 3, "close",
+         "before the start of the run"),
+    Case("close-equals-open", sub('close: "12:00"', 'close: "09:00"'), 3, "close",
+         "must be after open"),
+    Case("neither-close-nor-horizon", sub('close: "12:00"\n', ""), 1, "(top level)",
+         "give 'close'"),
+    Case("close-and-horizon", BASE + "horizon: 180\n", 16, "horizon", "not both"),
+    Case("horizon-negative", sub('close: "12:00"', "horizon: -100"), 3, "horizon", "> 0"),
+    Case("warmup-too-long", BASE + "warmup: 500\n", 16, "warmup", "leaves no arrivals"),
+    Case("rate-table-out-of-order",
+         sub(ARRIVALS, '    arrivals:\n      process: poisson\n      rate_per_hour:\n'
+                       '        "09:00": 30\n        "11:00": 50\n        "10:00": 40\n'), 11,
+         "customers.walk_in.arrivals.rate_per_hour.10:00", "times must increase"),
+    Case("rate-table-starts-late",
+         sub('{"09:00": 30, "10:00": 50}', '{"09:30": 30, "10:00": 50}'), 6,
+         "customers.walk_in.arrivals.rate_per_hour.09:30", "start at or before 'open'"),
+    Case("rate-table-bad-clock",
+         sub(ARRIVALS, '    arrivals:\n      process: poisson\n      rate_per_hour:\n'
+                       '        "09:00": 30\n        "25:00": 50\n'), 10,
+         "customers.walk_in.arrivals.rate_per_hour.25:00", "not a valid clock time"),
+    Case("schedule-out-of-order",
+         sub("    servers: 2\n", '    schedule:\n      "09:00": 1\n      "11:00": 3\n'
+                                '      "10:00": 2\n'), 14,
+         "stations.teller.schedule.10:00", "times must increase"),
+    # --- routes -------------------------------------------------------------------------------
+    Case("route-missing-station", BASE + "route:\n  start: teller\n  teller: cashier\n", 18,
+         "route.teller", "no station named 'cashier'"),
+    Case("route-start-typo", TWO_STATIONS + "route:\n  start: cashir\n", 20, "route.start",
+         "did you mean 'cashier'?"),
+    Case("route-probabilities",
+         BASE + "route:\n  teller:\n    teller: 0.3\n    exit: 0.5\n", 17, "route.teller",
+         "add up to 1"),
+    Case("route-loop-without-exit",
+         TWO_STATIONS + "route:\n  start: teller\n  teller: cashier\n  cashier: teller\n", 21,
+         "route.teller", "never leave"),
+    Case("route-from-exit", ROUTED + "  exit: teller\n", 23, "route.exit", None),
+    Case("station-named-start", sub("  teller:\n", "  start:\n"), 10, "stations.start",
+         "reserved"),
+    # --- missing or contradictory required parts ----------------------------------------------
+    Case("missing-name", sub("name: Test branch\n", ""), 1, "name", "is required"),
+    Case("missing-customers", sub(CUSTOMERS, ""), 1, "customers", "is required"),
+    Case("missing-stations", sub(STATIONS, "").replace(VARIANT, "  more: {seed: 3}\n"), 1,
+         "stations", "is required"),
+    Case("stations-empty", sub(STATIONS, "stations: {}\n").replace(
+        VARIANT, "  more: {seed: 3}\n"), 9, "stations", "at least 1"),
+    Case("station-without-servers", sub("    servers: 2\n", ""), 10, "stations.teller",
+         "needs 'servers'"),
+    Case("balk-both-rules",
+         sub("balk: {queue_length: 10}", "balk: {queue_length: 10, probability: {3: 0.5}}"), 8,
+         "customers.walk_in.balk", "exactly one"),
+    Case("jockeying-single-line",
+         sub("    servers: 2\n", "    servers: 2\n    jockeying: {margin: 2}\n"), 10,
+         "stations.teller", "line_per_server"),
+    Case("class-service-unknown-station",
+         sub("    balk: {queue_length: 10}\n", "    balk: {queue_length: 10}\n    service:\n"
+             "      telller: {dist: exponential, mean: 3}\n"), 10,
+         "customers.walk_in.service.telller", "did you mean 'teller'?"),
+    # --- trace arrivals -----------------------------------------------------------------------
+    Case("trace-bad-cell",
+         sub(ARRIVALS, "    arrivals:\n      process: trace\n      file: arrivals.csv\n"), 8,
+         "customers.walk_in.arrivals.file", "arrivals.csv:4: 'time' must be minutes",
+         files=(("arrivals.csv", "time\n5\n12.5\nsoon\n"),)),
+    Case("trace-missing-file",
+         sub(ARRIVALS, "    arrivals:\n      process: trace\n      file: arrivals.csv\n"), 8,
+         "customers.walk_in.arrivals.file", "no such trace file"),
+    Case("trace-missing-column",
+         sub(ARRIVALS, "    arrivals:\n      process: trace\n      file: arrivals.csv\n"
+                       "      column: when\n"), 9,
+         "customers.walk_in.arrivals.column", "no column 'when'",
+         files=(("arrivals.csv", "time\n5\n"),)),
+    Case("trace-csv-huge-cell",
+         sub(ARRIVALS, "    arrivals:\n      process: trace\n      file: arrivals.csv\n"), 8,
+         "customers.walk_in.arrivals.file", "cannot read",
+         files=(("arrivals.csv", "time\n" + "9" * 200_000 + "\n"),)),
+    # --- blocks not available in this version -------------------------------------------------
+    Case("interventions", BASE + "interventions:\n  occupied_waiting: {share: 0.8}\n", 16,
+         "interventions", "not available in this version"),
+    Case("satisfaction", BASE + "satisfaction:\n  threshold: 3\n", 16, "satisfaction",
+         "not available in this version"),
+    Case("perception-maister", BASE + "perception:\n  model: maister\n", 17, "perception.model",
+         "'maister'"),
+    # --- variants: the message points at the variant's line -----------------------------------
+    Case("variant-negative-servers", sub("servers: 3", "servers: -3"), 15,
+         "variants.more -> stations.teller.servers", ">= 1"),
+    Case("variant-block-zero-servers",
+         sub(VARIANT, "  more:\n    stations:\n      teller:\n        servers: 0\n"), 18,
+         "variants.more -> stations.teller.servers", ">= 1"),
+    Case("variant-unknown-key", sub("servers: 3", "servrs: 3"), 15,
+         "variants.more -> stations.teller.servrs", "did you mean 'servers'?"),
+    Case("variant-normal-service",
+         sub(VARIANT, "  more:\n    stations:\n      teller:\n"
+                      "        service: {dist: normal, mean: 3, sd: 1}\n"), 18,
+         "variants.more -> stations.teller.service", "a duration cannot be negative"),
+    Case("variant-negative-sd",
+         sub(VARIANT, "  more:\n    stations:\n      teller:\n        service:\n"
+                      "          sd: -2\n"), 19,
+         "variants.more -> stations.teller.service.sd", "must be >= 0"),
+    Case("variant-new-dist-missing-mean",
+         sub(VARIANT, "  more:\n    stations:\n      teller:\n"
+                      "        service: {dist: gamma, sd: 1}\n"), 18,
+         "variants.more -> stations.teller.service.mean", "is required"),
+    Case("variant-route-missing-station",
+         sub(VARIANT, "  more:\n    route:\n      teller: cashier\n"), 17,
+         "variants.more -> route.teller", "no station named 'cashier'"),
+    Case("variant-removes-stations", sub(VARIANT, "  more: {stations: null}\n"), 15,
+         "variants.more -> stations", "is required"),
+    Case("variant-not-a-mapping", sub(VARIANT, "  more: 5\n"), 15, "variants.more",
+         "must be a mapping"),
+    Case("variant-named-base", sub("  more:", "  base:"), 15, None,
+         "'base' is the name of the unpatched scenario"),
+]
+
+
+def _param(case: Case) -> Any:
+    return pytest.param(case, id=case.id)
+
+
+def _write_case(case: Case, folder: Path) -> Path:
+    for name, text in case.files:
+        (folder / name).write_text(text, encoding="utf-8")
+    path = folder / "scenario.yaml"
+    if isinstance(case.content, bytes):
+        path.write_bytes(case.content)
+    elif case.content is not None:
+        path.write_text(case.content, encoding="utf-8")
+    return path
+
+
+def _check_refused(case: Case, path: Path, code: int, out: str, err: str) -> None:
+    assert code == 2, f"exit code {code}; stderr:\n{err}"
+    assert "Traceback" not in out + err
+    assert out == ""
+    assert err.strip(), "no message on standard error"
+    assert len(err.strip().splitlines()) == 1, f"one fault, one message; got:\n{err}"
+    where = f"{path}:{case.line}: " if case.line is not None else f"{path}:"
+    assert where in err, f"expected {where!r} in:\n{err}"
+    if case.message is not None:
+        assert case.message in err, f"expected {case.message!r} in:\n{err}"
+    if case.field is not None:
+        assert f"{where}{case.field}: " in err, f"expected field {case.field!r} in:\n{err}"
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+def test_refused_with_file_line_and_field(
+    case: Case, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write_case(case, tmp_path)
+    out_dir = tmp_path / "results"
+    argv = [command, str(path)]
+    if command == "run":
+        # --replications/--workers only bound the cost should a case wrongly load.
+        argv += ["--out", str(out_dir), "--replications", "1", "--workers", "1"]
+    code = main(argv)
+    captured = capsys.readouterr()
+    _check_refused(case, path, code, captured.out, captured.err)
+    assert not out_dir.exists(), "a refused scenario must not leave a results folder"
+
+
+def test_case_table_is_well_formed() -> None:
+    assert len(CASES) >= 25
+    assert len({c.id for c in CASES}) == len(CASES), "duplicate case ids"
+    for case in CASES:
+        if isinstance(case.content, str) and case.line is not None:
+            assert case.line <= case.content.count("\n") + 1, case.id
+
+
+def test_baseline_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "scenario.yaml"
+    for text in (BASE, TWO_STATIONS, ROUTED):
+        path.write_text(text, encoding="utf-8")
+        assert main(["validate", str(path)]) == 0
+        assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_directory_instead_of_file(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "scenario.yaml"
+    folder.mkdir()
+    argv = [command, str(folder)] + (["--out", str(tmp_path / "out")] if command == "run" else [])
+    code = main(argv)
+    captured = capsys.readouterr()
+    case = Case("directory", None, None, None, "is a directory")
+    _check_refused(case, folder, code, captured.out, captured.err)
+
+
+def test_validate_reports_every_bad_file_and_checks_the_good_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(BASE, encoding="utf-8")
+    bad.write_text(sub("servers: 2", "servrs: 2"), encoding="utf-8")
+    missing = tmp_path / "missing.yaml"
+    code = main(["validate", str(bad), str(good), str(missing)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert f"{bad}:11: stations.teller.servrs: " in captured.err
+    assert f"{missing}: no such file" in captured.err
+    assert f"ok  {good}" in captured.out
+    assert "Traceback" not in captured.out + captured.err
+
+
+def test_unknown_variant_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    out_dir = tmp_path / "results"
+    code = main(["run", str(path), "--variant", "mroe", "--out", str(out_dir)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    assert f"{path}: --variant mroe: no such variant" in captured.err
+    assert "did you mean 'more'?" in captured.err
+    assert not out_dir.exists()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--replications", "0"], ["--seed", "-1"], ["--workers", "many"], ["--records", "some"]],
+    ids=["replications-0", "seed-negative", "workers-text", "records-unknown"],
+)
+def test_bad_command_line_option(
+    options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(BASE, encoding="utf-8")
+    code = main(["run", str(path), "--out", str(tmp_path / "out"), *options])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert options[0] in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_python_dash_m_exits_2_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(sub("servers: 2", "servrs: 2"), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", "bad.yaml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert "bad.yaml:11: stations.teller.servrs: unknown key 'servrs'; did you mean 'servers'?" \
+        in result.stderr
+
+
+# --- random mutations of the valid scenario --------------------------------------------------
+
+BASE_DOCS = [yaml.safe_load(BASE), yaml.safe_load(ROUTED)]
+
+SCALARS = st.one_of(
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.integers(max_value=-1),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(["09:00", "25:00", "9h", "12:00", "teller", "walk_in", "exit", "start",
+                     "poisson", "trace", "appointments", "lognormal", "normal", "empirical",
+                     "maister", "identity", "line_per_server", ""]),
+    st.none(),
+    st.booleans(),
+)
+VALUES = st.one_of(
+    SCALARS,
+    st.lists(SCALARS, max_size=3),
+    st.dictionaries(st.one_of(st.text(max_size=8), st.integers(-3, 3)), SCALARS, max_size=3),
+)
+SCHEMA_KEYS = ["name", "open", "close", "horizon", "warmup", "end", "customers", "stations",
+               "route", "variants", "servers", "schedule", "service", "dist", "mean", "sd",
+               "process", "rate_per_hour", "patience", "balk", "start", "exit", "teller"]
+KEYS = st.one_of(st.text(min_size=1, max_size=8), st.sampled_from(SCHEMA_KEYS),
+                 st.integers(-3, 30))
+
+
+def _locations(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths to every node below ``node`` (mapping keys and list indices)."""
+    found = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _locations(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _locations(value, (*path, index))
+    return found
+
+
+def _get(doc: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        doc = doc[part]
+    return doc
+
+
+def _typo(key: str, draw: Any) -> str:
+    if len(key) < 2:
+        return key + "x"
+    i = draw(st.integers(0, len(key) - 1))
+    return draw(st.sampled_from([key[:i] + key[i + 1 :], key[:i] + key[i] + key[i:],
+                                 key.upper(), key + "s"]))
+
+
+@st.composite
+def mutated_scenarios(draw: Any) -> Any:
+    doc = copy.deepcopy(draw(st.sampled_from(BASE_DOCS)))
+    for _ in range(draw(st.integers(1, 3))):
+        locations = _locations(doc)
+        path = draw(st.sampled_from(locations))
+        operation = draw(st.sampled_from(["delete", "replace", "rename", "insert"]))
+        node = _get(doc, path)
+        if operation == "insert" or not path:
+            if isinstance(node, dict):
+                node[draw(KEYS)] = draw(VALUES)
+            elif not path:
+                doc = draw(VALUES)
+            continue
+        parent, key = _get(doc, path[:-1]), path[-1]
+        if operation == "delete":
+            del parent[key]
+        elif operation == "replace":
+            parent[key] = draw(VALUES)
+        elif isinstance(parent, dict):
+            new_key = _typo(key, draw) if isinstance(key, str) and draw(st.booleans()) \
+                else draw(KEYS)
+            parent[new_key] = parent.pop(key)
+    return doc
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(doc=mutated_scenarios())
+def test_random_mutations_load_or_raise_scenario_error(doc: Any, tmp_path: Path) -> None:
+    path = tmp_path / "mutated.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        message = str(exc)
+        assert message.startswith(f"{path}:"), message
+        assert "Traceback" not in message
