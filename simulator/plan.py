@@ -366,7 +366,7 @@ class _Compiler:
             if isinstance(rate, dict) and rows[0][0] > open_:
                 raise PlanError((*path, "rate_per_hour", next(iter(rate))),
                                 "the rate table must start at or before 'open'")
-            bounds = [max(t, open_) for t, _ in rows] + [stop]
+            bounds = [min(max(t, open_), stop) for t, _ in rows] + [stop]
             pieces = tuple(
                 (bounds[i], bounds[i + 1], r / 60.0)
                 for i, (_, r) in enumerate(rows)
