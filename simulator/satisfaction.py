@@ -1,0 +1,148 @@
+"""Satisfaction and impact: the felt wait against what the customer expected
+(see ../shared/perception.md, sections 3 and 4).
+
+Two reference points per class (Zeithaml, Berry & Parasuraman 1993): the expected wait ``E``
+and the acceptable wait ``A = max(E x acceptable_ratio, E + acceptable_min_minutes)``. With the
+felt wait ``P``::
+
+    U(P) = -gain_per_minute x min(E - P, gain_cap / gain_per_minute)   if P < E
+         =  zone_per_minute x (P - E)                                  if E <= P <= A
+         =  zone_per_minute x (A - E) + beyond_per_minute x (P - A)    if P > A
+    S = clip(at_expectation + environment_bonus - fairness_penalty - U, 0, 100)
+
+When the firm promised the wait (an announcement, an appointment), ``E`` is the promise and
+from ``E`` on the slope is ``beyond_per_minute``: a broken promise hurts at once. A customer
+who saw an unexplained disruption blames the provider: a positive ``U`` is multiplied by
+``blame_factor`` (the gain from a short wait is not). Customers who abandoned or balked score
+``abandoned_score`` / ``balked_score``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import Field
+
+from .config import Strict
+
+
+def _value(default: float, source: str, low: float = 0.0, high: float | None = None) -> float:
+    return Field(default, ge=low, le=high, allow_inf_nan=False,  # type: ignore[return-value]
+                 description=source)
+
+
+class SatisfactionParameters(Strict):
+    """Parameters of the satisfaction and impact model; ``satisfaction:`` in YAML (globally),
+    and any of them again under a customer class's ``satisfaction:``. Each description gives
+    the source of the default or labels it an assumption."""
+
+    at_expectation: float = _value(
+        80.0, "score (0-100) when the felt wait equals the expected wait (assumption)", 0, 100)
+    gain_per_minute: float = _value(
+        4.0, "points gained per minute served sooner than expected (assumption; shape: "
+             "Caruelle, Lervik-Olsen & Gustafsson 2023)")
+    gain_cap: float = _value(15.0, "most points a short wait can add (assumption)")
+    zone_per_minute: float = _value(
+        2.0, "points lost per minute between the expected and the acceptable wait "
+             "(assumption; shape: Zeithaml et al. 1993)")
+    beyond_per_minute: float = _value(
+        6.4, "points lost per minute past the acceptable wait: 8% of 80 per minute, the course "
+             "material's checkout-line finding (calibration anchor)")
+    acceptable_ratio: float = _value(
+        1.5, "acceptable wait = max(expected x this, expected + acceptable_min_minutes) "
+             "(assumption)", 1.0)
+    acceptable_min_minutes: float = _value(2.0, "see acceptable_ratio (assumption)")
+    blame_factor: float = _value(
+        1.3, "dissatisfaction x this after an unexplained disruption: Taylor 1994 (low)", 1.0)
+    overtaken_penalty: float = _value(
+        5.0, "points lost each time a later customer is served first: Larson 1987 (direction; "
+             "value an assumption)")
+    overtaken_cap: float = _value(20.0, "most points overtaking can cost (assumption)")
+    parallel_lines_penalty: float = _value(
+        3.0, "points lost in a station with a line per server: Rafaeli, Barron & Haber 2002 "
+             "(direction; value an assumption)")
+    environment_bonus: float = _value(
+        0.0, "points added for a pleasant waiting environment (set by occupied_waiting's "
+             "satisfaction_bonus; assumption)", -100.0)
+    abandoned_score: float = _value(15.0, "score of a customer who gave up (assumption)", 0, 100)
+    balked_score: float = _value(30.0, "score of a customer who did not join (assumption)", 0, 100)
+    dissatisfied_below: float = _value(50.0, "a score below this is dissatisfied (assumption)",
+                                       0, 100)
+    satisfied_above: float = _value(80.0, "a score at or above this is satisfied (assumption)",
+                                    0, 100)
+    complaint_rate: float = _value(
+        0.06, "share of dissatisfied customers who complain: course material (6%; 10% after a "
+              "service failure); TARP about 4% (illustrative)", 0, 1)
+    tells_when_dissatisfied: float = _value(
+        11.0, "people a dissatisfied customer tells: course material (11-16); TARP 9-10 "
+              "(illustrative)")
+    tells_when_satisfied: float = _value(
+        9.0, "people a satisfied customer tells: course material (9); TARP about 5 "
+             "(illustrative)")
+    churn_silent: float = _value(
+        1.0, "share of dissatisfied non-complainers who do not come back: course material "
+             "('leave and never come back'; an upper bound)", 0, 1)
+    retained_if_handled: float = _value(
+        0.95, "share of complainers kept when the complaint is handled fast: course material "
+              "(an upper bound)", 0, 1)
+
+
+def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promised: np.ndarray,
+                    p: SatisfactionParameters) -> np.ndarray:
+    """``U(P)`` of section 3 (points lost; negative = gained), element-wise."""
+    acceptable = np.maximum(expected * p.acceptable_ratio, expected + p.acceptable_min_minutes)
+    acceptable = np.where(promised, expected, acceptable)  # a promise has no tolerance zone
+    gain = -np.minimum(expected - felt, p.gain_cap / p.gain_per_minute if p.gain_per_minute
+                       else 0.0) * p.gain_per_minute
+    zone = p.zone_per_minute * (np.minimum(felt, acceptable) - expected)
+    beyond = p.beyond_per_minute * np.maximum(felt - acceptable, 0.0)
+    return np.where(felt < expected, gain, zone + beyond)
+
+
+@dataclass(frozen=True)
+class Experience:
+    """What each served customer lived through, as satisfaction reads it (arrays by customer)."""
+
+    felt: np.ndarray
+    """Felt minutes of waiting."""
+    expected: np.ndarray
+    """Expected (or promised) wait, minutes."""
+    promised: np.ndarray
+    """True where the expectation was a promise (announcement, appointment)."""
+    blamed: np.ndarray
+    """True where the customer saw a disruption nobody explained."""
+    overtaken: np.ndarray
+    """Times a later customer was served first, visibly."""
+    parallel_lines: np.ndarray
+    """True where the customer waited at a station with a line per server."""
+    bonus: np.ndarray
+    """Environment bonus points (pleasant waiting room)."""
+
+
+def scores(e: Experience, p: SatisfactionParameters) -> np.ndarray:
+    """Satisfaction (0-100) of served customers."""
+    u = dissatisfaction(e.felt, e.expected, e.promised, p)
+    u = np.where(e.blamed & (u > 0), u * p.blame_factor, u)
+    fairness = (np.minimum(p.overtaken_penalty * e.overtaken, p.overtaken_cap)
+                + np.where(e.parallel_lines, p.parallel_lines_penalty, 0.0))
+    return np.clip(p.at_expectation + p.environment_bonus + e.bonus - fairness - u, 0.0, 100.0)
+
+
+def impact(score: np.ndarray, p: SatisfactionParameters) -> dict[str, float]:
+    """Section 4's impact metrics, per 100 arrivals, from the scores of all arrivals."""
+    if not len(score):
+        return {}
+    dissatisfied = float(np.mean(score < p.dissatisfied_below))
+    satisfied = float(np.mean(score >= p.satisfied_above))
+    return {
+        "satisfaction_mean": float(np.mean(score)),
+        "dissatisfied_share": dissatisfied,
+        "satisfied_share": satisfied,
+        "complaints_per_100": 100 * dissatisfied * p.complaint_rate,
+        "negative_word_of_mouth_per_100": 100 * dissatisfied * p.tells_when_dissatisfied,
+        "positive_word_of_mouth_per_100": 100 * satisfied * p.tells_when_satisfied,
+        "customers_lost_per_100": 100 * dissatisfied * ((1 - p.complaint_rate) * p.churn_silent
+                                                        + p.complaint_rate
+                                                        * (1 - p.retained_if_handled)),
+    }

@@ -1,0 +1,94 @@
+"""The satisfaction curve and the impact metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.satisfaction import (
+    Experience,
+    SatisfactionParameters,
+    dissatisfaction,
+    impact,
+    scores,
+)
+
+P = SatisfactionParameters()
+
+
+def score(felt, expected=5.0, promised=False, blamed=False, overtaken=0, parallel=False,
+          bonus=0.0, parameters=P):
+    n = np.size(felt)
+    e = Experience(felt=np.atleast_1d(np.asarray(felt, dtype=float)),
+                   expected=np.full(n, expected), promised=np.full(n, promised),
+                   blamed=np.full(n, blamed), overtaken=np.full(n, overtaken),
+                   parallel_lines=np.full(n, parallel), bonus=np.full(n, bonus))
+    return scores(e, parameters)
+
+
+def test_the_curve_is_continuous_and_non_increasing():
+    felt = np.linspace(0, 40, 40001)
+    s = score(felt)
+    assert np.all(np.diff(s) <= 1e-12)
+    assert np.max(np.abs(np.diff(s))) < 6.4 * 0.001 + 1e-9  # no jumps
+
+
+def test_slopes_in_each_zone():
+    # E = 5, A = max(7.5, 7) = 7.5; the gain is capped at 15 points (3.75 minutes early).
+    slope = lambda a, b: (score(b) - score(a))[0] / (b - a)  # noqa: E731
+    assert slope(2.0, 3.0) == pytest.approx(-4.0)
+    assert score(0.0)[0] == pytest.approx(95.0) and score(1.0)[0] == pytest.approx(95.0)
+    assert slope(5.5, 7.0) == pytest.approx(-2.0)
+    assert slope(8.0, 10.0) == pytest.approx(-6.4)
+    assert score(5.0)[0] == pytest.approx(80.0)
+
+
+def test_default_slope_past_the_acceptable_wait_is_8_percent_of_the_score_at_expectation():
+    assert P.beyond_per_minute == pytest.approx(0.08 * P.at_expectation)
+
+
+def test_a_broken_promise_hurts_at_once():
+    # Promised 5 minutes: from 5 on, each minute costs the steep slope.
+    assert (score(6.0, promised=True) - score(5.0, promised=True))[0] == pytest.approx(-6.4)
+    assert score(6.0, promised=True)[0] < score(6.0)[0]
+
+
+def test_over_promising_scores_lower_than_an_honest_announcement_on_the_same_wait():
+    honest = score(8.0, expected=8.0, promised=True)[0]
+    optimistic = score(8.0, expected=5.0, promised=True)[0]
+    assert optimistic < honest
+
+
+def test_blame_multiplies_dissatisfaction_but_not_the_gain():
+    assert 80 - score(10.0, blamed=True)[0] == pytest.approx(1.3 * (80 - score(10.0)[0]))
+    assert score(2.0, blamed=True)[0] == pytest.approx(score(2.0)[0])
+
+
+def test_fairness_penalty_is_capped():
+    assert score(5.0, overtaken=2)[0] == pytest.approx(70.0)
+    assert score(5.0, overtaken=10)[0] == pytest.approx(60.0)
+    assert score(5.0, parallel=True)[0] == pytest.approx(77.0)
+
+
+def test_scores_stay_between_0_and_100():
+    assert score(500.0)[0] == 0.0
+    assert score(0.0, bonus=50.0)[0] == 100.0
+
+
+def test_dissatisfaction_is_zero_at_expectation():
+    assert dissatisfaction(np.array([5.0]), np.array([5.0]), np.array([False]), P)[0] == 0
+
+
+def test_impact_per_100_arrivals():
+    result = impact(np.array([10.0, 40.0, 60.0, 85.0, 90.0]), P)
+    assert result["dissatisfied_share"] == pytest.approx(0.4)
+    assert result["satisfied_share"] == pytest.approx(0.4)
+    assert result["complaints_per_100"] == pytest.approx(40 * 0.06)
+    assert result["negative_word_of_mouth_per_100"] == pytest.approx(40 * 11)
+    assert result["positive_word_of_mouth_per_100"] == pytest.approx(40 * 9)
+    assert result["customers_lost_per_100"] == pytest.approx(40 * (0.94 * 1.0 + 0.06 * 0.05))
+
+
+def test_every_default_has_its_source_or_is_labelled_an_assumption():
+    for name, field in SatisfactionParameters.model_fields.items():
+        assert field.description, name
