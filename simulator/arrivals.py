@@ -32,21 +32,22 @@ def poisson_arrivals(plan: PoissonPlan, exponentials: Iterator[float]
 
 
 def appointment_arrivals(plan: AppointmentPlan, lateness: Iterator[float],
-                         uniforms: Iterator[float]) -> Iterator[tuple[float, float]]:
+                         uniforms: Iterator[float], opening: float
+                         ) -> Iterator[tuple[float, float]]:
     """Customers of each slot arrive ``punctuality`` minutes after the booked time (never
-    before minute 0) unless they do not show; every booking draws both values, so a change of
-    ``no_show`` or ``punctuality`` does not shift the other customers' draws."""
+    before ``opening``) unless they do not show; every booking draws both values, so a change
+    of ``no_show`` or ``punctuality`` does not shift the other customers' draws."""
     arrivals = []
     for booked in plan.slots:
         for _ in range(plan.per_slot):
             late, u = next(lateness), next(uniforms)
             if u >= plan.no_show:
-                arrivals.append((max(booked + late, 0.0), booked))
+                arrivals.append((max(booked + late, opening), booked))
     arrivals.sort()
     return iter(arrivals)
 
 
-def arrival_times(plan: ArrivalPlan, streams: Streams, class_name: str
+def arrival_times(plan: ArrivalPlan, streams: Streams, class_name: str, opening: float
                   ) -> Iterator[tuple[float, float]]:
     """The arrival generator for a class's plan, on that class's own streams."""
     if isinstance(plan, PoissonPlan):
@@ -58,4 +59,5 @@ def arrival_times(plan: ArrivalPlan, streams: Streams, class_name: str
         plan,
         streams.draws(f"punctuality:{class_name}", plan.punctuality.sample),
         streams.uniforms(f"no_show:{class_name}"),
+        opening,
     )

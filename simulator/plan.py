@@ -295,9 +295,11 @@ class _Compiler:
         for name, p in target.items():
             if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
                 raise PlanError((*path, name), f"must be a probability in [0, 1] (got {p!r})")
-            targets.append(self.station_index(name, (*path, name)))
+            index = self.station_index(name, (*path, name))
             total += p
-            cumulative.append(total)
+            if p > 0:  # a step never taken is no way out of a loop
+                targets.append(index)
+                cumulative.append(total)
         if not math.isclose(total, 1.0, abs_tol=1e-9):
             raise PlanError(path, f"probabilities must add up to 1 (they add up to {total:g})")
         cumulative[-1] = 1.0

@@ -145,9 +145,9 @@ class Breakdowns(Strict):
 
 class Jockeying(Strict):
     """With ``line_per_server``: the last customer of a line moves to another line that is
-    shorter by at least ``margin`` customers."""
+    shorter by at least ``margin`` people (at least 2: a move must gain a place)."""
 
-    margin: Annotated[int, Field(ge=1)] = 2
+    margin: Annotated[int, Field(ge=2)] = 2
 
 
 class Station(Strict):

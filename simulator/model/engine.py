@@ -18,7 +18,7 @@ from ..journeys import Flag, JourneyRecorder, Journeys, Outcome
 from ..perception import FeltTime, IdentityPerception
 from ..plan import EXIT, ClassPlan, Plan
 from ..randomness import Streams
-from .core import RELEASE, Action, Customer
+from .core import ARRIVE, RELEASE, Action, Customer
 from .station import Station
 
 NAN = math.nan
@@ -129,6 +129,10 @@ class Model:
 
     def left(self, customer: Customer) -> None:
         self.in_system -= 1
+        self.finish_if_done()
+
+    def finish_if_done(self) -> None:
+        """The run ends when no source will send anyone and nobody is inside."""
         if not self.in_system and not self.sources:
             self.finish_run()
 
@@ -138,6 +142,13 @@ class Model:
 
     # -- processes -------------------------------------------------------------------------
 
+    def seat_initial_queue(self, _event: object) -> None:
+        for cp in self.plan.classes:
+            for _ in range(cp.initial_queue):
+                self.arrive(cp, NAN, initial=1)
+        self.sources -= 1
+        self.finish_if_done()
+
     def source(self, cp: ClassPlan, times: Iterator[tuple[float, float]]):  # type: ignore[no-untyped-def]
         env = self.env
         for t, booked in times:
@@ -146,8 +157,7 @@ class Model:
         if env.now < self.plan.arrivals_end:  # the doors stay open until close
             yield env.timeout(self.plan.arrivals_end - env.now)
         self.sources -= 1
-        if not self.in_system and not self.sources:
-            self.finish_run()
+        self.finish_if_done()
 
     def duty_schedule(self, station: Station):  # type: ignore[no-untyped-def]
         for t, count in station.plan.duty[1:]:
@@ -180,17 +190,16 @@ class Model:
             if station.plan.mtbf is not None:
                 for server in station.servers:
                     env.process(self.server_failures(station, server.index))
-        if plan.open > 0:
-            env.run(until=plan.open)
-        for cp in plan.classes:
-            for _ in range(cp.initial_queue):
-                self.arrive(cp, NAN, initial=1)
+        # The initial queue is seated at opening like an arrival: after schedule changes due
+        # at that instant. Until then it counts as a source, so the run does not end early.
+        self.sources += 1
+        Action(env, plan.open, ARRIVE, self.seat_initial_queue)
         for cp in plan.classes:
             if cp.arrivals is not None:
                 self.sources += 1
-                env.process(self.source(cp, arrival_times(cp.arrivals, self.streams, cp.name)))
-        if not self.in_system and not self.sources:
-            self.finish_run()
+                env.process(self.source(cp, arrival_times(cp.arrivals, self.streams, cp.name,
+                                                           plan.open)))
+        self.finish_if_done()
         Action(env, plan.end - env.now, RELEASE, lambda _: self.finish_run())
         env.run(until=self.done)
         end_time = env.now

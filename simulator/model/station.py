@@ -254,41 +254,54 @@ class Station:
         self.jockey(now)
 
     def go_off_duty(self, server: Server, now: float) -> None:
+        self._off(server, now)
+        self.lines_changed(now)
+
+    def _off(self, server: Server, now: float) -> None:
         server.on_duty = server.leaving = False
         if server in server.line.idle:
             server.line.idle.remove(server)
         self.record.duty(self.index, server.index, now, False)
-        if len(self.lines) > 1 and not server.line.is_open:
-            self.move_out(server.line, now)
-
-    def come_on_duty(self, server: Server, now: float) -> None:
-        server.on_duty = True
-        self.record.duty(self.index, server.index, now, True)
-        if len(self.lines) > 1:
-            for line in self.lines:
-                if not line.is_open:
-                    self.move_out(line, now)
-        self.server_free(server, now)
 
     def set_on_duty(self, count: int, now: float) -> None:
-        """The schedule says ``count`` servers are on duty from now on."""
+        """The schedule says ``count`` servers are on duty from now on.
+
+        All servers change state first, then customers of lines that closed move, then the
+        servers that came on take customers: one consistent step, whatever the order of the
+        servers."""
         staying = [s for s in self.servers if s.on_duty and not s.leaving]
+        coming: list[Server] = []
         if count > len(staying):
             need = count - len(staying)
             for server in [s for s in self.servers if s.leaving][:need]:
                 server.leaving = False  # was finishing a last customer: stays on
                 need -= 1
             for server in [s for s in self.servers if not s.on_duty][:need]:
-                self.come_on_duty(server, now)
+                server.on_duty = True
+                self.record.duty(self.index, server.index, now, True)
+                coming.append(server)
         elif count < len(staying):
             # Idle servers go first (highest numbered first), then busy ones finish up.
             ordered = sorted(staying, key=lambda s: (s.customer is None and not s.down, s.index))
-            for server in ordered[count - len(staying):]:
+            going = ordered[count - len(staying):]
+            for server in going:
                 server.leaving = True
+            for server in going:
                 if server.customer is None:
-                    self.go_off_duty(server, now)
-                elif len(self.lines) > 1 and not server.line.is_open:
-                    self.move_out(server.line, now)  # the line closes now, not after service
+                    self._off(server, now)
+        self.lines_changed(now)
+        for server in coming:
+            self.server_free(server, now)
+
+    def lines_changed(self, now: float) -> None:
+        """Lines opened or closed: the people in closed lines move to the open ones at once
+        (a closing line closes now, even while its server finishes a last customer), and the
+        lines rebalance by jockeying."""
+        if len(self.lines) > 1:
+            for line in self.lines:
+                if line.waiting and not line.is_open:
+                    self.move_out(line, now)
+        self.jockey(now)
 
     def move_out(self, line: Line, now: float) -> None:
         """Customers of a closed line move, in line order, to the shortest open lines."""
@@ -354,6 +367,11 @@ class Station:
                 self.model.depart(customer, NAN, _CENSORED)
         for server in self.servers:
             serving = server.customer
+            if server.down:  # a repair still going on: recorded up to the end of the run
+                self.record.breakdown(self.index, server.index, server.down_since, now)
+                if serving is not None:
+                    self.record.segment(serving.id, self.index, server.down_since, now,
+                                        _INTERRUPTED, _REPAIR_FLAGS)
             if serving is not None:
                 self.record.visit(serving.id, self.index, serving.hop, server.index,
                                   serving.joined, serving.started, NAN, _CENSORED)
