@@ -93,6 +93,8 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
 
 def _command_run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
+    for warning in loaded.warnings:
+        print(warning, file=sys.stderr)
     variants = args.variant
     if variants:
         for name in variants:
@@ -132,6 +134,8 @@ def _command_validate(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             status = EXIT_INVALID
             continue
+        for warning in loaded.warnings:
+            print(warning, file=sys.stderr)
         base, plan = loaded.base, loaded.plans["base"]
         window = f"{plan.clock(plan.open)}-{plan.clock(plan.arrivals_end)}"
         print(f"ok  {path}: '{base.name}', {len(base.customers)} customer class(es), "

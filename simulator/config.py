@@ -5,10 +5,13 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
+
+from .yamlsource import Path_
 
 
 class Strict(BaseModel):
@@ -73,3 +76,52 @@ def _clock_value(value: Any) -> str | float:
 
 ClockTime = Annotated[str | float, PlainValidator(_clock_value)]
 """A clock time: ``"HH:MM"`` text, or a number of minutes from the start of the run."""
+
+
+def describe_error(error: Mapping[str, Any]) -> tuple[Path_, str]:
+    """A pydantic error as (YAML path, plain-language message)."""
+    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+    path: Path_ = tuple(error["loc"])
+    shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
+    bound = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), None)
+    simple = {
+        "missing": ("is required", False),
+        "int_type": ("must be a whole number", True),
+        "int_parsing": ("must be a whole number", True),
+        "int_from_float": ("must be a whole number", True),
+        "float_type": ("must be a number", True),
+        "float_parsing": ("must be a number", True),
+        "finite_number": ("must be a finite number", True),
+        "string_type": ("must be text", True),
+        "bool_type": ("must be true or false", True),
+        "dict_type": ("must be a mapping of key: value", True),
+        "model_type": ("must be a mapping of key: value", True),
+        "model_attributes_type": ("must be a mapping of key: value", True),
+        "tuple_type": ("must be a list", True),
+        "list_type": ("must be a list", True),
+        "greater_than_equal": (f"must be >= {bound}", True),
+        "greater_than": (f"must be > {bound}", True),
+        "less_than_equal": (f"must be <= {bound}", True),
+        "less_than": (f"must be < {bound}", True),
+        "too_short": (f"must have at least {ctx.get('min_length')} entr"
+                      f"{'y' if ctx.get('min_length') == 1 else 'ies'}", False),
+        "string_too_short": ("must not be empty", True),
+        "literal_error": (f"must be one of {ctx.get('expected')}", True),
+    }
+    if kind == "unknown_key":
+        return (*path, ctx["key"]), error["msg"]
+    if kind == "field_error":
+        return (*path, ctx["field"]), ctx["message"]
+    discriminator = str(ctx.get("discriminator", "")).strip("'")
+    if kind == "union_tag_not_found":
+        return path, f"needs a '{discriminator}' key"
+    if kind == "union_tag_invalid":
+        return path, (f"unknown {discriminator} {ctx.get('tag')!r}; expected one of "
+                      f"{ctx.get('expected_tags')}").replace("''", "'")
+    if kind in simple:
+        text, with_value = simple[kind]
+        if kind == "greater_than_equal" and bound == 1 and isinstance(value, int):
+            text = "must be a whole number >= 1"
+        return path, text + (shown if with_value else "")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return path, message

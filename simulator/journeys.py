@@ -25,8 +25,12 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 
 class Outcome(IntEnum):
@@ -161,6 +165,8 @@ class JourneyRecorder:
 class Journeys:
     """Every customer's journey in one replication, and what the run needs to interpret it."""
 
+    plan: Plan
+    """The plan that was run: what the summaries need to interpret the records."""
     tables: dict[str, Table]
     class_names: tuple[str, ...]
     station_names: tuple[str, ...]

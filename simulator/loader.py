@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from .config import describe_error
 from .plan import Plan, PlanError, compile_plan
 from .scenario import Scenario
 from .yamlsource import Path_, ScenarioError, YamlDocument, dotted, read_yaml_file
@@ -40,6 +40,8 @@ class LoadedScenario:
     plans: dict[str, Plan]
     digest: str
     """SHA-256 of the compiled plans: changes whenever anything the engine uses changes."""
+    warnings: tuple[str, ...] = ()
+    """Assumptions made for the user (``file:line: field: message``), once each."""
 
     @property
     def base(self) -> Scenario:
@@ -63,55 +65,6 @@ def deep_merge(base: Any, patch: Any) -> Any:
         else:
             merged[key] = deep_merge(base.get(key), value)
     return merged
-
-
-def _describe(error: Mapping[str, Any]) -> tuple[Path_, str]:
-    """A pydantic error as (YAML path, plain-language message)."""
-    kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    path: Path_ = tuple(error["loc"])
-    shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
-    bound = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), None)
-    simple = {
-        "missing": ("is required", False),
-        "int_type": ("must be a whole number", True),
-        "int_parsing": ("must be a whole number", True),
-        "int_from_float": ("must be a whole number", True),
-        "float_type": ("must be a number", True),
-        "float_parsing": ("must be a number", True),
-        "finite_number": ("must be a finite number", True),
-        "string_type": ("must be text", True),
-        "bool_type": ("must be true or false", True),
-        "dict_type": ("must be a mapping of key: value", True),
-        "model_type": ("must be a mapping of key: value", True),
-        "model_attributes_type": ("must be a mapping of key: value", True),
-        "tuple_type": ("must be a list", True),
-        "list_type": ("must be a list", True),
-        "greater_than_equal": (f"must be >= {bound}", True),
-        "greater_than": (f"must be > {bound}", True),
-        "less_than_equal": (f"must be <= {bound}", True),
-        "less_than": (f"must be < {bound}", True),
-        "too_short": (f"must have at least {ctx.get('min_length')} entr"
-                      f"{'y' if ctx.get('min_length') == 1 else 'ies'}", False),
-        "string_too_short": ("must not be empty", True),
-        "literal_error": (f"must be one of {ctx.get('expected')}", True),
-    }
-    if kind == "unknown_key":
-        return (*path, ctx["key"]), error["msg"]
-    if kind == "field_error":
-        return (*path, ctx["field"]), ctx["message"]
-    discriminator = str(ctx.get("discriminator", "")).strip("'")
-    if kind == "union_tag_not_found":
-        return path, f"needs a '{discriminator}' key"
-    if kind == "union_tag_invalid":
-        return path, (f"unknown {discriminator} {ctx.get('tag')!r}; expected one of "
-                      f"{ctx.get('expected_tags')}").replace("''", "'")
-    if kind in simple:
-        text, with_value = simple[kind]
-        if kind == "greater_than_equal" and bound == 1 and isinstance(value, int):
-            text = "must be a whole number >= 1"
-        return path, text + (shown if with_value else "")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return path, message
 
 
 _INTERNAL = set("[]()-,")
@@ -171,7 +124,7 @@ class _Reporter:
         return f"{where.file}:{where.line}: {prefix}{dotted(path)}: {message}"
 
     def from_validation(self, exc: ValidationError) -> ScenarioError:
-        lines = [self.line(*_describe(e)) for e in exc.errors()[:_MAX_ERRORS]]
+        lines = [self.line(*describe_error(e)) for e in exc.errors()[:_MAX_ERRORS]]
         more = len(exc.errors()) - _MAX_ERRORS
         if more > 0:
             lines.append(f"... and {more} more error(s)")
@@ -215,4 +168,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
             raise ScenarioError(reporter.line(("variants",), "a variant cannot hold variants"))
         scenarios[name], plans[name] = _validate(merged, reporter, base_dir)
     digest = hashlib.sha256(repr(sorted(plans.items())).encode()).hexdigest()
-    return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest)
+    warnings = dict.fromkeys(_Reporter(doc).line(where, f"warning: {message}")
+                             for plan in plans.values() for where, message in plan.notes)
+    return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest,
+                          warnings=tuple(warnings))

@@ -36,8 +36,8 @@ _FLAGS = 128
 """Number of distinct condition sets (7 flag bits)."""
 
 
-def _factor(default: float, source: str, low: float = 0.0) -> float:
-    return Field(default, ge=low, allow_inf_nan=False, description=source)  # type: ignore[return-value]
+def _factor(default: float, source: str) -> float:
+    return Field(default, allow_inf_nan=False, description=source)  # type: ignore[return-value]
 
 
 class PerceptionParameters(Strict):
@@ -46,7 +46,8 @@ class PerceptionParameters(Strict):
     the default or labels it an assumption."""
 
     model: Literal["maister", "identity"] = Field(
-        "maister", description="'maister' (this model) or 'identity' (felt = clock minutes)")
+        default="maister",
+        description="'maister' (this model) or 'identity' (felt = clock minutes)")
     overestimation: Annotated[float, Field(gt=0)] = _factor(
         1.35, "felt/clock minutes of an idle, uncertain 5-minute wait: Larson's 'about 36%'; "
               "Hornik 1984 (retail lines, about +30%); range seen 1.1-1.6 (value: low confidence)")
@@ -61,7 +62,7 @@ class PerceptionParameters(Strict):
     in_process_factor: Annotated[float, Field(gt=0)] = _factor(
         0.85, "waiting after the process started: Maister 1985; Dube-Rioux, Schmitt & Leclerc "
               "1989; Hui, Thakor & Gill 1998 found the opposite in some settings (low-medium)")
-    anxiety_effect: float = _factor(
+    anxiety_effect: Annotated[float, Field(ge=0)] = _factor(
         0.15, "weight x (1 + anxiety_effect x anxiety), class key anxiety 0..1: Maister 1985; "
               "Osuna 1985; Zakay & Block 1997 (low)")
     informed_factor: Annotated[float, Field(gt=0)] = _factor(
@@ -76,7 +77,7 @@ class PerceptionParameters(Strict):
     group_factor: Annotated[float, Field(gt=0)] = _factor(
         0.95, "waiting in a group, class key group_share 0..1: Maister 1985; Pruyn & Smidts "
               "1999 found the opposite for long waits (low: evidence conflicts)")
-    before_appointment_factor: float = _factor(
+    before_appointment_factor: Annotated[float, Field(ge=0)] = _factor(
         0.3, "waiting before one's booked time: Maister 1985; Huang 1994 (outpatient clinic) "
              "(medium)")
 

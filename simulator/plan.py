@@ -14,10 +14,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .config import format_clock, parse_clock
+from pydantic import ValidationError
+
+from .config import describe_error, format_clock, parse_clock
 from .distributions import Distribution
+from .perception import ClassPerception, PerceptionParameters
+from .satisfaction import SatisfactionParameters
 from .scenario import (
     AppointmentArrivals,
     CustomerClass,
@@ -28,6 +32,10 @@ from .scenario import (
 )
 from .yamlsource import Path_
 
+ParametersT = TypeVar("ParametersT", PerceptionParameters, SatisfactionParameters)
+DEFAULT_EXPECTED_WAIT = 5.0
+"""Minutes a class expects to wait when its ``expected_wait`` is not given (an assumption,
+announced as a warning)."""
 EXIT = -1
 """Route target meaning "leave the system"."""
 DRAIN_LIMIT = 7 * 24 * 60.0
@@ -100,7 +108,12 @@ class ClassPlan:
     balk_table: tuple[tuple[int, float], ...] | None
     priority_level: int
     """0 is served first; levels are the distinct ``priority`` values in ascending order."""
-    expected_wait: float | None
+    expected_wait: float
+    anxiety: float
+    group_share: float
+    perception: PerceptionParameters
+    """The global parameters with this class's overrides."""
+    satisfaction: SatisfactionParameters
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,13 @@ class Plan:
     classes: tuple[ClassPlan, ...]
     stations: tuple[StationPlan, ...]
     priority_levels: int
+    notes: tuple[tuple[Path_, str], ...] = ()
+    """Warnings about the scenario: (YAML path, message)."""
+
+    def perception(self) -> ClassPerception:
+        """The perceived-wait model with each class's parameters and anxiety."""
+        return ClassPerception([cp.perception for cp in self.classes],
+                               [cp.anxiety for cp in self.classes])
 
     def clock(self, run_minutes: float) -> str:
         """Run minutes as a clock time, or as ``t=...`` when the scenario uses no clock."""
@@ -155,6 +175,7 @@ class _Compiler:
         self.base_dir = base_dir
         self.anchor = parse_clock(scenario.open) if isinstance(scenario.open, str) else None
         self.station_names = list(scenario.stations)
+        self.notes: list[tuple[Path_, str]] = []
 
     def time(self, value: str | float, path: Path_) -> float:
         """A clock time or number as run minutes."""
@@ -221,6 +242,7 @@ class _Compiler:
             name=s.name, seed=s.seed, replications=s.replications, clock_at_zero=self.anchor,
             open=open_, arrivals_end=arrivals_end, stats_start=stats_start, end=end,
             classes=classes, stations=stations, priority_levels=len(levels),
+            notes=tuple(self.notes),
         )
 
     def station(self, index: int, name: str, st: Station) -> StationPlan:
@@ -346,6 +368,11 @@ class _Compiler:
                     f"(customers.{name}.service.{station_name})",
                 )
             service.append(dist if i in visited else None)
+        expected = c.expected_wait
+        if expected is None:
+            expected = DEFAULT_EXPECTED_WAIT
+            self.notes.append((path, f"no 'expected_wait': satisfaction assumes "
+                                     f"{DEFAULT_EXPECTED_WAIT:g} minutes"))
         balk_table = None
         if c.balk is not None and c.balk.probability is not None:
             balk_table = tuple(sorted(c.balk.probability.items()))
@@ -354,8 +381,25 @@ class _Compiler:
             initial_queue=c.initial_queue, route=route, service=tuple(service),
             patience=c.patience,
             balk_threshold=c.balk.queue_length if c.balk is not None else None,
-            balk_table=balk_table, priority_level=level, expected_wait=c.expected_wait,
+            balk_table=balk_table, priority_level=level, expected_wait=expected,
+            anxiety=c.anxiety, group_share=c.group_share,
+            perception=self.overridden(self.s.perception, c.perception, (*path, "perception")),
+            satisfaction=self.overridden(self.s.satisfaction, c.satisfaction,
+                                         (*path, "satisfaction")),
         )
+
+    @staticmethod
+    def overridden(base: ParametersT, overrides: Mapping[str, Any], path: Path_
+                   ) -> ParametersT:
+        """The global parameters with a class's overrides, validated like the global ones."""
+        if "model" in overrides:
+            raise PlanError((*path, "model"), "the model is chosen for the whole scenario "
+                            "(top-level perception.model), not per class")
+        try:
+            return type(base).model_validate({**base.model_dump(), **overrides})
+        except ValidationError as exc:
+            described: tuple[Path_, str] = describe_error(exc.errors()[0])
+            raise PlanError((*path, *described[0]), described[1]) from None
 
     def arrivals(self, name: str, c: CustomerClass, path: Path_) -> ArrivalPlan | None:
         a = c.arrivals

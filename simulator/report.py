@@ -9,8 +9,10 @@ from .experiment import ExperimentResult
 from .summary import METRICS
 
 UNITS = {"wait_mean": "min", "wait_p90": "min", "perceived_wait_mean": "min",
-         "time_in_system_mean": "min", "queue_length_mean": "people"}
-SHARES = {"wait_probability", "abandoned_share", "balked_share", "utilisation"}
+         "perceived_wait_p90": "min", "time_in_system_mean": "min",
+         "queue_length_mean": "people", "satisfaction_mean": "0-100"}
+SHARES = {"wait_probability", "abandoned_share", "balked_share", "utilisation",
+          "dissatisfied_share", "satisfied_share"}
 
 
 def json_document(result: ExperimentResult) -> dict[str, Any]:

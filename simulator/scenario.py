@@ -15,13 +15,14 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from .config import ClockTime, Strict
 from .distributions import Deterministic, Distribution, Duration, NonNegative, Positive
+from .perception import PerceptionParameters
+from .satisfaction import SatisfactionParameters
 
 DEFAULT_SEED = 20261122
 """Root seed used when a scenario gives none."""
@@ -127,6 +128,14 @@ class CustomerClass(Strict):
     expected_wait: NonNegative | None = None
     priority: int = 0
     route: RouteTable | None = None
+    anxiety: Probability = 0.0
+    """How anxious this class is, 0..1 (waits feel longer: perception's anxiety_effect)."""
+    group_share: Probability = 0.0
+    """Share of this class who wait in company (drawn per customer)."""
+    perception: dict[str, Any] = {}
+    """Overrides of the global perception parameters for this class (checked in the plan)."""
+    satisfaction: dict[str, Any] = {}
+    """Overrides of the global satisfaction parameters for this class (checked in the plan)."""
 
     @model_validator(mode="after")
     def _someone_arrives(self) -> CustomerClass:
@@ -171,23 +180,6 @@ class Station(Strict):
         return self
 
 
-class Perception(Strict):
-    """The perceived-wait model. This version has ``identity``: felt minutes = clock minutes,
-    and patience is spent in clock minutes."""
-
-    model: Literal["identity"] = "identity"
-
-    @field_validator("model", mode="before")
-    @classmethod
-    def _available(cls, value: Any) -> Any:
-        if value == "maister":
-            raise ValueError(
-                "the 'maister' perceived-wait model is not available in this version of "
-                "waitsim yet; use 'identity' (felt minutes = clock minutes)"
-            )
-        return value
-
-
 class Scenario(Strict):
     """A whole scenario: the base of a YAML file, or the base with one variant's patch."""
 
@@ -204,17 +196,14 @@ class Scenario(Strict):
     stations: Annotated[dict[Name, Station], Field(min_length=1)]
     route: RouteTable | None = None
     interventions: dict[str, Any] = {}
-    perception: Perception = Perception()
-    satisfaction: dict[str, Any] = {}
+    perception: PerceptionParameters = Field(default_factory=PerceptionParameters)
+    satisfaction: SatisfactionParameters = Field(default_factory=SatisfactionParameters)
     variants: dict[Name, dict[str, Any]] = {}
 
-    @field_validator("interventions", "satisfaction")
+    @field_validator("interventions")
     @classmethod
-    def _not_available_yet(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+    def _not_available_yet(cls, value: dict[str, Any]) -> dict[str, Any]:
         if value:
-            what = {"interventions": "interventions", "satisfaction": "satisfaction settings"}
-            raise ValueError(
-                f"{what[info.field_name or '']} are not available in this version of waitsim "
-                "yet; leave this block empty"
-            )
+            raise ValueError("interventions are not available in this version of waitsim yet; "
+                             "leave this block empty")
         return value

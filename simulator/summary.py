@@ -12,14 +12,18 @@ import math
 
 import numpy as np
 
-from .journeys import Journeys, Outcome, SegmentKind, Table
+from .journeys import Flag, Journeys, Outcome, SegmentKind, Table
+from .perception import felt_waits
+from .satisfaction import Experience, impact, scores
 
 METRICS: dict[str, str] = {
     "wait_mean": "mean clock minutes waiting in line (all stations) per customer who started "
                  "service",
     "wait_p90": "90th percentile of that wait (minutes)",
     "wait_probability": "share of those customers who waited at all (P(wait > 0))",
-    "perceived_wait_mean": "mean perceived (felt) minutes of waiting of the same customers",
+    "perceived_wait_mean": "mean felt minutes of waiting in line of the same customers",
+    "perceived_wait_p90": "90th percentile of that felt wait (minutes)",
+    "overestimation_ratio": "felt / clock minutes of all waiting (in line and during repairs)",
     "time_in_system_mean": "mean minutes from arrival to departure of served customers",
     "abandoned_share": "share of arrivals who left the line before service (reneged)",
     "balked_share": "share of arrivals who saw the line and did not join",
@@ -29,8 +33,16 @@ METRICS: dict[str, str] = {
     "queue_length_mean": "time-average number of customers waiting (all stations)",
     "utilisation": "busy share of available server time at the first station (on duty and "
                    "not under repair)",
+    "satisfaction_mean": "mean satisfaction (0-100) of all arrivals, those who left included",
+    "dissatisfied_share": "share of arrivals whose satisfaction is below dissatisfied_below",
+    "satisfied_share": "share of arrivals whose satisfaction is at least satisfied_above",
+    "complaints_per_100": "expected complaints per 100 arrivals",
+    "negative_word_of_mouth_per_100": "people told of a bad experience, per 100 arrivals",
+    "positive_word_of_mouth_per_100": "people told of a good experience, per 100 arrivals",
+    "customers_lost_per_100": "customers expected not to come back, per 100 arrivals",
 }
 """Every per-replication metric, with its meaning. Order is the order of reports."""
+SATISFACTION_METRICS = tuple(METRICS)[-7:]
 
 
 def interval_integrals(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -64,12 +76,83 @@ def _wait_ends(j: Journeys) -> np.ndarray:
     return np.where(np.isnan(end), j.end_time, end)
 
 
-def per_customer_wait(j: Journeys, kind: SegmentKind = SegmentKind.QUEUE) -> np.ndarray:
-    """Minutes each customer (by id) spent in segments of ``kind``."""
+def per_customer_wait(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE) -> np.ndarray:
+    """Minutes each customer (by id) spent in segments of ``kind`` (None: all waiting)."""
     s = j.segments
     n = len(j.customers["customer"])
-    mask = s["kind"] == kind
+    mask = s["kind"] == kind if kind is not None else np.ones(len(s["kind"]), dtype=bool)
     return np.bincount(s["customer"][mask], weights=(s["end"] - s["start"])[mask], minlength=n)
+
+
+def felt_minutes(j: Journeys, queue_only: bool = False) -> np.ndarray:
+    """Felt minutes of waiting of each customer (by id): in line only, or all waiting
+    (in line and during repairs mid-service)."""
+    s = j.segments
+    mask = s["kind"] == SegmentKind.QUEUE if queue_only else np.ones(len(s["kind"]), dtype=bool)
+    return felt_waits(j.plan.perception(), j.customers["customer_class"].astype(np.intp),
+                      s["customer"][mask], s["flags"][mask].astype(np.intp),
+                      (s["end"] - s["start"])[mask])
+
+
+def times_overtaken(j: Journeys) -> np.ndarray:
+    """Per customer (by id): how many later arrivals at the same station started service while
+    the customer was still waiting there (every line of a station is in view)."""
+    v = j.visits
+    n = len(j.customers["customer"])
+    counts = np.zeros(n)
+    wait_end = _wait_ends(j)
+    start = np.where(np.isnan(v["service_start"]), np.inf, v["service_start"])
+    for station in np.unique(v["station"]):
+        at = np.flatnonzero(v["station"] == station)
+        order = at[np.argsort(v["joined"][at], kind="stable")]
+        joined, begun, ends = v["joined"][order], start[order], wait_end[order]
+        # Only those who joined during i's wait can overtake i: a window in join order.
+        first = np.searchsorted(joined, joined, side="right")
+        last = np.searchsorted(joined, ends, side="left")
+        width = np.maximum(last - first, 0)
+        if not width.sum():
+            continue
+        waiter = np.repeat(np.arange(len(order)), width)
+        other = np.repeat(first, width) + (np.arange(width.sum())
+                                           - np.repeat(np.cumsum(width) - width, width))
+        passed = begun[other] < ends[waiter]
+        counts += np.bincount(v["customer"][order][waiter], weights=passed, minlength=n)
+    return counts
+
+
+def satisfaction_metrics(j: Journeys, present: np.ndarray, felt: np.ndarray
+                         ) -> dict[str, float]:
+    """Satisfaction and impact over all arrivals after the warm-up (censored excluded)."""
+    c, s, v = j.customers, j.segments, j.visits
+    n = len(c["customer"])
+    unexplained = ((s["flags"] & Flag.DISRUPTED) != 0) & ((s["flags"] & Flag.EXPLAINED) == 0)
+    blamed = np.bincount(s["customer"][unexplained], minlength=n) > 0
+    parallel_station = np.array([st.layout == "line_per_server" for st in j.plan.stations])
+    parallel = np.bincount(v["customer"], weights=parallel_station[v["station"]],
+                           minlength=n) > 0
+    overtaken = times_overtaken(j)
+    totals: dict[str, float] = {}
+    counted = 0
+    for cp in j.plan.classes:
+        mine = present & (c["customer_class"] == cp.index)
+        if not mine.any():
+            continue
+        p = cp.satisfaction
+        experience = Experience(
+            felt=felt[mine], expected=np.full(mine.sum(), cp.expected_wait),
+            promised=np.zeros(mine.sum(), dtype=bool), blamed=blamed[mine],
+            overtaken=overtaken[mine], parallel_lines=parallel[mine],
+            bonus=np.zeros(mine.sum()))
+        outcome = c["outcome"][mine]
+        score = np.where(outcome == Outcome.ABANDONED, p.abandoned_score,
+                         np.where(outcome == Outcome.BALKED, p.balked_score,
+                                  scores(experience, p)))
+        for key, value in impact(score, p).items():
+            totals[key] = totals.get(key, 0.0) + value * mine.sum()
+        counted += int(mine.sum())
+    if not counted:
+        return dict.fromkeys(SATISFACTION_METRICS, math.nan)
+    return {k: v / counted for k, v in totals.items()}
 
 
 def _server_time(j: Journeys, station: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,11 +218,17 @@ def summarise(j: Journeys) -> dict[str, float]:
     def mean(x: np.ndarray) -> float:
         return float(x.mean()) if len(x) else math.nan
 
+    felt_in_line = felt_minutes(j, queue_only=True)[started & present]
+    felt_all, clock_all = felt_minutes(j), per_customer_wait(j, None)
     return {
         "wait_mean": mean(waited),
         "wait_p90": float(np.percentile(waited, 90)) if len(waited) else math.nan,
         "wait_probability": mean(waited > 0),
-        "perceived_wait_mean": mean(waited),  # identity perception: felt = clock
+        "perceived_wait_mean": mean(felt_in_line),
+        "perceived_wait_p90": (float(np.percentile(felt_in_line, 90)) if len(felt_in_line)
+                               else math.nan),
+        "overestimation_ratio": (float(felt_all[present].sum() / clock_all[present].sum())
+                                 if clock_all[present].sum() > 0 else math.nan),
         "time_in_system_mean": mean((c["departure"] - c["arrival"])[served]),
         "abandoned_share": float((present & (outcome == Outcome.ABANDONED)).sum()
                                  / arrivals) if arrivals else math.nan,
@@ -150,6 +239,7 @@ def summarise(j: Journeys) -> dict[str, float]:
         "censored": float((counted & (outcome == Outcome.CENSORED)).sum()),
         "queue_length_mean": waiting_area / (window[1] - window[0]),
         "utilisation": busy / available if available > 0 else math.nan,
+        **satisfaction_metrics(j, present, felt_all),
     }
 
 

@@ -19,6 +19,7 @@ def trace_scenario(write_yaml, times, servers=1, service="{dist: deterministic, 
     csv = write_yaml("time\n" + "\n".join(str(t) for t in times) + "\n", "arrivals.csv")
     return f"""
         name: hand-made
+        perception: {{model: identity}}  # patience in clock minutes
         {extra_top}
         customers:
           a:

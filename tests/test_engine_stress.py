@@ -65,6 +65,9 @@ def time_limit(seconds: float):  # type: ignore[no-untyped-def]
 
 
 def plan_from(data: dict[str, Any], base_dir: Path = DATA) -> Plan:
+    # The invariants are in clock minutes: patience is spent in clock minutes unless a test
+    # chooses otherwise.
+    data = {"perception": {"model": "identity"}, **data}
     return compile_plan(Scenario.model_validate(data), base_dir)
 
 

@@ -15,6 +15,7 @@ from simulator.scenario import Scenario
 
 
 def plan_from(data: dict[str, Any]) -> Plan:
+    data = {"perception": {"model": "identity"}, **data}  # patience in clock minutes
     return compile_plan(Scenario.model_validate(data), Path("."))
 
 

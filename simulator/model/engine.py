@@ -15,7 +15,7 @@ import simpy
 
 from ..arrivals import arrival_times
 from ..journeys import Flag, JourneyRecorder, Journeys, Outcome
-from ..perception import FeltTime, IdentityPerception
+from ..perception import FeltTime
 from ..plan import EXIT, ClassPlan, Plan
 from ..randomness import Streams
 from .core import ARRIVE, RELEASE, Action, Customer
@@ -23,6 +23,7 @@ from .station import Station
 
 NAN = math.nan
 _IN_PROCESS = int(Flag.IN_PROCESS)
+_IN_GROUP = int(Flag.IN_GROUP)
 _SERVED = int(Outcome.SERVED)
 MAX_HOPS = 100_000
 """A random route longer than this is taken to be a modelling error."""
@@ -41,6 +42,7 @@ class _ClassDraws:
                          if plan.patience is not None else None)
         self.balk = streams.uniforms(f"balk:{name}") if plan.balk_table is not None else None
         self.route = streams.uniforms(f"route:{name}") if plan.route.fixed_path is None else None
+        self.group = streams.uniforms(f"group:{name}") if plan.group_share > 0 else None
 
 
 class Model:
@@ -51,7 +53,7 @@ class Model:
         self.plan = plan
         self.env = simpy.Environment()
         self.streams = Streams(plan.seed if seed is None else seed, replication)
-        self.felt: FeltTime = felt or IdentityPerception()
+        self.felt: FeltTime = felt or plan.perception()
         self.recorder = JourneyRecorder()
         self.stations = [Station(self, sp, plan.priority_levels) for sp in plan.stations]
         self.draws = [_ClassDraws(cp, self.streams) for cp in plan.classes]
@@ -77,11 +79,14 @@ class Model:
         self.next_id += 1
         first = self.stations[path[0]]
         balk_draw = next(draws.balk) if draws.balk is not None else 1.0
+        # Drawn for every arrival, balking or not, so the streams stay in step across variants.
+        flags = _IN_GROUP if draws.group is not None and next(draws.group) < cp.group_share else 0
         if not initial and self.balks(cp, first.waiting, balk_draw):
             self.recorder.customer(cid, cp.index, now, now, Outcome.BALKED, booked, patience, 0)
             return
         customer = Customer(cid, cp.index, cp.priority_level, now, booked, path, services,
                             patience, budget, initial)
+        customer.flags = flags
         self.in_system += 1
         first.join(customer, now)
 
@@ -206,6 +211,7 @@ class Model:
         for station in self.stations:
             station.censor(end_time)
         return Journeys(
+            plan=plan,
             tables=self.recorder.finish(),
             class_names=tuple(cp.name for cp in plan.classes),
             station_names=tuple(sp.name for sp in plan.stations),

@@ -1,0 +1,131 @@
+"""The perceived-wait and satisfaction models inside full runs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from queueing_theory import erlang_a
+
+from simulator import load_scenario, simulate
+from simulator.experiment import run_experiment
+from simulator.summary import METRICS, summarise, times_overtaken
+
+BANK = Path(__file__).resolve().parent.parent / "scenarios" / "bank_branch.yaml"
+
+
+def test_identity_model_gives_felt_equal_to_clock_on_a_full_scenario(tmp_path):
+    data = yaml.safe_load(BANK.read_text())
+    data["perception"] = {"model": "identity"}
+    path = tmp_path / "bank.yaml"
+    path.write_text(yaml.safe_dump(data))
+    plan = load_scenario(path).plans["base"]
+    for replication in range(3):
+        m = summarise(simulate(plan, replication))
+        assert m["perceived_wait_mean"] == m["wait_mean"]
+        assert m["overestimation_ratio"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_waits_feel_longer_than_the_clock_by_default():
+    result = run_experiment(load_scenario(BANK), variants=["base"], replications=3)
+    for m in result.metrics["base"]:
+        assert m["perceived_wait_mean"] > m["wait_mean"] > 0
+        assert 1.0 < m["overestimation_ratio"] < 1.6
+        assert 0 < m["satisfaction_mean"] < 100
+        assert 0 <= m["dissatisfied_share"] <= 1 and 0 <= m["satisfied_share"] <= 1
+        assert m["complaints_per_100"] == pytest.approx(100 * m["dissatisfied_share"] * 0.06)
+    assert set(METRICS) <= set(result.metrics["base"][0])
+
+
+def test_patience_is_spent_in_felt_minutes_erlang_a(write_yaml):
+    # duration_exponent 1 and constant conditions: felt time runs at overestimation x weight
+    # = 1.35 per clock minute, so patience of mean 6 felt minutes is 6 / 1.35 clock minutes.
+    lam, mu, servers, patience_mean, rate = 0.45, 0.25, 2, 6.0, 1.35
+    plan = load_scenario(write_yaml(f"""
+        name: felt patience
+        seed: 11
+        horizon: 600000
+        warmup: 500
+        perception: {{duration_exponent: 1}}
+        customers:
+          a:
+            arrivals: {{process: poisson, rate_per_hour: {lam * 60}}}
+            patience: {{dist: exponential, mean: {patience_mean}}}
+            expected_wait: 3
+        stations:
+          s: {{servers: {servers}, service: {{dist: exponential, mean: {1 / mu}}}}}
+    """)).plans["base"]
+    j = simulate(plan)
+    c = j.customers
+    counted = c["arrival"] >= j.stats_start
+    abandoned = (c["outcome"][counted] == 1).astype(float)
+    batches = np.array_split(abandoned, 30)
+    means = np.array([b.mean() for b in batches])
+    half = 3.66 * means.std(ddof=1) / math.sqrt(len(means))  # t(0.9995, 29)
+    theory = erlang_a(lam, mu, servers, rate / patience_mean).abandon_probability
+    clock = erlang_a(lam, mu, servers, 1 / patience_mean).abandon_probability
+    assert abs(abandoned.mean() - theory) < half, (abandoned.mean(), half, theory)
+    assert abs(clock - theory) > 3 * half, "the check must tell felt from clock patience"
+
+
+def test_overtaking_is_counted_for_priority_and_parallel_lines(plan_of):
+    single = plan_of("""
+        name: one line
+        horizon: 2000
+        customers:
+          a: {arrivals: {process: poisson, rate_per_hour: 50}, expected_wait: 3}
+        stations:
+          s: {servers: 2, service: {dist: exponential, mean: 2.2}}
+    """)
+    assert times_overtaken(simulate(single)).sum() == 0  # first come, first served
+    lines = plan_of("""
+        name: lines
+        horizon: 2000
+        customers:
+          a: {arrivals: {process: poisson, rate_per_hour: 50}, expected_wait: 3}
+        stations:
+          s: {servers: 2, service: {dist: exponential, mean: 2.2}, layout: line_per_server}
+    """)
+    j = simulate(lines)
+    overtaken = times_overtaken(j)
+    assert overtaken.sum() > 10
+    # Check the count by brute force on the visits.
+    v = j.visits
+    start = np.where(np.isnan(v["service_start"]), np.inf, v["service_start"])
+    end = np.where(np.isnan(v["service_start"]), v["left"], v["service_start"])
+    brute = [np.sum((v["joined"] > v["joined"][i]) & (start < end[i]))
+             for i in range(len(v["customer"]))]
+    np.testing.assert_array_equal(overtaken[v["customer"]], brute)
+
+
+def test_satisfaction_responds_to_each_lever(plan_of):
+    base = """
+        name: lever
+        horizon: 3000
+        customers:
+          a: {arrivals: {process: poisson, rate_per_hour: 50}, expected_wait: 2}
+        stations:
+          s: {servers: 2, service: {dist: exponential, mean: 2.2}LAYOUT}
+    """
+    one_line = summarise(simulate(plan_of(base.replace("LAYOUT", ""))))
+    parallel = summarise(simulate(plan_of(base.replace("LAYOUT", ", layout: line_per_server"))))
+    assert parallel["satisfaction_mean"] < one_line["satisfaction_mean"]
+    calm = summarise(simulate(plan_of(base.replace("LAYOUT", "").replace(
+        "expected_wait: 2}", "expected_wait: 2, anxiety: 0}"))))
+    anxious = summarise(simulate(plan_of(base.replace("LAYOUT", "").replace(
+        "expected_wait: 2}", "expected_wait: 2, anxiety: 1}"))))
+    assert anxious["perceived_wait_mean"] > calm["perceived_wait_mean"]
+    assert anxious["wait_mean"] == calm["wait_mean"]  # no patience: the same clock times
+
+
+def test_the_readme_documents_every_model_parameter():
+    from simulator.perception import PerceptionParameters
+    from simulator.satisfaction import SatisfactionParameters
+
+    readme = (BANK.parent.parent / "README.md").read_text(encoding="utf-8")
+    for model in (PerceptionParameters, SatisfactionParameters):
+        for name, field in model.model_fields.items():
+            assert f"| `{name}` | {field.default} | {field.description} |" in readme, name
