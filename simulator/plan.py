@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from .config import describe_error, format_clock, parse_clock
 from .distributions import Distribution
+from .interventions import Scope
 from .perception import ClassPerception, PerceptionParameters
 from .satisfaction import SatisfactionParameters
 from .scenario import (
@@ -150,6 +151,10 @@ class Plan:
     priority_levels: int
     notes: tuple[tuple[Path_, str], ...] = ()
     """Warnings about the scenario: (YAML path, message)."""
+    occupied: tuple[tuple[float, ...], ...] = ()
+    """Per class and station: the share of waits in line that are occupied (0: none)."""
+    room_bonus: tuple[tuple[float, ...], ...] = ()
+    """Per class and station: satisfaction points for a pleasant waiting room."""
 
     def perception(self) -> ClassPerception:
         """The perceived-wait model with each class's parameters and anxiety."""
@@ -242,8 +247,31 @@ class _Compiler:
             name=s.name, seed=s.seed, replications=s.replications, clock_at_zero=self.anchor,
             open=open_, arrivals_end=arrivals_end, stats_start=stats_start, end=end,
             classes=classes, stations=stations, priority_levels=len(levels),
-            notes=tuple(self.notes),
+            notes=tuple(self.notes), **self.occupied_waiting(),
         )
+
+    def covered(self, scope: Scope, path: Path_) -> list[list[bool]]:
+        """Which (class, station) pairs an intervention acts on, its names checked."""
+        classes, stations = list(self.s.customers), self.station_names
+        for key, known, names in (("classes", classes, scope.classes),
+                                  ("stations", stations, scope.stations)):
+            for i, name in enumerate(names or []):
+                if name not in known:
+                    raise PlanError((*path, key, i), f"no {key[:-1]} named {name!r}"
+                                    f"{_suggest(name, known)}")
+        return [[(scope.classes is None or c in scope.classes)
+                 and (scope.stations is None or s in scope.stations) for s in stations]
+                for c in classes]
+
+    def occupied_waiting(self) -> dict[str, tuple[tuple[float, ...], ...]]:
+        block = self.s.interventions.occupied_waiting
+        if block is None:
+            return {}
+        cover = self.covered(block, ("interventions", "occupied_waiting"))
+        return {"occupied": tuple(tuple(block.share if on else 0.0 for on in row)
+                                  for row in cover),
+                "room_bonus": tuple(tuple(block.satisfaction_bonus if on else 0.0 for on in row)
+                                    for row in cover)}
 
     def station(self, index: int, name: str, st: Station) -> StationPlan:
         path: Path_ = ("stations", name)

@@ -15,12 +15,12 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
-    field_validator,
     model_validator,
 )
 
 from .config import ClockTime, Strict
 from .distributions import Deterministic, Distribution, Duration, NonNegative, Positive
+from .interventions import Interventions
 from .perception import PerceptionParameters
 from .satisfaction import SatisfactionParameters
 
@@ -195,15 +195,7 @@ class Scenario(Strict):
     customers: Annotated[dict[Name, CustomerClass], Field(min_length=1)]
     stations: Annotated[dict[Name, Station], Field(min_length=1)]
     route: RouteTable | None = None
-    interventions: dict[str, Any] = {}
+    interventions: Interventions = Field(default_factory=Interventions)
     perception: PerceptionParameters = Field(default_factory=PerceptionParameters)
     satisfaction: SatisfactionParameters = Field(default_factory=SatisfactionParameters)
     variants: dict[Name, dict[str, Any]] = {}
-
-    @field_validator("interventions")
-    @classmethod
-    def _not_available_yet(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if value:
-            raise ValueError("interventions are not available in this version of waitsim yet; "
-                             "leave this block empty")
-        return value

@@ -131,6 +131,12 @@ def satisfaction_metrics(j: Journeys, present: np.ndarray, felt: np.ndarray
     parallel = np.bincount(v["customer"], weights=parallel_station[v["station"]],
                            minlength=n) > 0
     overtaken = times_overtaken(j)
+    bonus = np.zeros(n)
+    if j.plan.room_bonus:  # a pleasant waiting room, for those who waited in it
+        queue = s["kind"] == SegmentKind.QUEUE
+        who = s["customer"][queue]
+        room = np.asarray(j.plan.room_bonus)[c["customer_class"][who], s["station"][queue]]
+        np.maximum.at(bonus, who, room)
     totals: dict[str, float] = {}
     counted = 0
     for cp in j.plan.classes:
@@ -142,7 +148,7 @@ def satisfaction_metrics(j: Journeys, present: np.ndarray, felt: np.ndarray
             felt=felt[mine], expected=np.full(mine.sum(), cp.expected_wait),
             promised=np.zeros(mine.sum(), dtype=bool), blamed=blamed[mine],
             overtaken=overtaken[mine], parallel_lines=parallel[mine],
-            bonus=np.zeros(mine.sum()))
+            bonus=bonus[mine])
         outcome = c["outcome"][mine]
         score = np.where(outcome == Outcome.ABANDONED, p.abandoned_score,
                          np.where(outcome == Outcome.BALKED, p.balked_score,

@@ -266,8 +266,18 @@ CASES = [
          "customers.walk_in.arrivals.file", "cannot read",
          files=(("arrivals.csv", "time\n" + "9" * 200_000 + "\n"),)),
     # --- blocks not available in this version -------------------------------------------------
-    Case("interventions", BASE + "interventions:\n  occupied_waiting: {share: 0.8}\n", 16,
-         "interventions", "not available in this version"),
+    Case("intervention-not-yet", BASE + "interventions:\n  greeter: {staff: 1}\n", 17,
+         "interventions.greeter", "not available in this version"),
+    Case("intervention-unknown", BASE + "interventions:\n  tv: {share: 1}\n", 17,
+         "interventions.tv", "unknown key 'tv'"),
+    Case("occupied-share-above-1", BASE + "interventions:\n  occupied_waiting:\n"
+         "    share: 1.5\n", 18, "interventions.occupied_waiting.share", "must be <= 1"),
+    Case("occupied-unknown-station", BASE + "interventions:\n  occupied_waiting:\n"
+         "    share: 0.5\n    stations: [teler]\n", 19,
+         "interventions.occupied_waiting.stations.0", "did you mean 'teller'"),
+    Case("occupied-negative-cost", BASE + "interventions:\n  occupied_waiting:\n"
+         "    share: 0.5\n    cost_per_day: -3\n", 19,
+         "interventions.occupied_waiting.cost_per_day", "must be >= 0"),
     Case("satisfaction-unknown-key", BASE + "satisfaction:\n  treshold: 3\n", 17,
          "satisfaction.treshold", "unknown key 'treshold'"),
     Case("perception-unknown-model", BASE + "perception:\n  model: magic\n", 17,

@@ -129,3 +129,49 @@ def test_the_readme_documents_every_model_parameter():
     for model in (PerceptionParameters, SatisfactionParameters):
         for name, field in model.model_fields.items():
             assert f"| `{name}` | {field.default} | {field.description} |" in readme, name
+
+
+OCCUPIED_BASE = """
+    name: waiting room
+    seed: 5
+    close: 480
+    customers:
+      a: {arrivals: {process: poisson, rate_per_hour: 50}, expected_wait: 3}
+    stations:
+      desk: {servers: 2, service: {dist: exponential, mean: 2.2}}
+      till: {servers: 1, service: {dist: exponential, mean: 1}}
+"""
+
+
+def test_occupied_waiting_is_perception_only_and_lowers_the_felt_wait(plan_of):
+    from simulator.journeys import Flag, SegmentKind
+
+    plain = simulate(plan_of(OCCUPIED_BASE))
+    tv = simulate(plan_of(OCCUPIED_BASE + """
+    interventions:
+      occupied_waiting: {share: 0.7, stations: [desk]}
+    """))
+    # Same seed, no patience: every clock time is the same, to the bit.
+    for table in ("customers", "visits"):
+        for column in ("arrival", "departure", "joined", "service_start", "left"):
+            if column in plain.tables[table]:
+                assert plain.tables[table][column].tobytes() == \
+                    tv.tables[table][column].tobytes(), column
+    s = tv.segments
+    queue = s["kind"] == SegmentKind.QUEUE
+    occupied = (s["flags"] & Flag.OCCUPIED) != 0
+    at_desk = queue & (s["station"] == 0)
+    assert not np.any(occupied & (s["station"] == 1)), "only the covered station"
+    n = int(at_desk.sum())
+    assert abs(occupied[at_desk].mean() - 0.7) < 4 * math.sqrt(0.21 / n)
+    assert summarise(tv)["perceived_wait_mean"] < summarise(plain)["perceived_wait_mean"]
+
+
+def test_a_pleasant_waiting_room_adds_its_bonus(plan_of):
+    plain = summarise(simulate(plan_of(OCCUPIED_BASE)))
+    nicer = summarise(simulate(plan_of(OCCUPIED_BASE + """
+    interventions:
+      occupied_waiting: {share: 0, satisfaction_bonus: 5}
+    """)))
+    assert nicer["perceived_wait_mean"] == plain["perceived_wait_mean"]
+    assert nicer["satisfaction_mean"] > plain["satisfaction_mean"]

@@ -33,6 +33,7 @@ _ABANDONED = int(Outcome.ABANDONED)
 _CENSORED = int(Outcome.CENSORED)
 _INTERRUPTED = int(SegmentKind.SERVICE_INTERRUPTED)
 _REPAIR_FLAGS = int(Flag.IN_PROCESS | Flag.DISRUPTED)
+_OCCUPIED = int(Flag.OCCUPIED)
 
 
 class Line:
@@ -135,7 +136,13 @@ class Station:
         self.waiting = 0
         """Customers waiting in all lines: what balking looks at."""
         self.jockey_margin = plan.jockey_margin
-
+        # occupied_waiting: per class, the share of waits here that are occupied, and the
+        # stream the draws come from (its own: no other draw moves).
+        classes = model.plan.classes
+        self.occupied = [row[self.index] for row in model.plan.occupied] or [0.0] * len(classes)
+        self.occupied_draws = [
+            model.streams.uniforms(f"occupied:{cp.name}:{plan.name}") if share else None
+            for cp, share in zip(classes, self.occupied, strict=True)]
     # -- customers -------------------------------------------------------------------------
 
     def choose_line(self) -> Line:
@@ -150,8 +157,12 @@ class Station:
         customer.state = WAITING
         customer.piece_start = now
         waits = self.enter_line(customer, self.choose_line(), now)
-        if waits and customer.budget == customer.budget:  # not NaN: the customer may give up
-            self.arm_patience(customer, now)
+        if waits:
+            occupied = self.occupied[customer.cls]
+            if occupied and next(self.occupied_draws[customer.cls]) < occupied:  # type: ignore[arg-type]
+                customer.flags |= _OCCUPIED
+            if customer.budget == customer.budget:  # not NaN: the customer may give up
+                self.arm_patience(customer, now)
 
     def enter_line(self, customer: Customer, line: Line, now: float) -> bool:
         """Take the line's free server, or wait at its end (True). A customer moving from
@@ -218,6 +229,7 @@ class Station:
             self.settle_patience(customer, now)
             self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
                                 customer.flags)
+            customer.flags &= ~_OCCUPIED  # occupied is a condition of this wait only
         customer.started = now
         duration = customer.services[customer.hop]
         server.customer = customer
