@@ -2,9 +2,9 @@
 
 Each intervention is a validated block that can be limited to some stations and customer
 classes and carries an optional cost (``cost_per_day``, ``cost_per_hour``, for comparing
-levers). This version has ``occupied_waiting``; the others named in the design
-(``explained_delays``, ``wait_time_info``, ``greeter``, ``appointments``, ``fair_queue``) are
-refused with a clear message until they exist.
+levers). This version has ``occupied_waiting`` and ``fair_queue``; the others named in the
+design (``explained_delays``, ``wait_time_info``, ``greeter``, ``appointments``) are refused
+with a clear message until they exist.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from .config import Strict
 
-COMING = ("explained_delays", "wait_time_info", "greeter", "appointments", "fair_queue")
+COMING = ("explained_delays", "wait_time_info", "greeter", "appointments")
 """Interventions of the design that this version does not have yet."""
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -47,8 +47,20 @@ class OccupiedWaiting(Scope):
     satisfaction_bonus: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.0
 
 
+class FairQueue(Strict):
+    """One serpentine line instead of a line per server at the named ``stations`` (default:
+    every station with ``layout: line_per_server``): nobody is overtaken by a neighbouring
+    line, and the parallel-lines penalty goes (Rafaeli, Barron & Haber 2002; Larson 1987).
+    Changes the queue (first come, first served across the servers) and its perception."""
+
+    stations: list[str] | None = None
+    cost_per_day: Cost = 0.0
+    cost_per_hour: Cost = 0.0
+
+
 class Interventions(Strict):
     occupied_waiting: OccupiedWaiting | None = None
+    fair_queue: FairQueue | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -238,7 +238,10 @@ class _Compiler:
                 raise PlanError(("end",), "end must not be before arrivals stop")
         levels = sorted({c.priority for c in s.customers.values()})
         self.window = (open_, arrivals_end)
-        stations = tuple(self.station(i, n, st) for i, (n, st) in enumerate(s.stations.items()))
+        fair = self.fair_queue()
+        stations = tuple(self.station(i, n, st.model_copy(
+            update={"layout": "single_line", "jockeying": None}) if n in fair else st)
+            for i, (n, st) in enumerate(s.stations.items()))
         classes = tuple(
             self.customer_class(i, name, c, levels.index(c.priority))
             for i, (name, c) in enumerate(s.customers.items())
@@ -262,6 +265,26 @@ class _Compiler:
         return [[(scope.classes is None or c in scope.classes)
                  and (scope.stations is None or s in scope.stations) for s in stations]
                 for c in classes]
+
+    def fair_queue(self) -> set[str]:
+        """Stations that the fair_queue intervention turns into one serpentine line."""
+        block = self.s.interventions.fair_queue
+        if block is None:
+            return set()
+        path = ("interventions", "fair_queue", "stations")
+        parallel = [n for n, st in self.s.stations.items() if st.layout == "line_per_server"]
+        for i, name in enumerate(block.stations or []):
+            if name not in self.station_names:
+                raise PlanError((*path, i), f"no station named {name!r}"
+                                f"{_suggest(name, self.station_names)}")
+            if name not in parallel:
+                raise PlanError((*path, i), f"station {name!r} already has one line "
+                                "(fair_queue acts on layout: line_per_server)")
+        if block.stations is None and not parallel:
+            raise PlanError(("interventions", "fair_queue"),
+                            "no station has layout: line_per_server, so there is nothing to "
+                            "merge into one line")
+        return set(block.stations if block.stations is not None else parallel)
 
     def occupied_waiting(self) -> dict[str, tuple[tuple[float, ...], ...]]:
         block = self.s.interventions.occupied_waiting

@@ -268,6 +268,9 @@ CASES = [
     # --- blocks not available in this version -------------------------------------------------
     Case("intervention-not-yet", BASE + "interventions:\n  greeter: {staff: 1}\n", 17,
          "interventions.greeter", "not available in this version"),
+    Case("fair-queue-single-line-station", BASE + "interventions:\n  fair_queue:\n"
+         "    stations: [teller]\n", 18, "interventions.fair_queue.stations.0",
+         "already has one line"),
     Case("intervention-unknown", BASE + "interventions:\n  tv: {share: 1}\n", 17,
          "interventions.tv", "unknown key 'tv'"),
     Case("occupied-share-above-1", BASE + "interventions:\n  occupied_waiting:\n"
