@@ -51,9 +51,9 @@ class SegmentKind(IntEnum):
 class Flag(IntFlag):
     """Conditions of a waiting segment: what the perceived-wait model weighs.
 
-    This version's engine sets ``IN_PROCESS`` (a wait after the first station, or a repair
-    wait mid-service) and ``DISRUPTED`` (a repair wait). The other bits are set by the
-    interventions of the perceived-wait model.
+    This version sets ``IN_PROCESS`` (a wait after the first station, or a repair wait
+    mid-service), ``DISRUPTED`` (a repair wait), ``OCCUPIED`` (occupied_waiting) and
+    ``IN_GROUP`` (a class's group_share). The other bits are for interventions to come.
     """
 
     IN_PROCESS = 1
