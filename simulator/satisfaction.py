@@ -129,10 +129,17 @@ def scores(e: Experience, p: SatisfactionParameters) -> np.ndarray:
     return np.clip(p.at_expectation + p.environment_bonus + e.bonus - fairness - u, 0.0, 100.0)
 
 
+IMPACT_METRICS = ("satisfaction_mean", "dissatisfied_share", "satisfied_share",
+                  "complaints_per_100", "negative_word_of_mouth_per_100",
+                  "positive_word_of_mouth_per_100", "customers_lost_per_100")
+"""The metrics :func:`impact` returns."""
+
+
 def impact(score: np.ndarray, p: SatisfactionParameters) -> dict[str, float]:
-    """Section 4's impact metrics, per 100 arrivals, from the scores of all arrivals."""
+    """Section 4's impact metrics (:data:`IMPACT_METRICS`), per 100 arrivals, from the scores
+    of all arrivals (NaN when there are none)."""
     if not len(score):
-        return {}
+        return dict.fromkeys(IMPACT_METRICS, float("nan"))
     dissatisfied = float(np.mean(score < p.dissatisfied_below))
     satisfied = float(np.mean(score >= p.satisfied_above))
     return {

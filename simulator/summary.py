@@ -14,7 +14,7 @@ import numpy as np
 
 from .journeys import Flag, Journeys, Outcome, SegmentKind, Table
 from .perception import felt_waits
-from .satisfaction import Experience, impact, scores
+from .satisfaction import IMPACT_METRICS, Experience, impact, scores
 
 METRICS: dict[str, str] = {
     "wait_mean": "mean clock minutes waiting in line (all stations) per customer who started "
@@ -42,7 +42,6 @@ METRICS: dict[str, str] = {
     "customers_lost_per_100": "customers expected not to come back, per 100 arrivals",
 }
 """Every per-replication metric, with its meaning. Order is the order of reports."""
-SATISFACTION_METRICS = tuple(METRICS)[-7:]
 
 
 def interval_integrals(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -76,19 +75,22 @@ def _wait_ends(j: Journeys) -> np.ndarray:
     return np.where(np.isnan(end), j.end_time, end)
 
 
+def _of_kind(j: Journeys, kind: SegmentKind | None) -> np.ndarray:
+    """Mask of the segments of ``kind`` (None: all waiting, in line and during repairs)."""
+    kinds = j.segments["kind"]
+    return kinds == kind if kind is not None else np.ones(len(kinds), dtype=bool)
+
+
 def per_customer_wait(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE) -> np.ndarray:
-    """Minutes each customer (by id) spent in segments of ``kind`` (None: all waiting)."""
-    s = j.segments
-    n = len(j.customers["customer"])
-    mask = s["kind"] == kind if kind is not None else np.ones(len(s["kind"]), dtype=bool)
-    return np.bincount(s["customer"][mask], weights=(s["end"] - s["start"])[mask], minlength=n)
+    """Clock minutes each customer (by id) spent in segments of ``kind``."""
+    s, mask = j.segments, _of_kind(j, kind)
+    return np.bincount(s["customer"][mask], weights=(s["end"] - s["start"])[mask],
+                       minlength=len(j.customers["customer"]))
 
 
-def felt_minutes(j: Journeys, queue_only: bool = False) -> np.ndarray:
-    """Felt minutes of waiting of each customer (by id): in line only, or all waiting
-    (in line and during repairs mid-service)."""
-    s = j.segments
-    mask = s["kind"] == SegmentKind.QUEUE if queue_only else np.ones(len(s["kind"]), dtype=bool)
+def felt_minutes(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE) -> np.ndarray:
+    """Felt minutes each customer (by id) spent in segments of ``kind``."""
+    s, mask = j.segments, _of_kind(j, kind)
     return felt_waits(j.plan.perception(), j.customers["customer_class"].astype(np.intp),
                       s["customer"][mask], s["flags"][mask].astype(np.intp),
                       (s["end"] - s["start"])[mask])
@@ -157,7 +159,7 @@ def satisfaction_metrics(j: Journeys, present: np.ndarray, felt: np.ndarray
             totals[key] = totals.get(key, 0.0) + value * mine.sum()
         counted += int(mine.sum())
     if not counted:
-        return dict.fromkeys(SATISFACTION_METRICS, math.nan)
+        return dict.fromkeys(IMPACT_METRICS, math.nan)
     return {k: v / counted for k, v in totals.items()}
 
 
@@ -224,8 +226,8 @@ def summarise(j: Journeys) -> dict[str, float]:
     def mean(x: np.ndarray) -> float:
         return float(x.mean()) if len(x) else math.nan
 
-    felt_in_line = felt_minutes(j, queue_only=True)[started & present]
-    felt_all, clock_all = felt_minutes(j), per_customer_wait(j, None)
+    felt_in_line = felt_minutes(j)[started & present]
+    felt_all, clock_all = felt_minutes(j, None), per_customer_wait(j, None)
     return {
         "wait_mean": mean(waited),
         "wait_p90": float(np.percentile(waited, 90)) if len(waited) else math.nan,

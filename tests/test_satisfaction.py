@@ -92,3 +92,12 @@ def test_impact_per_100_arrivals():
 def test_every_default_has_its_source_or_is_labelled_an_assumption():
     for name, field in SatisfactionParameters.model_fields.items():
         assert field.description, name
+
+
+def test_impact_returns_exactly_its_named_metrics():
+    from simulator.satisfaction import IMPACT_METRICS
+    from simulator.summary import METRICS
+
+    assert tuple(impact(np.array([70.0]), P)) == IMPACT_METRICS
+    assert set(IMPACT_METRICS) <= set(METRICS)
+    assert all(np.isnan(v) for v in impact(np.array([]), P).values())
