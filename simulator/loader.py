@@ -52,11 +52,17 @@ class LoadedScenario:
         return list(self.plans)
 
 
+def _replaces(base: Any, patch: Any) -> bool:
+    """Whether ``patch`` replaces ``base`` whole instead of merging into it: anything but two
+    mappings, or a block whose ``dist`` or ``process`` changes."""
+    if not isinstance(base, dict) or not isinstance(patch, dict):
+        return True
+    return any(k in patch and k in base and patch[k] != base[k] for k in _REPLACE_WHEN_CHANGED)
+
+
 def deep_merge(base: Any, patch: Any) -> Any:
     """``patch`` applied to ``base`` (neither is modified)."""
-    if not isinstance(base, dict) or not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    if any(k in patch and k in base and patch[k] != base[k] for k in _REPLACE_WHEN_CHANGED):
+    if _replaces(base, patch):
         return copy.deepcopy(patch)
     merged = copy.deepcopy(base)
     for key, value in patch.items():
@@ -97,9 +103,7 @@ def _from_patch(base: Any, patch: Any, path: Path_) -> bool:
             return False
         value = patch[part]
         before = base.get(part) if isinstance(base, dict) else None
-        if not isinstance(value, dict) or not isinstance(before, dict) or any(
-            k in value and value[k] != before.get(k) for k in _REPLACE_WHEN_CHANGED
-        ):
+        if _replaces(before, value):
             return True  # replaced whole: everything below comes from the patch
         base, patch = before, value
     return True
