@@ -40,3 +40,50 @@ def student_t_interval(values: Sequence[float] | np.ndarray, level: float = 0.95
     sem = float(x.std(ddof=1)) / math.sqrt(n)
     half = float(stdtrit(n - 1, 0.5 + level / 2)) * sem
     return Interval(mean, mean - half, mean + half, n)
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """A paired comparison of a variant against the base over the same replications (common
+    random numbers): the mean difference (variant - base) with its Student-t interval, and how
+    much narrower pairing made the interval than an unpaired (Welch) one would be."""
+
+    difference: Interval
+    unpaired_half_width: float
+    """Half-width of the unpaired interval of the same difference (NaN if undefined)."""
+
+    @property
+    def variance_reduction(self) -> float:
+        """Unpaired / paired interval width (> 1: pairing helped; NaN if undefined)."""
+        paired = (self.difference.ci_high - self.difference.ci_low) / 2
+        if not paired > 0 or math.isnan(self.unpaired_half_width):
+            return math.nan
+        return self.unpaired_half_width / paired
+
+    @property
+    def distinguishable(self) -> bool:
+        """Whether the interval excludes 0 (False when it is undefined)."""
+        d = self.difference
+        return bool(d.ci_low > 0 or d.ci_high < 0)
+
+
+def paired_difference(variant: Sequence[float] | np.ndarray, base: Sequence[float] | np.ndarray,
+                      level: float = 0.95) -> PairedDifference:
+    """Paired Student-t interval of ``variant - base``, replication by replication (the two
+    sequences are in replication order; pairs with a NaN on either side are dropped)."""
+    a, b = np.asarray(variant, dtype=float), np.asarray(base, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples must have equal length ({len(a)} vs {len(b)})")
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    difference = student_t_interval(a - b, level)
+    n = len(a)
+    unpaired = math.nan
+    if n >= 2:
+        # Welch's interval for independent samples of the same sizes (what pairing is beside).
+        va, vb = a.var(ddof=1) / n, b.var(ddof=1) / n
+        se = math.sqrt(va + vb)
+        if se > 0:
+            dof = (va + vb) ** 2 / ((va**2 + vb**2) / (n - 1)) if va + vb else n - 1
+            unpaired = float(stdtrit(dof, 0.5 + level / 2)) * se
+    return PairedDifference(difference, unpaired)
