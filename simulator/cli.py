@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .experiment import default_workers, run_experiment
+from .experiment import RECORDS_MODES, default_workers, run_experiment
 from .loader import load_scenario
 from .report import json_document, table
 from .yamlsource import ScenarioError
@@ -66,9 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print one JSON document on standard output instead of the table")
     run.add_argument("--workers", type=_positive, metavar="N", default=None,
                      help=f"worker processes (default: all cores, here {default_workers()})")
-    run.add_argument("--records", choices=["full", "summary"], default="full",
+    run.add_argument("--records", choices=RECORDS_MODES, default="full",
                      help="full: write per-customer, per-visit and per-segment records; "
-                          "summary: metrics and time series only (default: full)")
+                          "summary: metrics and time series only; none: metrics only "
+                          "(default: full)")
 
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
@@ -120,8 +121,9 @@ def _command_run(args: argparse.Namespace) -> int:
         print(table(result))
         print()
         reused = f", {result.reused} reused from an earlier run" if result.reused else ""
-        print(f"Results in {out}/ ({result.seconds:.1f} s{reused}). Per-customer records: "
-              f"pandas.read_parquet('{out}/customers').")
+        records = (f" Per-customer records: pandas.read_parquet('{out}/customers')."
+                   if args.records == "full" else "")
+        print(f"Results in {out}/ ({result.seconds:.1f} s{reused}).{records}")
     return EXIT_OK
 
 

@@ -5,8 +5,11 @@ seed and the replication index (:mod:`simulator.randomness`), never on which wor
 in what order, so any number of workers gives identical results. Variants run with the same
 seed share random numbers (common random numbers).
 
-With an output directory, each finished task writes its files atomically and a marker last
-(:mod:`simulator.results`); a rerun of the same command skips finished tasks.
+With an output directory, the worker that runs a task writes its record files atomically
+and returns only the replication's metrics (a small dict); this process then writes the task's
+marker (:mod:`simulator.results`), so a rerun of the same command skips finished tasks.
+:func:`execute` is the loop shared with sweeps: tasks in chunks on any
+``concurrent.futures.Executor`` (a local process pool or a Dask client's executor).
 """
 
 from __future__ import annotations
@@ -44,8 +47,21 @@ from .results import (
 from .stats import Interval, student_t_interval
 from .summary import METRICS, summarise, timeseries
 
-RecordsMode = Literal["full", "summary"]
+RecordsMode = Literal["full", "summary", "none"]
+RECORDS_MODES: tuple[RecordsMode, ...] = ("full", "summary", "none")
 TABLE_DIRS = (*RECORD_TABLES, "timeseries")
+
+CHUNKS_PER_WORKER = 4
+"""Chunks per worker a parallel run is cut into at least (so the last ones balance out)."""
+MAX_CHUNK = 8
+"""Most tasks in one chunk: enough to spread a pool's or Dask's per-task cost (0.1-2 ms) over
+short replications, few enough that results and progress arrive often."""
+
+
+def tables_for(records: RecordsMode) -> tuple[str, ...]:
+    """The record folders a task writes under ``records``: full -> customers, visits,
+    segments and timeseries; summary -> timeseries; none -> nothing (markers only)."""
+    return {"full": TABLE_DIRS, "summary": ("timeseries",), "none": ()}[records]
 
 
 def timeseries_bin(plan: Plan) -> float:
@@ -76,13 +92,68 @@ class Task:
 
 
 def run_task(task: Task) -> dict[str, float]:
-    """Simulate one replication, summarise it, and (with an output directory) write its files:
-    records first, the task marker last."""
+    """Simulate one replication, summarise it, write its record files (with an output
+    directory and records other than none) and return its metrics. The caller writes the
+    task's marker once the metrics are back (:func:`run_experiment`)."""
     journeys = simulate(task.plan, task.replication, seed=task.seed)
     metrics = summarise(journeys)
     if task.out is not None:
-        write_task_files(task, journeys, metrics)
+        write_task_files(task, journeys)
     return metrics
+
+
+TaskOutcome = dict[str, float] | str
+"""A task's metrics, or the text of the error it raised."""
+
+
+def run_chunk(tasks: Sequence[Task]) -> list[TaskOutcome]:
+    """Run tasks one after another in this process (a worker). A task that raises gives the
+    error's text instead of metrics, so one failure does not lose the chunk's other results
+    (and an exception that cannot be pickled cannot break the pool)."""
+    outcomes: list[TaskOutcome] = []
+    for task in tasks:
+        try:
+            outcomes.append(run_task(task))
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+    return outcomes
+
+
+def chunk_size(tasks: int, workers: int) -> int:
+    """Tasks per chunk: at least CHUNKS_PER_WORKER chunks per worker, at most MAX_CHUNK tasks
+    in one."""
+    return max(1, min(MAX_CHUNK, tasks // (max(1, workers) * CHUNKS_PER_WORKER)))
+
+
+def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcome], None],
+            workers: int = 1, executor: Executor | None = None) -> None:
+    """Run ``todo`` (index, task) and call ``on_done(index, outcome)`` here, in the calling
+    process, as each task finishes (in any order).
+
+    With ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's, whose
+    ``workers`` threads in all it has) or ``workers > 1``, the tasks go out in chunks of
+    :func:`chunk_size`; otherwise they run here, one by one. Tasks not yet started are
+    cancelled when this returns early (an interruption, or ``on_done`` raising).
+    """
+    if not todo:
+        return
+    if executor is None and (workers <= 1 or len(todo) == 1):
+        for index, task in todo:
+            on_done(index, run_chunk([task])[0])
+        return
+    size = chunk_size(len(todo), workers)
+    chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
+    pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
+    futures = {pool.submit(run_chunk, [task for _, task in chunk]): chunk for chunk in chunks}
+    try:
+        for future in as_completed(futures):
+            for (index, _), outcome in zip(futures[future], future.result(), strict=True):
+                on_done(index, outcome)
+    finally:
+        for future in futures:
+            future.cancel()
+        if executor is None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _with_names(table: Table, journeys: Journeys) -> Table:
@@ -95,18 +166,20 @@ def _with_names(table: Table, journeys: Journeys) -> Table:
     return named
 
 
-def write_task_files(task: Task, journeys: Journeys, metrics: dict[str, float]) -> None:
+def write_task_files(task: Task, journeys: Journeys) -> None:
+    """A task's record files, as ``task.records`` asks (see :func:`tables_for`)."""
     assert task.out is not None
     constants = {"variant": task.variant, "replication": task.replication}
-    if task.records == "full":
-        for table in RECORD_TABLES:
+    tables = tables_for(task.records)
+    for table in RECORD_TABLES:
+        if table in tables:
             write_parquet(record_file(task.out, table, task.variant, task.replication),
                           _with_names(journeys.tables[table], journeys), constants)
-    bin_minutes = timeseries_bin(task.plan)
-    write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
-                  _with_names(timeseries(journeys, bin_minutes), journeys),
-                  {**constants, "bin_minutes": bin_minutes})
-    write_task(task.out, task.variant, task.replication, task.key, metrics)
+    if "timeseries" in tables:
+        bin_minutes = timeseries_bin(task.plan)
+        write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
+                      _with_names(timeseries(journeys, bin_minutes), journeys),
+                      {**constants, "bin_minutes": bin_minutes})
 
 
 def _already_done(task: Task) -> dict[str, float] | None:
@@ -115,8 +188,8 @@ def _already_done(task: Task) -> dict[str, float] | None:
     metrics = read_task(task.out, task.variant, task.replication, task.key)
     if metrics is None:
         return None
-    tables = TABLE_DIRS if task.records == "full" else ("timeseries",)
-    if not all(record_file(task.out, t, task.variant, task.replication).exists() for t in tables):
+    if not all(record_file(task.out, t, task.variant, task.replication).exists()
+               for t in tables_for(task.records)):
         return None
     return metrics
 
@@ -126,8 +199,8 @@ def _prune(out: Path, tasks: Sequence[Task]) -> None:
     replications, or records of a mode no longer asked for)."""
     wanted = {task_file(out, t.variant, t.replication) for t in tasks}
     for t in tasks:
-        tables = TABLE_DIRS if t.records == "full" else ("timeseries",)
-        wanted |= {record_file(out, table, t.variant, t.replication) for table in tables}
+        wanted |= {record_file(out, table, t.variant, t.replication)
+                   for table in tables_for(t.records)}
     for folder in ("tasks", *TABLE_DIRS):
         root = out / folder
         if root.exists():
@@ -175,7 +248,8 @@ def run_experiment(
 
     ``seed`` and ``replications`` default to the scenario file's. ``progress(done, total)`` is
     called as tasks finish. ``executor``: any ``concurrent.futures.Executor`` (e.g. a Dask
-    client's); by default a process pool of ``workers`` processes, or this process for one.
+    client's, with ``workers`` its number of worker threads); by default a process pool of
+    ``workers`` processes, or this process for one. ``records``: see :func:`tables_for`.
     """
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
@@ -195,26 +269,22 @@ def run_experiment(
         if done is not None:
             results[index] = done
     reused = len(results)
-    todo = [i for i in range(len(tasks)) if i not in results]
+    todo = [(i, task) for i, task in enumerate(tasks) if i not in results]
     if progress:
         progress(len(results), len(tasks))
-    if todo and (executor is not None or (workers > 1 and len(todo) > 1)):
-        own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(todo)))
-        try:
-            futures = {pool.submit(run_task, tasks[i]): i for i in todo}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if progress:
-                    progress(len(results), len(tasks))
-        finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
-    else:
-        for i in todo:
-            results[i] = run_task(tasks[i])
-            if progress:
-                progress(len(results), len(tasks))
+
+    def finished(index: int, outcome: TaskOutcome) -> None:
+        task = tasks[index]
+        if isinstance(outcome, str):
+            raise RuntimeError(f"variant {task.variant}, replication {task.replication}: "
+                               f"{outcome}")
+        if out is not None:  # the marker last: records are written by now
+            write_task(out, task.variant, task.replication, task.key, outcome)
+        results[index] = outcome
+        if progress:
+            progress(len(results), len(tasks))
+
+    execute(todo, finished, workers, executor)
     per_variant: dict[str, list[dict[str, float]]] = {v: [] for v in names}
     for index, task in enumerate(tasks):
         per_variant[task.variant].append(results[index])
