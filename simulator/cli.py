@@ -16,9 +16,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .cluster import open_executor
 from .experiment import RECORDS_MODES, default_workers, run_experiment
 from .loader import load_scenario
 from .report import json_document, table
+from .sweep import load_sweep
+from .sweeprun import run_sweep, sweep_document, sweep_table
 from .yamlsource import ScenarioError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -60,21 +63,38 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--replications", type=_positive, metavar="N",
                      help="replications per variant (default: the file's)")
     run.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's)")
-    run.add_argument("--out", type=Path, metavar="DIR",
-                     help="results folder (default: results/<scenario file name>)")
-    run.add_argument("--json", action="store_true",
-                     help="print one JSON document on standard output instead of the table")
-    run.add_argument("--workers", type=_positive, metavar="N", default=None,
-                     help=f"worker processes (default: all cores, here {default_workers()})")
+    _add_output_and_workers(run, "scenario")
     run.add_argument("--records", choices=RECORDS_MODES, default="full",
                      help="full: write per-customer, per-visit and per-segment records; "
                           "summary: metrics and time series only; none: metrics only "
                           "(default: full)")
 
+    sweep = commands.add_parser("sweep", help="run a parameter sweep",
+                                description="Run every point of a sweep file (a grid or a Latin "
+                                "hypercube over a scenario's parameters); rerunning resumes.")
+    sweep.add_argument("sweep", type=Path, help="sweep YAML file")
+    _add_output_and_workers(sweep, "sweep")
+    sweep.add_argument("--restart", action="store_true",
+                       help="discard the results folder's earlier results of a different sweep "
+                            "(refused otherwise)")
+
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
     return parser
+
+
+def _add_output_and_workers(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument("--out", type=Path, metavar="DIR",
+                         help=f"results folder (default: results/<{what} file name>)")
+    command.add_argument("--json", action="store_true",
+                         help="print one JSON document on standard output instead of the table")
+    command.add_argument("--workers", type=_positive, metavar="N", default=None,
+                         help=f"worker processes (default: all cores, here {default_workers()})")
+    command.add_argument("--dask", metavar="ADDRESS|local",
+                         help="run the tasks on a Dask cluster: a scheduler's address "
+                              "(tcp://host:8786), or 'local' for a LocalCluster of --workers "
+                              "processes (needs waitsim[dask])")
 
 
 def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
@@ -85,9 +105,11 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
                disable=None if enabled else True)
 
     def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        if bar.total != total:  # the first call: work found done does not count in the ETA
+            bar.total, bar.initial, bar.n, bar.last_print_n = total, done, done, done
+            bar.refresh()
+        else:
+            bar.update(done - bar.n)
 
     return bar, update
 
@@ -107,14 +129,15 @@ def _command_run(args: argparse.Namespace) -> int:
         variants = list(dict.fromkeys(variants))
     out = args.out or Path("results") / args.scenario.stem
     bar, update = _progress_bar(enabled=True)
-    try:
-        result = run_experiment(
-            loaded, variants=variants, replications=args.replications, seed=args.seed,
-            workers=args.workers or default_workers(), out=out, records=args.records,
-            progress=update, command=["waitsim", *sys.argv[1:]],
-        )
-    finally:
-        bar.close()
+    with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):
+        try:
+            result = run_experiment(
+                loaded, variants=variants, replications=args.replications, seed=args.seed,
+                workers=workers, out=out, records=args.records, progress=update,
+                command=["waitsim", *sys.argv[1:]], executor=executor,
+            )
+        finally:
+            bar.close()
     if args.json:
         print(json.dumps(json_document(result), indent=2, allow_nan=False))
     else:
@@ -125,6 +148,36 @@ def _command_run(args: argparse.Namespace) -> int:
                    if args.records == "full" else "")
         print(f"Results in {out}/ ({result.seconds:.1f} s{reused}).{records}")
     return EXIT_OK
+
+
+def _command_sweep(args: argparse.Namespace) -> int:
+    sweep = load_sweep(args.sweep)
+    out = args.out or Path("results") / args.sweep.stem
+    bar, update = _progress_bar(enabled=True)
+    with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):
+        try:
+            result = run_sweep(sweep, out, workers=workers, executor=executor,
+                               restart=args.restart, progress=update,
+                               command=["waitsim", *sys.argv[1:]])
+        finally:
+            bar.close()
+    if args.json:
+        print(json.dumps(sweep_document(result), indent=2, allow_nan=False))
+    else:
+        print(sweep_table(result))
+        print()
+        reused = f", {result.reused} tasks reused from an earlier run" if result.reused else ""
+        print(f"Results in {out}/ ({result.seconds:.1f} s{reused}). Table: "
+              f"pandas.read_csv('{out}/replications.csv').")
+    for point in sweep.points:
+        error = result.error(point.id)
+        if error:
+            print(error, file=sys.stderr)
+    if result.failures:
+        print(f"waitsim: {len(result.failures)} point(s) failed; the others are kept, and "
+              "running the same command again retries them", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_INVALID if any(p.error for p in sweep.points) else EXIT_OK
 
 
 def _command_validate(args: argparse.Namespace) -> int:
@@ -157,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _command_run(args)
+        if args.command == "sweep":
+            return _command_sweep(args)
         return _command_validate(args)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)

@@ -256,11 +256,13 @@ def run_experiment(
     base = loaded.base
     reps = replications if replications is not None else base.replications
     root_seed = seed if seed is not None else base.seed
-    tasks = [Task(v, r, loaded.plans[v], root_seed, out, records)
+    # Workers get an absolute folder: a Dask worker's working directory may be another.
+    task_out = out.resolve() if out is not None else None
+    tasks = [Task(v, r, loaded.plans[v], root_seed, task_out, records)
              for v in names for r in range(reps)]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        _prune(out, tasks)
+        _prune(out.resolve(), tasks)
         write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
                                                     command, "running"))
     results: dict[int, dict[str, float]] = {}

@@ -176,3 +176,22 @@ def load_scenario(path: str | Path) -> LoadedScenario:
                              for plan in plans.values() for where, message in plan.notes)
     return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest,
                           warnings=tuple(warnings))
+
+
+def validation_error(doc: YamlDocument, exc: ValidationError) -> ScenarioError:
+    """pydantic's errors on the data of ``doc`` (any YAML file validated by a schema, e.g. a
+    sweep file) as ``file:line: field: message`` lines."""
+    return _Reporter(doc).from_validation(exc)
+
+
+def error_at(doc: YamlDocument, path: Path_, message: str) -> ScenarioError:
+    """An error about the value at ``path`` of ``doc``, at the closest line written."""
+    return ScenarioError(_Reporter(doc).line(path, message))
+
+
+def validate_derived(doc: YamlDocument, data: dict[str, Any], base_dir: Path
+                     ) -> tuple[Scenario, Plan]:
+    """Validate and compile scenario ``data`` derived from the scenario file ``doc`` (e.g. a
+    sweep point: the base with some values changed). Errors name ``doc``'s file and the line
+    closest to the field."""
+    return _validate(data, _Reporter(doc, data=data), base_dir)

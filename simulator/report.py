@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from .experiment import ExperimentResult
+from .stats import Interval
 from .summary import METRICS
 
 UNITS = {"wait_mean": "min", "wait_p90": "min", "perceived_wait_mean": "min",
@@ -36,6 +37,22 @@ def _number(value: float, metric: str) -> str:
     return f"{value:.1f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
+def format_interval(i: Interval, metric: str) -> str:
+    """``mean [ci_low, ci_high]`` in the metric's format; the mean alone without an interval."""
+    if math.isnan(i.ci_low):
+        return _number(i.mean, metric)
+    return f"{_number(i.mean, metric)} [{_number(i.ci_low, metric)}, {_number(i.ci_high, metric)}]"
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns two spaces apart, a rule under the header."""
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
 def table(result: ExperimentResult) -> str:
     """Metrics down, variants across: ``mean [95% CI]``."""
     intervals = result.intervals()
@@ -44,19 +61,9 @@ def table(result: ExperimentResult) -> str:
     for metric in METRICS:
         unit = UNITS.get(metric)
         label = f"{metric} ({unit})" if unit else metric
-        cells = []
-        for by_metric in intervals.values():
-            i = by_metric[metric]
-            if math.isnan(i.ci_low):
-                cells.append(_number(i.mean, metric))
-            else:
-                cells.append(f"{_number(i.mean, metric)} "
-                             f"[{_number(i.ci_low, metric)}, {_number(i.ci_high, metric)}]")
+        cells = [format_interval(by_metric[metric], metric) for by_metric in intervals.values()]
         rows.append([label, *cells])
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-             for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = text_table(header, rows)
     title = (f"{result.scenario}: {result.replications} replications, seed {result.seed} "
              "(mean [95% confidence interval, Student t across replications])")
     return "\n".join([title, "", *lines])

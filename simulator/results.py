@@ -115,3 +115,45 @@ def write_task(out: Path, variant: str, replication: int, key: str,
     clean = {k: (None if v != v else v) for k, v in metrics.items()}  # NaN -> null
     write_json(task_file(out, variant, replication),
                {"key": key, "variant": variant, "replication": replication, "metrics": clean})
+
+
+class AppendLog:
+    """A JSON-lines file that grows one whole line at a time, for results that must survive
+    an interruption (e.g. a sweep's finished tasks).
+
+    Each record is one ``write`` of one line, flushed to disk (fsync) before :meth:`append`
+    returns, so a kill -9 loses at most the record being written; a torn last line (a crash
+    or power cut mid-write) is cut off when the log is opened again, before anything is added.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.records: list[dict[str, Any]] = []
+        if path.exists():
+            data = path.read_bytes()
+            whole = data[: data.rfind(b"\n") + 1]
+            if len(whole) != len(data):
+                os.truncate(path, len(whole))
+            for line in whole.splitlines():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue  # not written by this class; ignored rather than trusted
+                if isinstance(record, dict):
+                    self.records.append(record)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        line = json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+        os.fsync(self._fd)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+    def __enter__(self) -> AppendLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from simulator import load_scenario
 from simulator import experiment as experiment_module
+from simulator import load_scenario
 from simulator.experiment import chunk_size, run_experiment
 from simulator.results import task_file
 

@@ -1,0 +1,57 @@
+"""Where tasks run: this process, a local process pool, or a Dask cluster (``--dask``).
+
+Dask is optional (``pip install 'waitsim[dask]'``). Its client's ``get_executor()`` is a
+``concurrent.futures.Executor``, so tasks take the same path as with the local pool
+(:func:`simulator.experiment.execute`), with the same seeds and results.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+
+from .yamlsource import ScenarioError
+
+CONNECT_SECONDS = 30
+"""How long to wait for a Dask scheduler to answer."""
+
+
+@contextmanager
+def open_executor(dask: str | None, workers: int) -> Iterator[tuple[Executor | None, int]]:
+    """``(executor, workers)`` to run tasks with, closed on leaving.
+
+    ``dask`` None: no executor (the runner uses ``workers`` local processes, or this
+    process for one). ``"local"``: a Dask ``LocalCluster`` of ``workers`` processes with one
+    thread each (simulation is pure Python: threads would share one core). Anything else: the
+    address of a running Dask scheduler (``tcp://host:8786``); ``workers`` is then the number
+    of threads its workers have.
+    """
+    if dask is None:
+        yield None, workers
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ScenarioError("--dask needs dask.distributed, which is not installed: "
+                            "pip install 'waitsim[dask]'") from None
+    cluster = None
+    if dask == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(dask, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError) as exc:
+            raise RuntimeError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
+    try:
+        threads = sum(client.nthreads().values())
+        if threads == 0:
+            raise RuntimeError(f"the Dask scheduler at {dask} has no workers")
+        yield client.get_executor(), threads
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
