@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 import pandas as pd
 import pytest
 
+from simulator import cluster, load_scenario
 from simulator import experiment as experiment_module
-from simulator import load_scenario
+from simulator.cli import main
+from simulator.cluster import open_executor
 from simulator.experiment import chunk_size, run_experiment
 from simulator.results import task_file
 
@@ -87,3 +92,63 @@ def test_chunks_spread_over_workers_and_stay_small():
     assert chunk_size(16, 2) == 2
     assert chunk_size(10_000, 2) == experiment_module.MAX_CHUNK
     assert chunk_size(5, 1) == 1
+
+
+SWEEP = """
+    scenario: scenario.yaml
+    replications: 3
+    grid:
+      stations.teller.servers: [1, 2]
+      customers.walk_in.arrivals.rate_per_hour: [40, 60, 80]
+"""
+
+
+def test_sweep_is_the_same_sequential_parallel_and_on_a_dask_local_cluster(
+        write_yaml, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    write_yaml(SCENARIO)
+    sweep = write_yaml(SWEEP, "sweep.yaml")
+    outputs = {}
+    for name, options in {"sequential": ["--workers", "1"], "pool": ["--workers", "2"],
+                          "dask": ["--dask", "local", "--workers", "2"]}.items():
+        assert main(["sweep", str(sweep), "--json", "--out", str(tmp_path / name),
+                     *options]) == 0
+        outputs[name] = capsys.readouterr().out
+    assert outputs["sequential"] == outputs["pool"] == outputs["dask"]
+    assert len(json.loads(outputs["dask"])["points"]) == 6
+    tables = {name: (tmp_path / name / "replications.csv").read_text() for name in outputs}
+    assert tables["sequential"] == tables["pool"] == tables["dask"]
+
+
+def test_run_on_a_dask_local_cluster_equals_one_worker(loaded, tmp_path):
+    pytest.importorskip("distributed")
+    one = run_experiment(loaded, workers=1, out=tmp_path / "one", records="summary")
+    with open_executor("local", 2) as (executor, workers):
+        assert workers == 2
+        on_dask = run_experiment(loaded, workers=workers, executor=executor,
+                                 out=tmp_path / "dask", records="summary")
+    assert on_dask.metrics == one.metrics
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "one" / "timeseries").sort_values(["variant", "replication",
+                                                                      "station", "bin_start"],
+                                                                     ignore_index=True),
+        pd.read_parquet(tmp_path / "dask" / "timeseries").sort_values(["variant", "replication",
+                                                                       "station", "bin_start"],
+                                                                      ignore_index=True))
+
+
+def test_dask_missing_is_a_clear_error(write_yaml, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    path = write_yaml(SCENARIO)
+    assert main(["run", str(path), "--dask", "local", "--records", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'waitsim[dask]'" in err and "Traceback" not in err
+
+
+def test_an_unreachable_scheduler_is_an_error_not_a_hang(write_yaml, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 1)
+    path = write_yaml(SCENARIO)
+    assert main(["run", str(path), "--dask", "tcp://127.0.0.1:9", "--records", "none",
+                 "--out", str(path.parent / "out")]) == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
