@@ -11,11 +11,35 @@ import logging
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from typing import Any
 
+from . import __version__
 from .yamlsource import ScenarioError
 
 CONNECT_SECONDS = 30
 """How long to wait for a Dask scheduler to answer."""
+
+
+def _waitsim_version() -> str:
+    """Run on each worker: import what a task needs (once, before any task) and say which
+    waitsim it has."""
+    import simulator.experiment  # noqa: F401
+
+    return __version__
+
+
+def _check_workers(client: Any, where: str) -> None:
+    """Every worker imports waitsim now (its start-up cost is not paid by the first tasks)
+    and has this version: a worker without it fails here, clearly, not in every task."""
+    try:
+        versions = client.run(_waitsim_version)
+    except Exception as exc:
+        raise RuntimeError(f"the Dask workers at {where} cannot import waitsim ({exc}); "
+                           "install the same waitsim on every worker") from None
+    other = {v for v in versions.values() if v != __version__}
+    if other:
+        raise RuntimeError(f"the Dask workers at {where} have waitsim {', '.join(sorted(other))}"
+                           f", this is {__version__}: install the same version everywhere")
 
 
 @contextmanager
@@ -50,6 +74,7 @@ def open_executor(dask: str | None, workers: int) -> Iterator[tuple[Executor | N
         threads = sum(client.nthreads().values())
         if threads == 0:
             raise RuntimeError(f"the Dask scheduler at {dask} has no workers")
+        _check_workers(client, dask)
         yield client.get_executor(), threads
     finally:
         client.close()

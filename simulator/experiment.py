@@ -54,8 +54,11 @@ TABLE_DIRS = (*RECORD_TABLES, "timeseries")
 CHUNKS_PER_WORKER = 4
 """Chunks per worker a parallel run is cut into at least (so the last ones balance out)."""
 MAX_CHUNK = 8
-"""Most tasks in one chunk: enough to spread a pool's or Dask's per-task cost (0.1-2 ms) over
-short replications, few enough that results and progress arrive often."""
+"""Most tasks in one chunk on a local process pool: enough to spread its cost of about 0.2-1.5
+ms a submission over short replications, few enough that results and progress arrive often."""
+MAX_CHUNK_EXECUTOR = 32
+"""The same for an executor passed in (Dask): a submission there costs some 10-20 ms of the
+cluster's time on a 2-core machine (measured: benchmarks/scale.py overhead)."""
 
 
 def tables_for(records: RecordsMode) -> tuple[str, ...]:
@@ -119,10 +122,10 @@ def run_chunk(tasks: Sequence[Task]) -> list[TaskOutcome]:
     return outcomes
 
 
-def chunk_size(tasks: int, workers: int) -> int:
-    """Tasks per chunk: at least CHUNKS_PER_WORKER chunks per worker, at most MAX_CHUNK tasks
+def chunk_size(tasks: int, workers: int, most: int = MAX_CHUNK) -> int:
+    """Tasks per chunk: at least CHUNKS_PER_WORKER chunks per worker, at most ``most`` tasks
     in one."""
-    return max(1, min(MAX_CHUNK, tasks // (max(1, workers) * CHUNKS_PER_WORKER)))
+    return max(1, min(most, tasks // (max(1, workers) * CHUNKS_PER_WORKER)))
 
 
 def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcome], None],
@@ -141,7 +144,7 @@ def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcom
         for index, task in todo:
             on_done(index, run_chunk([task])[0])
         return
-    size = chunk_size(len(todo), workers)
+    size = chunk_size(len(todo), workers, MAX_CHUNK if executor is None else MAX_CHUNK_EXECUTOR)
     chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
     pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
     futures = {pool.submit(run_chunk, [task for _, task in chunk]): chunk for chunk in chunks}

@@ -91,6 +91,7 @@ def test_chunks_spread_over_workers_and_stay_small():
     assert chunk_size(1, 2) == 1
     assert chunk_size(16, 2) == 2
     assert chunk_size(10_000, 2) == experiment_module.MAX_CHUNK
+    assert chunk_size(10_000, 2, 32) == 32 and chunk_size(64, 2, 32) == 8
     assert chunk_size(5, 1) == 1
 
 
