@@ -68,6 +68,26 @@ stations:
   desk: {{servers: {servers}, service: {{dist: exponential, mean: {service_mean}}}}}
 """
 
+PERCEPTION_YAML = """\
+name: M/M/3+M benchmark with perception
+seed: {seed}
+horizon: {horizon}
+customers:
+  walk_in:
+    arrivals: {{process: poisson, rate_per_hour: {rate_per_hour}}}
+    patience: {{dist: exponential, mean: 30}}
+    expected_wait: 5
+    anxiety: 0.3
+    group_share: 0.3
+stations:
+  desk: {{servers: {servers}, service: {{dist: exponential, mean: {service_mean}}}}}
+interventions:
+  occupied_waiting: {{share: 0.5}}
+"""
+"""The same queue with the perception model at work inside the run: patience is spent in felt
+minutes at a rate that changes with each wait's conditions (occupied or not, in a group,
+anxious), so customers abandon; not comparable with the bare model, listed for its cost."""
+
 Digest = tuple[int, float, "int | None"]
 """What one engine run comes to: customers simulated, mean wait in line (minutes) and record
 bytes (``None`` if not measured)."""
@@ -124,17 +144,23 @@ def erlang_c_wait(arrival_rate: float, service_mean: float, servers: int) -> flo
 # --- engines -------------------------------------------------------------------------------
 
 
-def waitsim_runner(customers: int, workdir: Path) -> Runner:
+def waitsim_runner(customers: int, workdir: Path, template: str = SCENARIO_YAML,
+                   summary: bool = False) -> Runner:
     """A run of waitsim whose arrivals last long enough for about ``customers`` customers
-    (the count itself is random). The scenario is written and loaded here, outside timing."""
-    path = workdir / "mm3.yaml"
-    path.write_text(SCENARIO_YAML.format(
+    (the count itself is random). The scenario is written and loaded here, outside timing.
+    ``summary``: the timed part also computes every metric of the replication (perceived
+    waits, satisfaction, impact, time averages), as ``waitsim run`` does."""
+    path = workdir / f"mm3-{abs(hash(template))}.yaml"
+    path.write_text(template.format(
         seed=SEED, horizon=round(customers / ARRIVAL_RATE), rate_per_hour=ARRIVAL_RATE * 60,
         servers=SERVERS, service_mean=SERVICE_MEAN))
     plan = load_scenario(path).plans["base"]
 
     def run() -> Journeys:
-        return simulate(plan, replication=0)
+        journeys = simulate(plan, replication=0)
+        if summary:
+            summarise(journeys)
+        return journeys
 
     def digest(journeys: Journeys) -> Digest:
         n = len(journeys.customers["customer"])
@@ -268,6 +294,9 @@ def benchmark(customers: int, repeat: int, log: Callable[[str], None]) -> dict[s
     notes: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         runners = {"waitsim": waitsim_runner(customers, Path(tmp)),
+                   "waitsim + summary": waitsim_runner(customers, Path(tmp), summary=True),
+                   "waitsim + felt patience + summary": waitsim_runner(
+                       customers, Path(tmp), PERCEPTION_YAML, summary=True),
                    "bare SimPy": bare_simpy_runner(customers)}
         ciw = ciw_runner(customers)
         if ciw is None:
@@ -279,7 +308,9 @@ def benchmark(customers: int, repeat: int, log: Callable[[str], None]) -> dict[s
 
     by_name = {r.engine: r for r in results}
     ws = by_name["waitsim"]
-    ratios = {f"waitsim/{other}": ws.customers_per_second / by_name[other].customers_per_second
+    ratios = {f"{name}/waitsim": by_name[name].customers_per_second / ws.customers_per_second
+              for name in ("waitsim + summary", "waitsim + felt patience + summary")}
+    ratios |= {f"waitsim/{other}": ws.customers_per_second / by_name[other].customers_per_second
               for other in ("bare SimPy", "Ciw") if other in by_name}
     speed = ratios["waitsim/bare SimPy"]
     record = ws.record_bytes_per_customer
@@ -333,7 +364,8 @@ def format_report(report: dict[str, Any]) -> str:
         "  ".join("-" * w for w in widths),
         *(line(row) for row in rows[1:]),
         "",
-        f"mean wait (minutes): Erlang C gives {model['erlang_c_wait_mean']:.2f}",
+        f"mean wait (minutes): Erlang C gives {model['erlang_c_wait_mean']:.2f} (not for "
+        "'felt patience', whose customers abandon)",
         "peak MiB: tracemalloc, one separate untimed run per engine",
         *(f"note: {n}" for n in report["notes"]),
         "",

@@ -270,3 +270,10 @@ def test_the_log_cuts_a_torn_last_line_before_appending(tmp_path):
         log.append({"d": 4})
     assert path.read_text() == '{"a": 1}\n{"b": 2}\n{"d":4}\n'
     assert os.path.getsize(path) == len(path.read_bytes())
+
+
+def test_the_bundled_example_sweep_is_valid():
+    sweep = load_sweep(Path(__file__).resolve().parent.parent / "scenarios" / "sweeps"
+                       / "bank_staffing.yaml")
+    assert len(sweep.points) == 15 and all(p.error is None for p in sweep.points)
+    assert sweep.replications == 10
