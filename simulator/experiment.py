@@ -20,6 +20,7 @@ import math
 import os
 import platform
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -128,6 +129,18 @@ def chunk_size(tasks: int, workers: int, most: int = MAX_CHUNK) -> int:
     return max(1, min(most, tasks // (max(1, workers) * CHUNKS_PER_WORKER)))
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool worker start-up: exit once the process that made the pool is gone. After a kill -9
+    of the command, its workers would otherwise wait for work on their queue forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcome], None],
             workers: int = 1, executor: Executor | None = None) -> None:
     """Run ``todo`` (index, task) and call ``on_done(index, outcome)`` here, in the calling
@@ -146,7 +159,9 @@ def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcom
         return
     size = chunk_size(len(todo), workers, MAX_CHUNK if executor is None else MAX_CHUNK_EXECUTOR)
     chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-    pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
+    pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                                           initializer=_exit_with_parent,
+                                           initargs=(os.getpid(),))
     futures = {pool.submit(run_chunk, [task for _, task in chunk]): chunk for chunk in chunks}
     try:
         for future in as_completed(futures):

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -153,3 +158,40 @@ def test_an_unreachable_scheduler_is_an_error_not_a_hang(write_yaml, monkeypatch
     assert main(["run", str(path), "--dask", "tcp://127.0.0.1:9", "--records", "none",
                  "--out", str(path.parent / "out")]) == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def children_of(pid):
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs Linux /proc")
+def test_pool_workers_exit_when_the_command_is_killed(write_yaml, tmp_path):
+    write_yaml(SCENARIO.replace('close: "10:30"', 'close: "23:00"'))
+    sweep = write_yaml(SWEEP.replace("replications: 3", "replications: 40"), "sweep.yaml")
+    process = subprocess.Popen([sys.executable, "-m", "simulator", "sweep", str(sweep),
+                                "--workers", "2", "--out", str(tmp_path / "out")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "out" / "tasks.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (log.exists() and log.read_bytes().count(b"\n")):
+        time.sleep(0.01)
+    workers = children_of(process.pid)
+    process.kill()
+    process.wait()
+    assert len(workers) == 2, "the pool was running"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.05)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
+    for pid in alive:  # do not leave them behind if the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, "pool workers outlived the killed command"
