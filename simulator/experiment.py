@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from . import __version__
+from .experience import customer_experience
 from .journeys import Journeys, Table
 from .loader import LoadedScenario
 from .model import simulate
@@ -45,6 +46,8 @@ from .stats import Interval, student_t_interval
 from .summary import METRICS, summarise, timeseries
 
 RecordsMode = Literal["full", "summary"]
+EXPERIENCE_COLUMNS = ("wait", "perceived_wait", "satisfaction")
+"""Per-customer results added to the ``customers`` records (minutes, minutes, 0-100)."""
 TABLE_DIRS = (*RECORD_TABLES, "timeseries")
 
 
@@ -79,9 +82,10 @@ def run_task(task: Task) -> dict[str, float]:
     """Simulate one replication, summarise it, and (with an output directory) write its files:
     records first, the task marker last."""
     journeys = simulate(task.plan, task.replication, seed=task.seed)
-    metrics = summarise(journeys)
+    experience = customer_experience(journeys)
+    metrics = summarise(journeys, experience)
     if task.out is not None:
-        write_task_files(task, journeys, metrics)
+        write_task_files(task, journeys, experience, metrics)
     return metrics
 
 
@@ -95,13 +99,17 @@ def _with_names(table: Table, journeys: Journeys) -> Table:
     return named
 
 
-def write_task_files(task: Task, journeys: Journeys, metrics: dict[str, float]) -> None:
+def write_task_files(task: Task, journeys: Journeys, experience: Table,
+                     metrics: dict[str, float]) -> None:
     assert task.out is not None
     constants = {"variant": task.variant, "replication": task.replication}
     if task.records == "full":
         for table in RECORD_TABLES:
+            columns = journeys.tables[table]
+            if table == "customers":  # what each customer lived through, beside the record
+                columns = {**columns, **{k: experience[k] for k in EXPERIENCE_COLUMNS}}
             write_parquet(record_file(task.out, table, task.variant, task.replication),
-                          _with_names(journeys.tables[table], journeys), constants)
+                          _with_names(columns, journeys), constants)
     bin_minutes = timeseries_bin(task.plan)
     write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                   _with_names(timeseries(journeys, bin_minutes), journeys),
