@@ -62,8 +62,9 @@ def test_over_promising_scores_lower_than_an_honest_announcement_on_the_same_wai
     assert optimistic == pytest.approx(80 - 6.4 * 3)
     assert score(8.0, promise=9.0)[0] > honest  # a slightly pessimistic one does better
     felt = np.linspace(0.5, 20, 40)
-    for promise in (1.0, 4.0, 10.0):
-        assert np.all(score(felt, promise=felt * 0.8) < score(felt, promise=felt))
+    for expected in (1.0, 5.0, 10.0):
+        assert np.all(score(felt, expected, promise=felt * 0.8)
+                      < score(felt, expected, promise=felt))
 
 
 def test_a_kept_promise_keeps_the_pleasure_of_a_short_wait():
