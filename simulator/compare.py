@@ -17,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+from scipy.special import stdtrit
+
 from .experiment import ExperimentResult
 from .loader import BASE
 from .stats import Interval, PairedDifference, paired_difference, student_t_interval
@@ -177,15 +180,28 @@ class AutoReplications:
         return not self.reached and self.rounds[-1] >= self.cap
 
 
+def replications_needed(n: int, half_width: float, precision: float, cap: int,
+                        level: float = 0.95) -> int:
+    """The smallest ``i > n`` (at most ``cap``) with ``t(i-1) x s / sqrt(i) <= precision``,
+    where ``s`` is the standard deviation that gave ``half_width`` over ``n`` replications
+    (the sequential procedure of Law & Kelton, *Simulation Modeling and Analysis*, 9.4.1;
+    unlike ``n x (half_width / precision)^2`` it lets the t quantile shrink with ``i``)."""
+    q = 0.5 + level / 2
+    sd = half_width * math.sqrt(n) / float(stdtrit(n - 1, q))
+    candidates = np.arange(n + 1, cap + 1)
+    enough = stdtrit(candidates - 1, q) * sd / np.sqrt(candidates) <= precision
+    return int(candidates[enough][0]) if enough.any() else cap
+
+
 def run_until_precise(run: Callable[[int], ExperimentResult], start: int, precision: float,
                       cap: int, metric: str) -> AutoReplications:
     """Run ``run(n)`` (an experiment with ``n`` replications per variant, reusing those already
     done) with growing ``n`` from ``start`` until every half-width of :func:`half_widths` of
     ``metric`` is at most ``precision``, or ``n`` reaches ``cap``.
 
-    The next ``n`` is the classic estimate ``n x (half-width / precision)^2`` (half-widths
-    shrink as 1/sqrt(n)), at least one more, at most ``cap``. It stops early, without reaching
-    the target, if the half-width is undefined (fewer than two replications with a value).
+    The next ``n`` is :func:`replications_needed` for the widest half-width. It stops early,
+    without reaching the target, if a half-width is undefined (fewer than two replications
+    with a value).
     """
     if not precision > 0:
         raise ValueError(f"precision must be > 0 (got {precision})")
@@ -200,4 +216,4 @@ def run_until_precise(run: Callable[[int], ExperimentResult], start: int, precis
         done = widest[1] <= precision or math.isnan(widest[1]) or n >= cap
         if done:
             return AutoReplications(comparison, precision, cap, tuple(rounds), widest)
-        n = min(cap, max(n + 1, math.ceil(n * (widest[1] / precision) ** 2)))
+        n = replications_needed(n, widest[1], precision, cap)
