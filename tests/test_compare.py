@@ -18,6 +18,7 @@ from simulator.compare import (
     BETTER,
     RANKABLE,
     compare,
+    half_widths,
     rank,
     replications_needed,
     run_until_precise,
@@ -336,6 +337,13 @@ def test_replications_needed_lets_the_t_quantile_shrink():
     assert needed < 10 * (half / 0.5) ** 2  # the naive rule asks for more
     assert replications_needed(10, half, 0.5, cap=30) == 30
     assert replications_needed(10, half, 100.0, cap=30) == 11  # always at least one more
+
+
+def test_with_the_base_alone_the_target_is_its_own_half_width():
+    result = synthetic({"base": [1.0, 2.0, 4.0]}, "satisfaction_mean")
+    own = compare(result).metrics["base"]["satisfaction_mean"].interval
+    assert half_widths(compare(result), "satisfaction_mean") == \
+        {"base": pytest.approx((own.ci_high - own.ci_low) / 2)}
 
 
 def test_auto_replications_stop_at_the_cap():
