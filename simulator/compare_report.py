@@ -186,12 +186,8 @@ def costs_text(effects: list[CostEffect]) -> str:
     rows = []
     for e in effects:
         gain, saved = e.satisfaction_gain, e.perceived_wait_saved
-        per_point = e.cost_per_satisfaction_point
-        if per_point is None and gain is not None and e.extra_cost_per_day is not None and \
-                e.extra_cost_per_day < 0 < gain.mean:
-            per_point_text = "cheaper and better"
-        else:
-            per_point_text = _money(per_point)
+        per_point_text = ("cheaper and better" if e.cheaper_and_better
+                          else _money(e.cost_per_satisfaction_point))
         rows.append([
             e.variant, _money(e.cost_per_day), _money(e.extra_cost_per_day),
             "(base)" if gain is None else format_interval(gain, "satisfaction_mean",

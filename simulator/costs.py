@@ -137,6 +137,13 @@ class CostEffect:
         return _ratio(self.extra_cost_per_day, gain)
 
     @property
+    def cheaper_and_better(self) -> bool:
+        """A known negative extra cost with a mean satisfaction gain > 0: no ratio needed."""
+        gain = self.satisfaction_gain
+        extra = self.extra_cost_per_day
+        return gain is not None and extra is not None and extra < 0 < gain.mean
+
+    @property
     def perceived_wait_saved_per_day(self) -> float | None:
         """Felt minutes saved per day: the saving per customer x the variant's customers
         served per day."""

@@ -222,7 +222,8 @@ def test_cost_ratios_are_undefined_without_a_gain_or_a_price():
     assert CostEffect("v", daily, 30.0, loss, loss, 100.0).cost_per_satisfaction_point is None
     assert CostEffect("v", daily, 30.0, loss, loss, 100.0).cost_per_felt_minute_saved is None
     cheaper = CostEffect("v", daily, -30.0, gain, saved, 100.0)  # cheaper and better
-    assert cheaper.cost_per_satisfaction_point is None
+    assert cheaper.cost_per_satisfaction_point is None and cheaper.cheaper_and_better
+    assert not e.cheaper_and_better
     unpriced = CostEffect("v", None, None, gain, saved, 100.0)
     assert (unpriced.cost_per_day, unpriced.cost_per_satisfaction_point) == (None, None)
 
