@@ -156,7 +156,7 @@ def metrics_table(comparison: Comparison) -> str:
             diffs.append(format_interval(vm.paired.difference, metric, signed=True) + mark)
             reduction = vm.paired.variance_reduction
             pairing.append("-" if math.isnan(reduction) else f"x{reduction:.1f}")
-        rows += [means, diffs] + ([pairing] if len(comparison.metrics) > 1 else [])
+        rows += [means, diffs, pairing] if len(comparison.metrics) > 1 else [means]
     title = (f"{result.scenario}: {result.replications} replications per variant, seed "
              f"{result.seed}. Mean [95% CI]; vs base = variant - base [95% CI], {METHOD}.")
     legend = ("n.d. = not distinguishable from the base (the paired 95% CI includes 0). "

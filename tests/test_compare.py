@@ -409,3 +409,12 @@ def test_bad_cost_keys_exit_2_with_file_line_and_field(write_yaml, tmp_path, cap
     err = capsys.readouterr().err
     assert f"{path}:{line}: {message}" in err, err
     assert "Traceback" not in err
+
+
+def test_compare_with_the_base_alone(scenario_file, tmp_path, capsys):
+    assert main(["compare", str(scenario_file), "--variant", "base", "--out",
+                 str(tmp_path / "o"), "--replications", "3", "--records", "summary"]) == 0
+    text = capsys.readouterr().out
+    table = text.split("Ranking by")[0]
+    assert "wait_mean (min)" in table and "  vs base" not in table
+    assert "1      base" in text
