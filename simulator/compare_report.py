@@ -10,7 +10,7 @@ from typing import Any
 from .compare import BETTER, AutoReplications, Comparison, rank
 from .costs import CostEffect
 from .report import format_interval, format_number, grid, json_document, label
-from .results import write_csv
+from .results import COMPARISON_FILES, write_csv
 from .stats import Interval
 from .summary import METRICS
 
@@ -74,8 +74,9 @@ def cost_rows(effects: list[CostEffect]) -> list[list[Any]]:
 
 def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect]) -> None:
     """``comparison.csv`` and ``costs.csv`` in ``out``, each written atomically."""
-    write_csv(out / "comparison.csv", COMPARISON_COLUMNS, comparison_rows(comparison))
-    write_csv(out / "costs.csv", COST_COLUMNS, cost_rows(effects))
+    comparison_file, costs_file = COMPARISON_FILES
+    write_csv(out / comparison_file, COMPARISON_COLUMNS, comparison_rows(comparison))
+    write_csv(out / costs_file, COST_COLUMNS, cost_rows(effects))
 
 
 # ---------------------------------------------------------------- JSON

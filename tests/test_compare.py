@@ -418,3 +418,13 @@ def test_compare_with_the_base_alone(scenario_file, tmp_path, capsys):
     table = text.split("Ranking by")[0]
     assert "wait_mean (min)" in table and "  vs base" not in table
     assert "1      base" in text
+
+
+def test_a_new_run_removes_a_comparison_it_would_make_stale(scenario_file, tmp_path, capsys):
+    out = tmp_path / "o"
+    common = [str(scenario_file), "--out", str(out), "--replications", "2",
+              "--records", "summary"]
+    assert main(["compare", *common]) == 0
+    assert (out / "comparison.csv").exists() and (out / "costs.csv").exists()
+    assert main(["run", *common, "--seed", "99"]) == 0
+    assert not (out / "comparison.csv").exists() and not (out / "costs.csv").exists()
