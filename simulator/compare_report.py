@@ -182,20 +182,27 @@ def ranking_text(comparison: Comparison, rank_by: str) -> str:
                       *grid(header, rows)])
 
 
+def _ratio_text(ratio: float | None, gain: Interval | None) -> str:
+    """A cost ratio, marked n.d. when the gain it divides by is not distinguishable from 0."""
+    unsure = gain is not None and gain.ci_low <= 0 <= gain.ci_high
+    return _money(ratio) + (" n.d." if ratio is not None and unsure else "")
+
+
 def costs_text(effects: list[CostEffect]) -> str:
     """The cost section: per variant, cost per day and what the extra cost buys."""
     rows = []
     for e in effects:
         gain, saved = e.satisfaction_gain, e.perceived_wait_saved
         per_point_text = ("cheaper and better" if e.cheaper_and_better
-                          else _money(e.cost_per_satisfaction_point))
+                          else _ratio_text(e.cost_per_satisfaction_point, gain))
         rows.append([
             e.variant, _money(e.cost_per_day), _money(e.extra_cost_per_day),
             "(base)" if gain is None else format_interval(gain, "satisfaction_mean",
                                                            signed=True),
             per_point_text,
             "" if saved is None else format_interval(saved, "perceived_wait_mean", signed=True),
-            _money(e.perceived_wait_saved_per_day), _money(e.cost_per_felt_minute_saved)])
+            _money(e.perceived_wait_saved_per_day),
+            _ratio_text(e.cost_per_felt_minute_saved, saved)])
     header = ["variant", "cost/day", "extra/day", "satisfaction gain (points)",
               "extra cost/point", "felt min saved/customer", "felt min saved/day",
               "extra cost/felt min"]
@@ -207,7 +214,8 @@ def costs_text(effects: list[CostEffect]) -> str:
                      "the variants are compared without costs.")
     else:
         lines.append("- = undefined: no cost data, or no gain (a ratio needs a gain > 0 at an "
-                     "extra cost >= 0). Levers a priced variant does not price count as free.")
+                     "extra cost >= 0). n.d. = a ratio over a gain whose 95% CI includes 0. "
+                     "Levers a priced variant does not price count as free.")
     return "\n".join(lines)
 
 

@@ -23,7 +23,12 @@ from simulator.compare import (
     replications_needed,
     run_until_precise,
 )
-from simulator.compare_report import COMPARISON_COLUMNS, COST_COLUMNS, comparison_rows
+from simulator.compare_report import (
+    COMPARISON_COLUMNS,
+    COST_COLUMNS,
+    comparison_rows,
+    costs_text,
+)
 from simulator.costs import CostEffect, DailyCost, cost_effects, daily_cost, server_hours
 from simulator.experiment import ExperimentResult, run_experiment
 from simulator.stats import Interval
@@ -428,3 +433,14 @@ def test_a_new_run_removes_a_comparison_it_would_make_stale(scenario_file, tmp_p
     assert (out / "comparison.csv").exists() and (out / "costs.csv").exists()
     assert main(["run", *common, "--seed", "99"]) == 0
     assert not (out / "comparison.csv").exists() and not (out / "costs.csv").exists()
+
+
+def test_a_ratio_over_an_unsure_gain_is_marked():
+    daily = DailyCost(100.0, 0.0, 0.0, 8.0)
+    sure, unsure = Interval(2.0, 1.0, 3.0, 10), Interval(0.5, -0.2, 1.2, 10)
+    text = costs_text([CostEffect("sure", daily, 30.0, sure, sure, 100.0),
+                       CostEffect("unsure", daily, 30.0, unsure, unsure, 100.0)])
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split()}
+    assert "15.00" in rows["sure"] and "n.d." not in rows["sure"]
+    assert rows["unsure"].count("60.00 n.d.") == 1  # 30 / 0.5 points
+    assert rows["unsure"].count("0.60 n.d.") == 1   # 30 / (0.5 min x 100 served)
