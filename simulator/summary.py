@@ -8,15 +8,18 @@ of every share and wait.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
 from .experience import customer_experience, per_customer_wait, times_overtaken, wait_ends
 from .journeys import Journeys, Outcome, SegmentKind, Table
+from .plan import Plan
 from .satisfaction import IMPACT_METRICS, impact
 
-__all__ = ["METRICS", "per_customer_wait", "summarise", "times_overtaken", "timeseries"]
+__all__ = ["METRICS", "per_customer_wait", "rescore", "summarise", "times_overtaken",
+           "timeseries"]
 
 METRICS: dict[str, str] = {
     "wait_mean": "mean clock minutes waiting in line (all stations) per customer who started "
@@ -178,6 +181,19 @@ def summarise(j: Journeys, experience: Table | None = None) -> dict[str, float]:
         "utilisation": busy / available if available > 0 else math.nan,
         **satisfaction_metrics(j, present, e["satisfaction"]),
     }
+
+
+def rescore(j: Journeys, plan: Plan) -> dict[str, float]:
+    """The metrics of recorded journeys under another plan's perception and satisfaction
+    parameters, without simulating again (a sensitivity study). Valid as long as the clock
+    times would not change: no patience, or patience that does not depend on what changed.
+    The plan must have the same classes and stations (e.g. the same scenario file with other
+    ``perception:`` / ``satisfaction:`` settings)."""
+    same = ([cp.name for cp in plan.classes] == [cp.name for cp in j.plan.classes]
+            and [sp.name for sp in plan.stations] == [sp.name for sp in j.plan.stations])
+    if not same:
+        raise ValueError("rescore needs a plan with the same classes and stations as the run")
+    return summarise(dataclasses.replace(j, plan=plan))
 
 
 def timeseries(j: Journeys, bin_minutes: float) -> Table:
