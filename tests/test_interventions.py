@@ -9,7 +9,7 @@ import pytest
 from queueing_theory import erlang_a
 
 from simulator import Flag, SegmentKind, load_scenario, simulate
-from simulator.experience import customer_experience, times_overtaken
+from simulator.experience import customer_experience, promised_felt, times_overtaken
 from simulator.summary import summarise
 
 # A day with breakdowns and a schedule (disruptions to explain), no patience: a lever that
@@ -144,6 +144,15 @@ def test_the_queue_estimator_by_hand_and_kept_promises(plan_of, write_yaml):
     e = customer_experience(j)
     # Kept promises longer than the expected 5 minutes score exactly at_expectation.
     assert e["satisfaction"][1:] == pytest.approx([80.0, 80.0])
+    # A pessimistic display (twice the estimate): served 10 and 20 minutes early. The kept
+    # promise would have felt like waiting 20 (40) informed minutes, so the gain over it is
+    # capped at 15 points.
+    j = simulate(plan_of(HAND.replace("BLOCK", "bias: 1.0")))
+    assert j.customers["promised"][1:].tolist() == [20.0, 40.0]
+    c_ = 1.35 * 5**0.1
+    q = promised_felt(j, j.plan.perception())
+    assert q[1:] == pytest.approx([c_ * (0.95 * 20) ** 0.9, c_ * (0.95 * 40) ** 0.9])
+    assert customer_experience(j)["satisfaction"][1:] == pytest.approx([95.0, 95.0])
 
 
 def test_over_promising_scores_lower_than_an_honest_display_on_the_same_journeys(plan_of):
