@@ -32,14 +32,18 @@ def poisson_arrivals(plan: PoissonPlan, exponentials: Iterator[float]
 
 
 def appointment_arrivals(plan: AppointmentPlan, lateness: Iterator[float],
-                         uniforms: Iterator[float], opening: float
+                         uniforms: Iterator[float], opening: float,
+                         bookings: Iterator[int] | None = None
                          ) -> Iterator[tuple[float, float]]:
     """Customers of each slot arrive ``punctuality`` minutes after the booked time (never
     before ``opening``) unless they do not show; every booking draws both values, so a change
-    of ``no_show`` or ``punctuality`` does not shift the other customers' draws."""
+    of ``no_show`` or ``punctuality`` does not shift the other customers' draws. Each slot
+    holds ``per_slot`` bookings, or with ``expected_per_slot`` the next value of
+    ``bookings`` (Poisson counts, one per slot)."""
     arrivals = []
     for booked in plan.slots:
-        for _ in range(plan.per_slot):
+        count = plan.per_slot if bookings is None else next(bookings)
+        for _ in range(count):
             late, u = next(lateness), next(uniforms)
             if u >= plan.no_show:
                 arrivals.append((max(booked + late, opening), booked))
@@ -55,9 +59,14 @@ def arrival_times(plan: ArrivalPlan, streams: Streams, class_name: str, opening:
         return poisson_arrivals(plan, gaps)
     if isinstance(plan, TracePlan):
         return ((t, NAN) for t in plan.times)
+    bookings = None
+    if plan.expected_per_slot is not None:
+        rng = streams.generator(f"bookings:{class_name}")
+        bookings = iter(rng.poisson(plan.expected_per_slot).tolist())
     return appointment_arrivals(
         plan,
         streams.draws(f"punctuality:{class_name}", plan.punctuality.sample),
         streams.uniforms(f"no_show:{class_name}"),
         opening,
+        bookings,
     )

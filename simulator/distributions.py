@@ -35,6 +35,11 @@ class Exponential(Strict):
     def lowest(self) -> float:
         return 0.0
 
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float(self.mean)
+
 
 class Deterministic(Strict):
     """Always ``value``."""
@@ -47,6 +52,11 @@ class Deterministic(Strict):
 
     @property
     def lowest(self) -> float:
+        return float(self.value)
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
         return float(self.value)
 
 
@@ -66,6 +76,11 @@ class Lognormal(Strict):
     def lowest(self) -> float:
         return 0.0
 
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float(self.mean)
+
 
 class Gamma(Strict):
     """Gamma with the given ``mean`` and standard deviation ``sd``."""
@@ -82,6 +97,11 @@ class Gamma(Strict):
     def lowest(self) -> float:
         return 0.0
 
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float(self.mean)
+
 
 class Normal(Strict):
     """Normal with ``mean`` and ``sd``; for offsets that can be negative (punctuality)."""
@@ -96,6 +116,11 @@ class Normal(Strict):
     @property
     def lowest(self) -> float:
         return -math.inf if self.sd > 0 else float(self.mean)
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float(self.mean)
 
 
 class Uniform(Strict):
@@ -117,6 +142,11 @@ class Uniform(Strict):
     @property
     def lowest(self) -> float:
         return float(self.low)
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float((self.low + self.high) / 2)
 
 
 class Triangular(Strict):
@@ -143,6 +173,11 @@ class Triangular(Strict):
     @property
     def lowest(self) -> float:
         return float(self.low)
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float((self.low + self.mode + self.high) / 3)
 
 
 class Empirical(Strict):
@@ -177,6 +212,11 @@ class Empirical(Strict):
     @property
     def lowest(self) -> float:
         return float(min(self.values or (0.0,)))
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float(sum(self.values or (0.0,)) / len(self.values or (0.0,)))
 
 
 Distribution = Annotated[

@@ -31,11 +31,13 @@ from typing import Literal
 import numpy as np
 
 from . import __version__
+from .experience import customer_experience
 from .journeys import Journeys, Table
 from .loader import LoadedScenario
 from .model import simulate
 from .plan import Plan
 from .results import (
+    COMPARISON_FILES,
     RECORD_TABLES,
     read_task,
     record_file,
@@ -50,6 +52,8 @@ from .summary import METRICS, summarise, timeseries
 
 RecordsMode = Literal["full", "summary", "none"]
 RECORDS_MODES: tuple[RecordsMode, ...] = ("full", "summary", "none")
+EXPERIENCE_COLUMNS = ("wait", "perceived_wait", "satisfaction")
+"""Per-customer results added to the ``customers`` records (minutes, minutes, 0-100)."""
 TABLE_DIRS = (*RECORD_TABLES, "timeseries")
 
 CHUNKS_PER_WORKER = 4
@@ -100,9 +104,10 @@ def run_task(task: Task) -> dict[str, float]:
     directory and records other than none) and return its metrics. The caller writes the
     task's marker once the metrics are back (:func:`run_experiment`)."""
     journeys = simulate(task.plan, task.replication, seed=task.seed)
-    metrics = summarise(journeys)
+    experience = customer_experience(journeys)
+    metrics = summarise(journeys, experience)
     if task.out is not None:
-        write_task_files(task, journeys)
+        write_task_files(task, journeys, experience)
     return metrics
 
 
@@ -184,15 +189,18 @@ def _with_names(table: Table, journeys: Journeys) -> Table:
     return named
 
 
-def write_task_files(task: Task, journeys: Journeys) -> None:
+def write_task_files(task: Task, journeys: Journeys, experience: Table) -> None:
     """A task's record files, as ``task.records`` asks (see :func:`tables_for`)."""
     assert task.out is not None
     constants = {"variant": task.variant, "replication": task.replication}
     tables = tables_for(task.records)
     for table in RECORD_TABLES:
         if table in tables:
+            columns = journeys.tables[table]
+            if table == "customers":  # what each customer lived through, beside the record
+                columns = {**columns, **{k: experience[k] for k in EXPERIENCE_COLUMNS}}
             write_parquet(record_file(task.out, table, task.variant, task.replication),
-                          _with_names(journeys.tables[table], journeys), constants)
+                          _with_names(columns, journeys), constants)
     if "timeseries" in tables:
         bin_minutes = timeseries_bin(task.plan)
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
@@ -281,6 +289,8 @@ def run_experiment(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _prune(out.resolve(), tasks)
+        for name in COMPARISON_FILES:
+            (out / name).unlink(missing_ok=True)
         write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
                                                     command, "running"))
     results: dict[int, dict[str, float]] = {}

@@ -9,7 +9,9 @@ Tables (one row per...):
 ``customers``  customer: ``customer``, ``customer_class``, ``arrival``, ``departure`` (NaN if
                censored), ``outcome`` (:class:`Outcome`), ``booked`` (appointment time or
                NaN), ``patience`` (felt minutes drawn, NaN if the class never leaves),
-               ``initial`` (1 if in the initial queue)
+               ``initial`` (1 if in the initial queue), ``promised`` (the last time service
+               was promised to start: an announced wait or a booked time; NaN if none) and
+               ``promise_station`` (where; -1 if none)
 ``visits``     station visit: ``customer``, ``station``, ``hop`` (0 = first station of the
                journey), ``server`` (-1 if never served), ``joined``, ``service_start`` (NaN
                if never served), ``left`` (end of service or abandonment; NaN if censored),
@@ -22,6 +24,7 @@ Tables (one row per...):
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
@@ -51,9 +54,11 @@ class SegmentKind(IntEnum):
 class Flag(IntFlag):
     """Conditions of a waiting segment: what the perceived-wait model weighs.
 
-    This version sets ``IN_PROCESS`` (a wait after the first station, or a repair wait
-    mid-service), ``DISRUPTED`` (a repair wait), ``OCCUPIED`` (occupied_waiting) and
-    ``IN_GROUP`` (a class's group_share). The other bits are for interventions to come.
+    ``IN_PROCESS``: a wait after the first station, after a greeter started the process, or a
+    repair wait mid-service; ``DISRUPTED``: a server seen broken down or going off duty (and
+    every repair wait); ``OCCUPIED``: occupied_waiting; ``INFORMED``: a shown wait or place in
+    line, or a booked time; ``EXPLAINED``: explained_delays; ``IN_GROUP``: a class's
+    group_share; ``BEFORE_APPOINTMENT``: a booked customer before the booked time.
     """
 
     IN_PROCESS = 1
@@ -71,7 +76,7 @@ Table = dict[str, np.ndarray]
 _SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "customers": (("customer", "q"), ("customer_class", "h"), ("arrival", "d"),
                   ("departure", "d"), ("outcome", "b"), ("booked", "d"), ("patience", "d"),
-                  ("initial", "b")),
+                  ("initial", "b"), ("promised", "d"), ("promise_station", "h")),
     "visits": (("customer", "q"), ("station", "h"), ("hop", "h"), ("server", "h"),
                ("joined", "d"), ("service_start", "d"), ("left", "d"), ("outcome", "b")),
     "segments": (("customer", "q"), ("station", "h"), ("start", "d"), ("end", "d"),
@@ -102,7 +107,8 @@ class JourneyRecorder:
 
     # The three methods below run for every customer: unrolled, no loops.
     def customer(self, customer: int, customer_class: int, arrival: float, departure: float,
-                 outcome: int, booked: float, patience: float, initial: int) -> None:
+                 outcome: int, booked: float, patience: float, initial: int,
+                 promised: float = math.nan, promise_station: int = -1) -> None:
         a = self._customer
         a[0](customer)
         a[1](customer_class)
@@ -112,6 +118,8 @@ class JourneyRecorder:
         a[5](booked)
         a[6](patience)
         a[7](initial)
+        a[8](promised)
+        a[9](promise_station)
 
     def visit(self, customer: int, station: int, hop: int, server: int, joined: float,
               service_start: float, left: float, outcome: int) -> None:

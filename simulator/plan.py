@@ -9,7 +9,7 @@ A failed check raises :class:`PlanError` with the YAML path of the field at faul
 from __future__ import annotations
 
 import csv
-import difflib
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +20,15 @@ from pydantic import ValidationError
 
 from .config import describe_error, format_clock, parse_clock
 from .distributions import Distribution
-from .interventions import Scope
+from .levers import (
+    BOOKED_SUFFIX,
+    Levers,
+    PlanError,
+    booking_slots,
+    compile_levers,
+    expected_bookings,
+)
+from .levers import suggest as _suggest
 from .perception import ClassPerception, PerceptionParameters
 from .satisfaction import SatisfactionParameters
 from .scenario import (
@@ -47,15 +55,6 @@ MAX_APPOINTMENTS = 10_000_000
 RESERVED_STATION_NAMES = ("start", EXIT_NAME)
 
 
-class PlanError(Exception):
-    """A scenario whose parts do not fit together; ``path`` is the YAML field at fault."""
-
-    def __init__(self, path: Path_, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-
-
 @dataclass(frozen=True)
 class PoissonPlan:
     """Piecewise-constant Poisson rate: (start, end, rate per minute) pieces covering the
@@ -80,6 +79,9 @@ class AppointmentPlan:
     per_slot: int
     punctuality: Distribution
     no_show: float
+    expected_per_slot: tuple[float, ...] | None = None
+    """When set (bookings made by the ``appointments`` intervention): each slot holds a
+    Poisson number of bookings with this mean, instead of ``per_slot``."""
 
 
 ArrivalPlan = PoissonPlan | TracePlan | AppointmentPlan
@@ -108,13 +110,17 @@ class ClassPlan:
     balk_threshold: int | None
     balk_table: tuple[tuple[int, float], ...] | None
     priority_level: int
-    """0 is served first; levels are the distinct ``priority`` values in ascending order."""
+    """0 is served first; levels are the distinct ``priority`` values in ascending order
+    (within one value, booked customers of the appointments intervention first)."""
     expected_wait: float
     anxiety: float
     group_share: float
     perception: PerceptionParameters
     """The global parameters with this class's overrides."""
     satisfaction: SatisfactionParameters
+    origin: str = ""
+    """The YAML class this class comes from: its own name, or for ``NAME:booked`` (customers
+    who book under the appointments intervention) ``NAME``."""
 
 
 @dataclass(frozen=True)
@@ -149,12 +155,10 @@ class Plan:
     classes: tuple[ClassPlan, ...]
     stations: tuple[StationPlan, ...]
     priority_levels: int
+    levers: Levers
+    """The interventions, compiled (coverage per station and class)."""
     notes: tuple[tuple[Path_, str], ...] = ()
     """Warnings about the scenario: (YAML path, message)."""
-    occupied: tuple[tuple[float, ...], ...] = ()
-    """Per class and station: the share of waits in line that are occupied (0: none)."""
-    room_bonus: tuple[tuple[float, ...], ...] = ()
-    """Per class and station: satisfaction points for a pleasant waiting room."""
 
     def perception(self) -> ClassPerception:
         """The perceived-wait model with each class's parameters and anxiety."""
@@ -166,12 +170,6 @@ class Plan:
         if self.clock_at_zero is None:
             return f"t={run_minutes:g}"
         return format_clock(self.clock_at_zero + run_minutes)
-
-
-def _suggest(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"{hint} (known: {', '.join(options)})"
 
 
 class _Compiler:
@@ -236,35 +234,70 @@ class _Compiler:
             end = self.time(s.end, ("end",))
             if end < arrivals_end:
                 raise PlanError(("end",), "end must not be before arrivals stop")
-        levels = sorted({c.priority for c in s.customers.values()})
         self.window = (open_, arrivals_end)
         fair = self.fair_queue()
         stations = tuple(self.station(i, n, st.model_copy(
             update={"layout": "single_line", "jockeying": None}) if n in fair else st)
             for i, (n, st) in enumerate(s.stations.items()))
-        classes = tuple(
-            self.customer_class(i, name, c, levels.index(c.priority))
-            for i, (name, c) in enumerate(s.customers.items())
-        )
+        classes = self.with_bookings([
+            self.customer_class(i, name, c, 0) for i, (name, c) in enumerate(s.customers.items())
+        ])
+        # Priority levels: lower ``priority`` first; within one priority, booked customers
+        # before walk-ins.
+        keys = [(s.customers[cp.origin].priority, not cp.name.endswith(BOOKED_SUFFIX))
+                for cp in classes]
+        levels = sorted(set(keys))
+        classes = [dataclasses.replace(cp, index=i, priority_level=levels.index(key))
+                   for i, (cp, key) in enumerate(zip(classes, keys, strict=True))]
         return Plan(
             name=s.name, seed=s.seed, replications=s.replications, clock_at_zero=self.anchor,
             open=open_, arrivals_end=arrivals_end, stats_start=stats_start, end=end,
-            classes=classes, stations=stations, priority_levels=len(levels),
-            notes=tuple(self.notes), **self.occupied_waiting(),
+            classes=tuple(classes), stations=stations, priority_levels=len(levels),
+            levers=compile_levers(s.interventions, [cp.origin for cp in classes],
+                                  self.station_names),
+            notes=tuple(self.notes),
         )
 
-    def covered(self, scope: Scope, path: Path_) -> list[list[bool]]:
-        """Which (class, station) pairs an intervention acts on, its names checked."""
-        classes, stations = list(self.s.customers), self.station_names
-        for key, known, names in (("classes", classes, scope.classes),
-                                  ("stations", stations, scope.stations)):
-            for i, name in enumerate(names or []):
-                if name not in known:
-                    raise PlanError((*path, key, i), f"no {key[:-1]} named {name!r}"
-                                    f"{_suggest(name, known)}")
-        return [[(scope.classes is None or c in scope.classes)
-                 and (scope.stations is None or s in scope.stations) for s in stations]
-                for c in classes]
+    def with_bookings(self, classes: list[ClassPlan]) -> list[ClassPlan]:
+        """The appointments intervention: a share of each covered class books a slot. The
+        class keeps ``1 - share`` of its Poisson rate; a class ``NAME:booked`` (right after
+        it) gets the rest as Poisson-many bookings per slot."""
+        block = self.s.interventions.appointments
+        if block is None:
+            return classes
+        path: Path_ = ("interventions", "appointments")
+        names = [cp.name for cp in classes]
+        poisson = [cp.name for cp in classes if isinstance(cp.arrivals, PoissonPlan)]
+        for i, name in enumerate(block.classes or []):
+            if name not in names:
+                raise PlanError((*path, "classes", i), f"no class named {name!r}"
+                                f"{_suggest(name, names)}")
+            if name not in poisson:
+                raise PlanError((*path, "classes", i), f"class {name!r} does not arrive as "
+                                "a Poisson stream (process: poisson), so it has no walk-ins "
+                                "to turn into bookings")
+        chosen = block.classes if block.classes is not None else poisson
+        if not chosen:
+            raise PlanError(path, "no class arrives as a Poisson stream (process: poisson): "
+                            "there are no walk-ins to turn into bookings")
+        slots = booking_slots(*self.window, block.slot_minutes)
+        result: list[ClassPlan] = []
+        for cp in classes:
+            if cp.name not in chosen:
+                result.append(cp)
+                continue
+            assert isinstance(cp.arrivals, PoissonPlan)
+            pieces = cp.arrivals.pieces
+            result.append(dataclasses.replace(cp, arrivals=PoissonPlan(
+                tuple((a, b, rate * (1 - block.share)) for a, b, rate in pieces))))
+            booked = AppointmentPlan(
+                slots=slots, per_slot=0, punctuality=block.punctuality, no_show=block.no_show,
+                expected_per_slot=expected_bookings(pieces, slots, block.slot_minutes,
+                                                    block.share))
+            result.append(dataclasses.replace(cp, name=cp.name + BOOKED_SUFFIX, arrivals=booked,
+                                              initial_queue=0, balk_threshold=None,
+                                              balk_table=None, anxiety=block.anxiety))
+        return result
 
     def fair_queue(self) -> set[str]:
         """Stations that the fair_queue intervention turns into one serpentine line."""
@@ -285,16 +318,6 @@ class _Compiler:
                             "no station has layout: line_per_server, so there is nothing to "
                             "merge into one line")
         return set(block.stations if block.stations is not None else parallel)
-
-    def occupied_waiting(self) -> dict[str, tuple[tuple[float, ...], ...]]:
-        block = self.s.interventions.occupied_waiting
-        if block is None:
-            return {}
-        cover = self.covered(block, ("interventions", "occupied_waiting"))
-        return {"occupied": tuple(tuple(block.share if on else 0.0 for on in row)
-                                  for row in cover),
-                "room_bonus": tuple(tuple(block.satisfaction_bonus if on else 0.0 for on in row)
-                                    for row in cover)}
 
     def station(self, index: int, name: str, st: Station) -> StationPlan:
         path: Path_ = ("stations", name)
@@ -401,6 +424,7 @@ class _Compiler:
         return seen
 
     def customer_class(self, index: int, name: str, c: CustomerClass, level: int) -> ClassPlan:
+        """A class as the engine runs it (its priority level is set once all are known)."""
         path: Path_ = ("customers", name)
         route = self.route(
             c.route if c.route is not None else self.s.route,
@@ -433,7 +457,7 @@ class _Compiler:
             patience=c.patience,
             balk_threshold=c.balk.queue_length if c.balk is not None else None,
             balk_table=balk_table, priority_level=level, expected_wait=expected,
-            anxiety=c.anxiety, group_share=c.group_share,
+            anxiety=c.anxiety, group_share=c.group_share, origin=name,
             perception=self.overridden(self.s.perception, c.perception, (*path, "perception")),
             satisfaction=self.overridden(self.s.satisfaction, c.satisfaction,
                                          (*path, "satisfaction")),

@@ -10,8 +10,20 @@ felt wait ``P``::
          =  zone_per_minute x (A - E) + beyond_per_minute x (P - A)    if P > A
     S = clip(at_expectation + environment_bonus - fairness_penalty - U, 0, 100)
 
-When the firm promised the wait (an announcement, an appointment), ``E`` is the promise and
-from ``E`` on the slope is ``beyond_per_minute``: a broken promise hurts at once. A customer
+When the firm promised the wait (an announced wait, a booked time), the promise ``Q`` is the
+felt wait the customer would have had had the promise been kept to the minute (see
+:mod:`simulator.experience`). The reference becomes ``R = max(E, E + promise_anchoring x
+(Q - E))`` (with the default 1: ``max(E, Q)``), minutes from ``R`` to ``Q`` cost
+``zone_per_minute``, and past ``Q`` each minute costs ``beyond_per_minute`` at once, with no
+tolerance zone: a broken promise hurts at once::
+
+    U(P) = -gain_per_minute x min(max(R - min(P, Q), 0), gain_cap / gain_per_minute)
+           + zone_per_minute x max(min(P, Q) - R, 0) + beyond_per_minute x max(P - Q, 0)
+
+A kept promise scores like an unpromised wait of the same length up to ``E`` and like a wait
+exactly at expectation beyond it; over-promising (``Q < P``) always scores lower than an
+honest promise (``Q = P``) on the same wait, since ``beyond_per_minute > gain_per_minute``
+by default. A customer
 who saw an unexplained disruption blames the provider: a positive ``U`` is multiplied by
 ``blame_factor`` (the gain from a short wait is not). Customers who abandoned or balked score
 ``abandoned_score`` / ``balked_score``.
@@ -53,6 +65,11 @@ class SatisfactionParameters(Strict):
         1.5, "acceptable wait = max(expected x this, expected + acceptable_min_minutes) "
              "(assumption)", 1.0)
     acceptable_min_minutes: float = _value(2.0, "see acceptable_ratio (assumption)")
+    promise_anchoring: float = _value(
+        1.0, "share of the gap between the expected wait and a longer promised one by which "
+             "the promise resets the expectation: 1 = the promise becomes the expectation "
+             "(perception.md section 3), 0 = customers keep their own and minutes up to the "
+             "promise cost zone_per_minute (assumption)", 0, 1)
     blame_factor: float = _value(
         1.3, "dissatisfaction x this after an unexplained disruption: Taylor 1994 (low)", 1.0)
     overtaken_penalty: float = _value(
@@ -88,16 +105,24 @@ class SatisfactionParameters(Strict):
               "(an upper bound)", 0, 1)
 
 
-def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promised: np.ndarray,
+def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,
                     p: SatisfactionParameters) -> np.ndarray:
-    """``U(P)`` of section 3 (points lost; negative = gained), element-wise."""
+    """``U(P)`` of section 3 (points lost; negative = gained), element-wise. ``promise``:
+    felt minutes of a kept promise, NaN where nothing was promised."""
     acceptable = np.maximum(expected * p.acceptable_ratio, expected + p.acceptable_min_minutes)
-    acceptable = np.where(promised, expected, acceptable)  # a promise has no tolerance zone
-    gain = -np.minimum(expected - felt, p.gain_cap / p.gain_per_minute if p.gain_per_minute
-                       else 0.0) * p.gain_per_minute
+    most_gained = p.gain_cap / p.gain_per_minute if p.gain_per_minute else 0.0
+    gain = -np.minimum(expected - felt, most_gained) * p.gain_per_minute
     zone = p.zone_per_minute * (np.minimum(felt, acceptable) - expected)
     beyond = p.beyond_per_minute * np.maximum(felt - acceptable, 0.0)
-    return np.where(felt < expected, gain, zone + beyond)
+    unpromised = np.where(felt < expected, gain, zone + beyond)
+    with np.errstate(invalid="ignore"):
+        reference = np.maximum(expected, expected + p.promise_anchoring * (promise - expected))
+        promised = (-np.minimum(np.maximum(reference - np.minimum(felt, promise), 0.0),
+                                most_gained)
+                    * p.gain_per_minute
+                    + p.zone_per_minute * np.maximum(np.minimum(felt, promise) - reference, 0.0)
+                    + p.beyond_per_minute * np.maximum(felt - promise, 0.0))
+    return np.where(np.isnan(promise), unpromised, promised)
 
 
 @dataclass(frozen=True)
@@ -107,9 +132,9 @@ class Experience:
     felt: np.ndarray
     """Felt minutes of waiting."""
     expected: np.ndarray
-    """Expected (or promised) wait, minutes."""
-    promised: np.ndarray
-    """True where the expectation was a promise (announcement, appointment)."""
+    """The class's expected wait, minutes."""
+    promise: np.ndarray
+    """Felt minutes of the wait had the promise been kept (NaN where none was made)."""
     blamed: np.ndarray
     """True where the customer saw a disruption nobody explained."""
     overtaken: np.ndarray
@@ -122,7 +147,7 @@ class Experience:
 
 def scores(e: Experience, p: SatisfactionParameters) -> np.ndarray:
     """Satisfaction (0-100) of served customers."""
-    u = dissatisfaction(e.felt, e.expected, e.promised, p)
+    u = dissatisfaction(e.felt, e.expected, e.promise, p)
     u = np.where(e.blamed & (u > 0), u * p.blame_factor, u)
     fairness = (np.minimum(p.overtaken_penalty * e.overtaken, p.overtaken_cap)
                 + np.where(e.parallel_lines, p.parallel_lines_penalty, 0.0))

@@ -8,13 +8,18 @@ of every share and wait.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
-from .journeys import Flag, Journeys, Outcome, SegmentKind, Table
-from .perception import felt_waits
-from .satisfaction import IMPACT_METRICS, Experience, impact, scores
+from .experience import customer_experience, per_customer_wait, times_overtaken, wait_ends
+from .journeys import Journeys, Outcome, SegmentKind, Table
+from .plan import Plan
+from .satisfaction import IMPACT_METRICS, impact
+
+__all__ = ["METRICS", "per_customer_wait", "rescore", "summarise", "times_overtaken",
+           "timeseries"]
 
 METRICS: dict[str, str] = {
     "wait_mean": "mean clock minutes waiting in line (all stations) per customer who started "
@@ -69,93 +74,18 @@ def interval_integrals(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) 
     return np.diff(integral_to(edges))
 
 
-def _wait_ends(j: Journeys) -> np.ndarray:
-    v = j.visits
-    end = np.where(np.isnan(v["service_start"]), v["left"], v["service_start"])
-    return np.where(np.isnan(end), j.end_time, end)
-
-
-def _of_kind(j: Journeys, kind: SegmentKind | None) -> np.ndarray:
-    """Mask of the segments of ``kind`` (None: all waiting, in line and during repairs)."""
-    kinds = j.segments["kind"]
-    return kinds == kind if kind is not None else np.ones(len(kinds), dtype=bool)
-
-
-def per_customer_wait(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE) -> np.ndarray:
-    """Clock minutes each customer (by id) spent in segments of ``kind``."""
-    s, mask = j.segments, _of_kind(j, kind)
-    return np.bincount(s["customer"][mask], weights=(s["end"] - s["start"])[mask],
-                       minlength=len(j.customers["customer"]))
-
-
-def felt_minutes(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE) -> np.ndarray:
-    """Felt minutes each customer (by id) spent in segments of ``kind``."""
-    s, mask = j.segments, _of_kind(j, kind)
-    return felt_waits(j.plan.perception(), j.customers["customer_class"].astype(np.intp),
-                      s["customer"][mask], s["flags"][mask].astype(np.intp),
-                      (s["end"] - s["start"])[mask])
-
-
-def times_overtaken(j: Journeys) -> np.ndarray:
-    """Per customer (by id): how many later arrivals at the same station started service while
-    the customer was still waiting there (every line of a station is in view)."""
-    v = j.visits
-    n = len(j.customers["customer"])
-    counts = np.zeros(n)
-    wait_end = _wait_ends(j)
-    start = np.where(np.isnan(v["service_start"]), np.inf, v["service_start"])
-    for station in np.unique(v["station"]):
-        at = np.flatnonzero(v["station"] == station)
-        order = at[np.argsort(v["joined"][at], kind="stable")]
-        joined, begun, ends = v["joined"][order], start[order], wait_end[order]
-        # Only those who joined during i's wait can overtake i: a window in join order.
-        first = np.searchsorted(joined, joined, side="right")
-        last = np.searchsorted(joined, ends, side="left")
-        width = np.maximum(last - first, 0)
-        if not width.sum():
-            continue
-        waiter = np.repeat(np.arange(len(order)), width)
-        other = np.repeat(first, width) + (np.arange(width.sum())
-                                           - np.repeat(np.cumsum(width) - width, width))
-        passed = begun[other] < ends[waiter]
-        counts += np.bincount(v["customer"][order][waiter], weights=passed, minlength=n)
-    return counts
-
-
-def satisfaction_metrics(j: Journeys, present: np.ndarray, felt: np.ndarray
+def satisfaction_metrics(j: Journeys, present: np.ndarray, score: np.ndarray
                          ) -> dict[str, float]:
-    """Satisfaction and impact over all arrivals after the warm-up (censored excluded)."""
-    c, s, v = j.customers, j.segments, j.visits
-    n = len(c["customer"])
-    unexplained = ((s["flags"] & Flag.DISRUPTED) != 0) & ((s["flags"] & Flag.EXPLAINED) == 0)
-    blamed = np.bincount(s["customer"][unexplained], minlength=n) > 0
-    parallel_station = np.array([st.layout == "line_per_server" for st in j.plan.stations])
-    parallel = np.bincount(v["customer"], weights=parallel_station[v["station"]],
-                           minlength=n) > 0
-    overtaken = times_overtaken(j)
-    bonus = np.zeros(n)
-    if j.plan.room_bonus:  # a pleasant waiting room, for those who waited in it
-        queue = s["kind"] == SegmentKind.QUEUE
-        who = s["customer"][queue]
-        room = np.asarray(j.plan.room_bonus)[c["customer_class"][who], s["station"][queue]]
-        np.maximum.at(bonus, who, room)
+    """Satisfaction and impact over all arrivals after the warm-up (censored excluded), each
+    class with its own impact parameters, weighted by its arrivals."""
+    c = j.customers
     totals: dict[str, float] = {}
     counted = 0
     for cp in j.plan.classes:
         mine = present & (c["customer_class"] == cp.index)
         if not mine.any():
             continue
-        p = cp.satisfaction
-        experience = Experience(
-            felt=felt[mine], expected=np.full(mine.sum(), cp.expected_wait),
-            promised=np.zeros(mine.sum(), dtype=bool), blamed=blamed[mine],
-            overtaken=overtaken[mine], parallel_lines=parallel[mine],
-            bonus=bonus[mine])
-        outcome = c["outcome"][mine]
-        score = np.where(outcome == Outcome.ABANDONED, p.abandoned_score,
-                         np.where(outcome == Outcome.BALKED, p.balked_score,
-                                  scores(experience, p)))
-        for key, value in impact(score, p).items():
+        for key, value in impact(score[mine], cp.satisfaction).items():
             totals[key] = totals.get(key, 0.0) + value * mine.sum()
         counted += int(mine.sum())
     if not counted:
@@ -206,8 +136,10 @@ def _busy_time(j: Journeys, station: int, edges: np.ndarray) -> np.ndarray:
             - interval_integrals(s["start"][pauses], s["end"][pauses], edges))
 
 
-def summarise(j: Journeys) -> dict[str, float]:
-    """The metrics of :data:`METRICS` for one replication."""
+def summarise(j: Journeys, experience: Table | None = None) -> dict[str, float]:
+    """The metrics of :data:`METRICS` for one replication (``experience``: the replication's
+    :func:`~simulator.experience.customer_experience`, computed here if not given)."""
+    e = experience if experience is not None else customer_experience(j)
     c, v = j.customers, j.visits
     counted = c["arrival"] >= j.stats_start
     outcome = c["outcome"]
@@ -215,10 +147,10 @@ def summarise(j: Journeys) -> dict[str, float]:
     arrivals = int(present.sum())
     n = len(c["customer"])
     started = np.bincount(v["customer"], weights=~np.isnan(v["service_start"]), minlength=n) > 0
-    waited = per_customer_wait(j)[started & present]
+    waited = e["wait"][started & present]
     served = present & (outcome == Outcome.SERVED)
     window = np.array([j.stats_start, j.arrivals_end])
-    waiting_area = interval_integrals(v["joined"], _wait_ends(j), window)[0]
+    waiting_area = interval_integrals(v["joined"], wait_ends(j), window)[0]
     first = 0
     busy = _busy_time(j, first, window)[0]
     available = _server_time(j, first, window)[1][0]
@@ -226,8 +158,8 @@ def summarise(j: Journeys) -> dict[str, float]:
     def mean(x: np.ndarray) -> float:
         return float(x.mean()) if len(x) else math.nan
 
-    felt_in_line = felt_minutes(j)[started & present]
-    felt_all, clock_all = felt_minutes(j, None), per_customer_wait(j, None)
+    felt_in_line = e["perceived_wait"][started & present]
+    felt_all, clock_all = e["felt_all"], per_customer_wait(j, None)
     return {
         "wait_mean": mean(waited),
         "wait_p90": float(np.percentile(waited, 90)) if len(waited) else math.nan,
@@ -247,8 +179,21 @@ def summarise(j: Journeys) -> dict[str, float]:
         "censored": float((counted & (outcome == Outcome.CENSORED)).sum()),
         "queue_length_mean": waiting_area / (window[1] - window[0]),
         "utilisation": busy / available if available > 0 else math.nan,
-        **satisfaction_metrics(j, present, felt_all),
+        **satisfaction_metrics(j, present, e["satisfaction"]),
     }
+
+
+def rescore(j: Journeys, plan: Plan) -> dict[str, float]:
+    """The metrics of recorded journeys under another plan's perception and satisfaction
+    parameters, without simulating again (a sensitivity study). Valid as long as the clock
+    times would not change: no patience, or patience that does not depend on what changed.
+    The plan must have the same classes and stations (e.g. the same scenario file with other
+    ``perception:`` / ``satisfaction:`` settings)."""
+    same = ([cp.name for cp in plan.classes] == [cp.name for cp in j.plan.classes]
+            and [sp.name for sp in plan.stations] == [sp.name for sp in j.plan.stations])
+    if not same:
+        raise ValueError("rescore needs a plan with the same classes and stations as the run")
+    return summarise(dataclasses.replace(j, plan=plan))
 
 
 def timeseries(j: Journeys, bin_minutes: float) -> Table:
@@ -260,7 +205,7 @@ def timeseries(j: Journeys, bin_minutes: float) -> Table:
         edges = np.array([0.0, bin_minutes])
     width = np.diff(edges)
     v = j.visits
-    ends = _wait_ends(j)
+    ends = wait_ends(j)
     columns: dict[str, list[np.ndarray]] = {k: [] for k in (
         "station", "bin_start", "queue_length", "busy", "on_duty", "available", "utilisation")}
     for station in range(len(j.station_names)):

@@ -34,7 +34,7 @@ from typing import Any
 
 from . import __version__
 from .experiment import Task, TaskOutcome, execute
-from .report import format_interval, text_table
+from .report import format_interval, grid
 from .results import AppendLog, read_manifest, write_csv, write_json
 from .stats import Interval, student_t_interval
 from .summary import METRICS
@@ -244,4 +244,4 @@ def sweep_table(result: SweepResult) -> str:
         rows.append(cells)
     title = (f"{sweep.scenario_name}: {len(sweep.points)} points x {sweep.replications} "
              f"replications, seed {sweep.seed} (mean [95% confidence interval])")
-    return "\n".join([title, "", *text_table(header, rows)])
+    return "\n".join([title, "", *grid(header, rows)])

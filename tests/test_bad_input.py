@@ -265,9 +265,31 @@ CASES = [
          sub(ARRIVALS, "    arrivals:\n      process: trace\n      file: arrivals.csv\n"), 8,
          "customers.walk_in.arrivals.file", "cannot read",
          files=(("arrivals.csv", "time\n" + "9" * 200_000 + "\n"),)),
-    # --- blocks not available in this version -------------------------------------------------
-    Case("intervention-not-yet", BASE + "interventions:\n  greeter: {staff: 1}\n", 17,
-         "interventions.greeter", "not available in this version"),
+    # --- interventions -----------------------------------------------------------------------
+    Case("greeter-missing-task", BASE + "interventions:\n  greeter: {staff: 1}\n", 17,
+         "interventions.greeter.task", "is required"),
+    Case("greeter-saves-both", BASE + "interventions:\n  greeter:\n"
+         "    task: {dist: deterministic, value: 1}\n    saves: {minutes: 1, fraction: 0.2}\n",
+         19, "interventions.greeter.saves", "exactly one of 'minutes' or 'fraction'"),
+    Case("greeter-negative-cost", BASE + "interventions:\n  greeter:\n"
+         "    task: {dist: deterministic, value: 1}\n    cost_per_hour: -2\n", 19,
+         "interventions.greeter.cost_per_hour", "must be >= 0"),
+    Case("wait-info-bad-mode", BASE + "interventions:\n  wait_time_info: {mode: clock}\n", 17,
+         "interventions.wait_time_info.mode", "must be one of 'duration' or 'position'"),
+    Case("wait-info-balk-on-position", BASE + "interventions:\n  wait_time_info:\n"
+         "    mode: position\n    balk_on_displayed: 10\n", 17,
+         "interventions.wait_time_info", "balk_on_displayed needs mode: duration"),
+    Case("wait-info-unknown-station", BASE + "interventions:\n  wait_time_info:\n"
+         "    stations: [desk]\n", 18, "interventions.wait_time_info.stations.0",
+         "no station named 'desk'"),
+    Case("explained-after-without-minutes", BASE + "interventions:\n"
+         "  explained_delays: {on: after_minutes}\n", 17, "interventions.explained_delays",
+         "give 'minutes' exactly when on: after_minutes"),
+    Case("explained-unknown-class", BASE + "interventions:\n  explained_delays:\n"
+         "    classes: [walkin]\n", 18, "interventions.explained_delays.classes.0",
+         "did you mean 'walk_in'"),
+    Case("appointments-share-above-1", BASE + "interventions:\n  appointments: {share: 2}\n",
+         17, "interventions.appointments.share", "must be <= 1"),
     Case("fair-queue-single-line-station", BASE + "interventions:\n  fair_queue:\n"
          "    stations: [teller]\n", 18, "interventions.fair_queue.stations.0",
          "already has one line"),

@@ -16,11 +16,11 @@ from simulator.satisfaction import (
 P = SatisfactionParameters()
 
 
-def score(felt, expected=5.0, promised=False, blamed=False, overtaken=0, parallel=False,
+def score(felt, expected=5.0, promise=np.nan, blamed=False, overtaken=0, parallel=False,
           bonus=0.0, parameters=P):
     n = np.size(felt)
     e = Experience(felt=np.atleast_1d(np.asarray(felt, dtype=float)),
-                   expected=np.full(n, expected), promised=np.full(n, promised),
+                   expected=np.full(n, expected), promise=np.full(n, promise),
                    blamed=np.full(n, blamed), overtaken=np.full(n, overtaken),
                    parallel_lines=np.full(n, parallel), bonus=np.full(n, bonus))
     return scores(e, parameters)
@@ -49,14 +49,48 @@ def test_default_slope_past_the_acceptable_wait_is_8_percent_of_the_score_at_exp
 
 def test_a_broken_promise_hurts_at_once():
     # Promised 5 minutes: from 5 on, each minute costs the steep slope.
-    assert (score(6.0, promised=True) - score(5.0, promised=True))[0] == pytest.approx(-6.4)
-    assert score(6.0, promised=True)[0] < score(6.0)[0]
+    assert (score(6.0, promise=5.0) - score(5.0, promise=5.0))[0] == pytest.approx(-6.4)
+    assert score(6.0, promise=5.0)[0] < score(6.0)[0]
+    # A promise shorter than the class's own expectation, broken by 2 minutes.
+    assert score(4.0, promise=2.0)[0] == pytest.approx(80 + 4 * 3 - 6.4 * 2)
 
 
 def test_over_promising_scores_lower_than_an_honest_announcement_on_the_same_wait():
-    honest = score(8.0, expected=8.0, promised=True)[0]
-    optimistic = score(8.0, expected=5.0, promised=True)[0]
-    assert optimistic < honest
+    honest = score(8.0, promise=8.0)[0]
+    optimistic = score(8.0, promise=5.0)[0]
+    assert honest == pytest.approx(80.0)  # a kept promise past E: as a wait at expectation
+    assert optimistic == pytest.approx(80 - 6.4 * 3)
+    assert score(8.0, promise=9.0)[0] > honest  # a slightly pessimistic one does better
+    felt = np.linspace(0.5, 20, 40)
+    for expected in (1.0, 5.0, 10.0):
+        assert np.all(score(felt, expected, promise=felt * 0.8)
+                      < score(felt, expected, promise=felt))
+
+
+def test_a_kept_promise_keeps_the_pleasure_of_a_short_wait():
+    # Told 2 minutes, served in 2: as pleased as with no promise (E = 5).
+    assert score(2.0, promise=2.0)[0] == pytest.approx(score(2.0)[0])
+
+
+def test_the_promised_curve_is_continuous_and_non_increasing():
+    felt = np.linspace(0, 40, 40001)
+    for anchoring in (0.0, 0.5, 1.0):
+        p = SatisfactionParameters(promise_anchoring=anchoring)
+        for promise in (0.0, 3.0, 5.0, 12.0):
+            s = score(felt, promise=promise, parameters=p)
+            assert np.all(np.diff(s) <= 1e-12)
+            assert np.max(np.abs(np.diff(s))) < 6.4 * 0.001 + 1e-9
+
+
+def test_promise_anchoring_sets_how_far_a_long_promise_resets_the_expectation():
+    # Expected 5, shown 15, served on time at 15 felt minutes.
+    kept = {a: score(15.0, promise=15.0, parameters=SatisfactionParameters(
+        promise_anchoring=a))[0] for a in (0.0, 0.5, 1.0)}
+    assert kept[1.0] == pytest.approx(80.0)  # the promise became the expectation
+    assert kept[0.5] == pytest.approx(80.0 - 2 * 5)  # reference 10: 5 minutes in the zone
+    assert kept[0.0] == pytest.approx(80.0 - 2 * 10)  # own expectation: 10 zone minutes
+    late = score(17.0, promise=15.0, parameters=SatisfactionParameters(promise_anchoring=0))
+    assert late[0] == pytest.approx(kept[0.0] - 6.4 * 2)  # then broken: the steep slope
 
 
 def test_blame_multiplies_dissatisfaction_but_not_the_gain():
@@ -76,7 +110,8 @@ def test_scores_stay_between_0_and_100():
 
 
 def test_dissatisfaction_is_zero_at_expectation():
-    assert dissatisfaction(np.array([5.0]), np.array([5.0]), np.array([False]), P)[0] == 0
+    assert dissatisfaction(np.array([5.0]), np.array([5.0]), np.array([np.nan]), P)[0] == 0
+    assert dissatisfaction(np.array([7.0]), np.array([5.0]), np.array([7.0]), P)[0] == 0
 
 
 def test_impact_per_100_arrivals():

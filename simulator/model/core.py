@@ -55,6 +55,8 @@ class Customer:
         "budget",
         "cls",
         "flags",
+        "greeted",
+        "greeting",
         "hop",
         "id",
         "initial",
@@ -65,12 +67,16 @@ class Customer:
         "patience",
         "patience_event",
         "piece_start",
+        "promise",
+        "promise_station",
         "rate",
         "rate_since",
+        "saw_leaving",
         "services",
         "spent",
         "started",
         "state",
+        "visit",
     )
 
     def __init__(self, cid: int, cls: int, level: int, arrival: float, booked: float,
@@ -100,3 +106,15 @@ class Customer:
         self.piece_start = arrival
         self.flags = 0
         self.started = math.nan
+        self.visit = 0
+        """Counts the customer's waits: a timer set in one wait is void in the next."""
+        self.promise = math.nan
+        """Run minute at which service was last promised to start (an announced wait, a
+        booked time); NaN if never."""
+        self.promise_station = -1
+        self.saw_leaving = False
+        """Saw a server go off duty in this wait (disrupted until it ends)."""
+        self.greeting: Action | None = None
+        """A greeter's task in progress."""
+        self.greeted = -1
+        """The visit in which a greeter's task was finished."""

@@ -57,6 +57,10 @@ class Model:
         self.recorder = JourneyRecorder()
         self.stations = [Station(self, sp, plan.priority_levels) for sp in plan.stations]
         self.draws = [_ClassDraws(cp, self.streams) for cp in plan.classes]
+        info = plan.levers.wait_time_info
+        self.balk_on_displayed = (info.balk_on_displayed if info is not None
+                                  and info.balk_on_displayed is not None else math.inf)
+        """Arrivals shown this many minutes or more at the first station do not join."""
         self.next_id = 0
         self.in_system = 0
         self.sources = 0
@@ -81,14 +85,16 @@ class Model:
         balk_draw = next(draws.balk) if draws.balk is not None else 1.0
         # Drawn for every arrival, balking or not, so the streams stay in step across variants.
         flags = _IN_GROUP if draws.group is not None and next(draws.group) < cp.group_share else 0
-        if not initial and self.balks(cp, first.waiting, balk_draw):
+        shown = NAN if initial else first.conditions.shown_on_arrival(cp.index)
+        if not initial and (self.balks(cp, first.waiting, balk_draw)
+                            or shown >= self.balk_on_displayed):
             self.recorder.customer(cid, cp.index, now, now, Outcome.BALKED, booked, patience, 0)
             return
         customer = Customer(cid, cp.index, cp.priority_level, now, booked, path, services,
                             patience, budget, initial)
         customer.flags = flags
         self.in_system += 1
-        first.join(customer, now)
+        first.join(customer, now, shown)
 
     @staticmethod
     def balks(cp: ClassPlan, waiting: int, u: float) -> bool:
@@ -129,7 +135,8 @@ class Model:
 
     def depart(self, customer: Customer, now: float, outcome: int) -> None:
         self.recorder.customer(customer.id, customer.cls, customer.arrival, now, outcome,
-                               customer.booked, customer.patience, customer.initial)
+                               customer.booked, customer.patience, customer.initial,
+                               customer.promise, customer.promise_station)
         self.left(customer)
 
     def left(self, customer: Customer) -> None:

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 
 from ..journeys import Flag, Outcome, SegmentKind
 from ..plan import StationPlan
+from .conditions import Conditions
 from .core import ABANDON, GONE, RELEASE, SERVING, WAITING, Action, Customer
+from .greeter import Greeters
 
 if TYPE_CHECKING:
     from .engine import Model
@@ -75,6 +77,20 @@ class Line:
     def waiting_customers(self) -> Iterator[Customer]:
         for queue in self.levels:
             yield from (c for c in queue if c.state == WAITING)
+
+    def ahead_of(self, customer: Customer) -> int:
+        """Customers who will be served before ``customer`` (higher priority levels, then
+        those ahead in the customer's own level)."""
+        ahead = 0
+        for level, queue in enumerate(self.levels):
+            for other in queue:
+                if other is customer:
+                    return ahead
+                if other.state == WAITING:
+                    ahead += 1
+            if level == customer.level:
+                break
+        return ahead
 
     @property
     def is_open(self) -> bool:
@@ -138,12 +154,19 @@ class Station:
         self.jockey_margin = plan.jockey_margin
         # occupied_waiting: per class, the share of waits here that are occupied, and the
         # stream the draws come from (its own: no other draw moves).
-        classes = model.plan.classes
-        self.occupied = [row[self.index] for row in model.plan.occupied] or [0.0] * len(classes)
+        levers = model.plan.levers.stations[self.index]
+        self.occupied = levers.occupied
         self.occupied_draws = [
             model.streams.uniforms(f"occupied:{cp.name}:{plan.name}") if share else None
-            for cp, share in zip(classes, self.occupied, strict=True)]
+            for cp, share in zip(model.plan.classes, self.occupied, strict=True)]
+        self.conditions = Conditions(self)
+        self.greeters = Greeters(self, levers.greeters) if levers.greeters else None
+
     # -- customers -------------------------------------------------------------------------
+
+    def waiting_customers(self) -> list[Customer]:
+        """Everyone waiting here, line by line."""
+        return [c for line in self.lines for c in line.waiting_customers()]
 
     def choose_line(self) -> Line:
         if len(self.lines) == 1:
@@ -151,16 +174,21 @@ class Station:
         open_lines = [line for line in self.lines if line.is_open] or self.lines
         return min(open_lines, key=lambda line: (line.people, line.index))
 
-    def join(self, customer: Customer, now: float) -> None:
-        """A customer arrives at this station and takes a free server or waits."""
+    def join(self, customer: Customer, now: float, shown: float = NAN) -> None:
+        """A customer arrives at this station and takes a free server or waits. ``shown``:
+        the wait a display already showed them on arrival (NaN if none)."""
         customer.joined = now
         customer.state = WAITING
         customer.piece_start = now
+        customer.visit += 1
         waits = self.enter_line(customer, self.choose_line(), now)
         if waits:
             occupied = self.occupied[customer.cls]
             if occupied and next(self.occupied_draws[customer.cls]) < occupied:  # type: ignore[arg-type]
                 customer.flags |= _OCCUPIED
+            self.conditions.begin(customer, now, shown)
+            if self.greeters is not None:
+                self.greeters.arrives(customer, now)
             if customer.budget == customer.budget:  # not NaN: the customer may give up
                 self.arm_patience(customer, now)
 
@@ -197,9 +225,12 @@ class Station:
         new rate."""
         if customer.state != WAITING or customer.line is None:
             raise ValueError("conditions can change only while the customer waits in line")
-        self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                            customer.flags)
-        customer.piece_start = now
+        if flags == customer.flags:
+            return
+        if now > customer.piece_start:
+            self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                customer.flags)
+            customer.piece_start = now
         customer.flags = flags
         if customer.patience_event is not None:
             self.settle_patience(customer, now)
@@ -219,6 +250,8 @@ class Station:
                             customer.flags)
         self.record.visit(customer.id, self.index, customer.hop, -1, customer.joined, NAN, now,
                           _ABANDONED)
+        if self.greeters is not None:
+            self.greeters.leaves(customer, now)
         self.model.depart(customer, now, _ABANDONED)
         self.jockey(now)
 
@@ -227,11 +260,15 @@ class Station:
         customer.line = None
         if now > customer.joined:
             self.settle_patience(customer, now)
-            self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                                customer.flags)
-            customer.flags &= ~_OCCUPIED  # occupied is a condition of this wait only
+            if now > customer.piece_start:
+                self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                    customer.flags)
+        self.conditions.end(customer, now - customer.joined)
         customer.started = now
         duration = customer.services[customer.hop]
+        if self.greeters is not None:
+            self.greeters.leaves(customer, now)
+            duration = self.greeters.service(customer, duration)
         server.customer = customer
         server.service_end = now + duration
         server.pending = Action(self.env, duration, RELEASE, server.on_done)
@@ -298,6 +335,8 @@ class Station:
             going = ordered[count - len(staying):]
             for server in going:
                 server.leaving = True
+            if self.waiting:  # those waiting see a window close
+                self.conditions.disrupt("leaving", now)
             for server in going:
                 if server.customer is None:
                     self._off(server, now)
@@ -355,16 +394,18 @@ class Station:
         if server.customer is not None:
             server.remaining = server.service_end - now
             server.pending = None  # the scheduled completion is now stale
+        self.conditions.broke_down(now)
 
     def repair(self, server: Server, now: float) -> None:
         server.down = False
         self.record.breakdown(self.index, server.index, server.down_since, now)
+        self.conditions.repaired(now)
         customer = server.customer
         if customer is None:
             self.server_free(server, now)
             return
         self.record.segment(customer.id, self.index, server.down_since, now, _INTERRUPTED,
-                            _REPAIR_FLAGS)
+                            _REPAIR_FLAGS | self.conditions.repair_flags(customer))
         server.service_end = now + server.remaining
         server.pending = Action(self.env, server.remaining, RELEASE, server.on_done)
 
@@ -383,7 +424,8 @@ class Station:
                 self.record.breakdown(self.index, server.index, server.down_since, now)
                 if serving is not None:
                     self.record.segment(serving.id, self.index, server.down_since, now,
-                                        _INTERRUPTED, _REPAIR_FLAGS)
+                                        _INTERRUPTED,
+                                        _REPAIR_FLAGS | self.conditions.repair_flags(serving))
             if serving is not None:
                 self.record.visit(serving.id, self.index, serving.hop, server.index,
                                   serving.joined, serving.started, NAN, _CENSORED)
