@@ -13,7 +13,7 @@ Each part prints a Markdown table (the README's Benchmarks section holds the res
                 process: wall time, customers/s and the process's peak resident memory
                 (``ru_maxrss``), less that of a 1-customer run (Python and the libraries);
                 customers/s also less the 1-customer run's wall time (start-up, imports).
-``efficiency``  the bundled bank branch (5 variants) with ``--workers 1`` and ``--workers 2``,
+``efficiency``  the bundled bank branch (all variants), ``--workers 1`` and ``--workers 2``,
                 in turn, ``--repeat`` times: parallel efficiency = T1 / (2 T2), each pair and
                 the median; and the CPU seconds of each (this process and its workers):
                 what parallelism costs in work, whatever the machine's load. The load
@@ -149,13 +149,15 @@ def efficiency(replications: int, repeat: int) -> list[dict[str, Any]]:
                 after = os.times()  # the pool's processes are reaped by now: children count
                 cpu[workers] = sum(after[:4]) - sum(before[:4])
             rows.append({"t1": wall[1], "t2": wall[2], "efficiency": wall[1] / (2 * wall[2]),
-                         "cpu1": cpu[1], "cpu2": cpu[2], "load": os.getloadavg()[0]})
+                         "cpu1": cpu[1], "cpu2": cpu[2], "load": os.getloadavg()[0],
+                         "variants": len(loaded.variant_names)})
     return rows
 
 
 def print_efficiency(rows: list[dict[str, Any]], replications: int) -> None:
-    print(f"bank branch, 5 variants x {replications} replications = {5 * replications} tasks, "
-          "--records summary")
+    variants = rows[0]["variants"]
+    print(f"bank branch, {variants} variants x {replications} replications = "
+          f"{variants * replications} tasks, --records summary")
     print("| round | 1 worker s | 2 workers s | efficiency T1/(2 T2) | CPU s, 1 worker "
           "| CPU s, 2 workers | load average (1 min) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
