@@ -260,6 +260,8 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 def _command_sweep(args: argparse.Namespace) -> int:
     sweep = load_sweep(args.sweep)
+    for warning in sweep.warnings:
+        print(warning, file=sys.stderr)
     out = args.out or Path("results") / args.sweep.stem
     bar, update = _progress_bar(enabled=True)
     with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):

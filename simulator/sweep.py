@@ -156,7 +156,9 @@ class Sweep:
     points: tuple[Point, ...]
     digest: str
     """SHA-256 of everything the results depend on: waitsim's version, the seed, the
-    replications and every point's parameters and plan (or error)."""
+    replications and every point's parameters and plan (or that it is invalid)."""
+    warnings: tuple[str, ...] = ()
+    """The scenario file's warnings (assumptions made for the user)."""
 
 
 def _parse_path(doc: YamlDocument, where: tuple[str, ...], path: str) -> list[str]:
@@ -187,8 +189,9 @@ def set_path(data: Any, parts: list[str], value: Any) -> str | None:
                 here = here[int(part)]
         else:
             reached = ".".join(parts[:depth]) or "the scenario"
-            return f"cannot set '{'.'.join(parts)}': {reached} is {type(here).__name__}, " \
-                   "not a mapping"
+            what = (f"a list of {len(here)} (no item '{part}')" if isinstance(here, list)
+                    else f"{type(here).__name__}, not a mapping")
+            return f"cannot set '{'.'.join(parts)}': {reached} is {what}"
     return None
 
 
@@ -202,7 +205,8 @@ def _design(spec: SweepSpec, seed: int) -> tuple[list[str], list[tuple[Any, ...]
     return list(spec.sample.ranges), spec.sample.values(seed)
 
 
-def _shown(params: dict[str, Any]) -> str:
+def shown(params: dict[str, Any]) -> str:
+    """A point's parameters as ``path=value, ...`` (values as JSON)."""
     return ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in params.items())
 
 
@@ -263,7 +267,7 @@ def load_sweep(path: str | Path) -> Sweep:
                            None)
             line = doc.locate((*where, culprit) if culprit else where).line
             points.append(Point(index, params, None, f"{doc.file}:{line}: point {index} "
-                                                     f"({_shown(params)}): {exc}"))
+                                                     f"({shown(params)}): {exc}"))
             continue
         points.append(Point(index, params, plan, key=task_key(plan, seed)))
     if not any(p.plan is not None for p in points):
@@ -271,9 +275,11 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ScenarioError(f"{doc.file}: no valid point in the sweep; the first: {first}")
     fingerprint = json.dumps(
         {"waitsim": __version__, "seed": seed, "replications": replications,
-         "points": [[p.id, p.params, p.key or p.error] for p in points]},
+         # Not the error's text: it names the files as typed on the command line.
+         "points": [[p.id, p.params, p.key or "invalid"] for p in points]},
         sort_keys=True, default=str)
     return Sweep(path=Path(path), scenario_path=scenario_path,
                  scenario_name=loaded.base.name, seed=seed, replications=replications,
                  parameters=tuple(names), points=tuple(points),
-                 digest=hashlib.sha256(fingerprint.encode()).hexdigest())
+                 digest=hashlib.sha256(fingerprint.encode()).hexdigest(),
+                 warnings=loaded.warnings)

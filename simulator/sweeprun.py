@@ -38,7 +38,7 @@ from .report import format_interval, grid
 from .results import AppendLog, read_manifest, write_csv, write_json
 from .stats import Interval, student_t_interval
 from .summary import METRICS
-from .sweep import Sweep
+from .sweep import Sweep, shown
 from .yamlsource import ScenarioError
 
 LOG = "tasks.jsonl"
@@ -140,8 +140,8 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 1, executor: Executor | No
             point, rep = ids[index]
             if isinstance(outcome, str):
                 failed.append(index)
-                failures.setdefault(point, f"point {point} ({_shown(sweep, point)}), "
-                                           f"replication {rep}: {outcome}")
+                failures.setdefault(point, f"point {point} ({shown(sweep.points[point].params)}"
+                                           f"), replication {rep}: {outcome}")
             else:
                 log.append({"point": point, "replication": rep, "key": sweep.points[point].key,
                             "metrics": {k: None if v != v else v for k, v in outcome.items()}})
@@ -158,11 +158,6 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 1, executor: Executor | No
     write_json(out / "manifest.json",
                _manifest(sweep, command, "complete" if result.complete else "incomplete"))
     return result
-
-
-def _shown(sweep: Sweep, point: int) -> str:
-    return ", ".join(f"{k}={json.dumps(v, default=str)}"
-                     for k, v in sweep.points[point].params.items())
 
 
 def _cell(value: Any) -> Any:

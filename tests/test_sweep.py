@@ -201,6 +201,13 @@ def test_an_invalid_point_is_reported_with_its_parameters_and_the_others_kept(
     points = pd.read_csv(out / "points.csv")
     assert list(points["status"]) == ["invalid"] * 3 + ["ok"] * 3
     assert len(pd.read_csv(out / "replications.csv")) == 3 * 3
+    # The same sweep named another way on the command line is the same sweep: resumed.
+    other_spelling = str(path.parent / "." / path.name)
+    assert main(["sweep", other_spelling, "--out", str(out), "--json", "--workers", "1"]) == 2
+    again = capsys.readouterr()
+    assert "different sweep" not in again.err
+    assert [p["metrics"] for p in json.loads(again.out)["points"]] == \
+        [p["metrics"] for p in document["points"]]
 
 
 def test_a_point_whose_tasks_raise_is_reported_and_retried_on_rerun(
