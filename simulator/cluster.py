@@ -8,6 +8,7 @@ Dask is optional (``pip install 'waitsim[dask]'``). Its client's ``get_executor(
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -62,8 +63,14 @@ def open_executor(dask: str | None, workers: int) -> Iterator[tuple[Executor | N
                             "pip install 'waitsim[dask]'") from None
     cluster = None
     if dask == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        # The workers start with Ctrl-C ignored (inherited): Ctrl-C stops this process, which
+        # then closes the cluster, instead of printing a traceback from every worker.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
     else:
         try:

@@ -284,3 +284,28 @@ def test_the_bundled_example_sweep_is_valid():
                        / "bank_staffing.yaml")
     assert len(sweep.points) == 15 and all(p.error is None for p in sweep.points)
     assert sweep.replications == 10
+
+
+def test_ctrl_c_stops_the_sweep_cleanly_and_it_resumes(sweep_file, tmp_path):
+    path = sweep_file(SWEEP.replace("replications: 3", "replications: 12"), close=1440)
+    command = [sys.executable, "-m", "simulator", "sweep", str(path), "--workers", "2",
+               "--out", str(tmp_path / "out")]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    log = tmp_path / "out" / "tasks.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if log.exists() and log.read_bytes().count(b"\n") >= 8:
+            break
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the command and its workers
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("waitsim: interrupted; finished replications are "
+                                            "saved, and running the same command again "
+                                            "resumes from them")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
+    assert main(["sweep", str(path), "--out", str(tmp_path / "whole"), "--workers", "1"]) == 0
+    assert (tmp_path / "out" / "replications.csv").read_text() == \
+        (tmp_path / "whole" / "replications.csv").read_text()
