@@ -290,8 +290,11 @@ def test_ctrl_c_stops_the_sweep_cleanly_and_it_resumes(sweep_file, tmp_path):
     path = sweep_file(SWEEP.replace("replications: 3", "replications: 12"), close=1440)
     command = [sys.executable, "-m", "simulator", "sweep", str(path), "--workers", "2",
                "--out", str(tmp_path / "out")]
+    # The default Ctrl-C handling even where the test runs with SIGINT ignored (a background
+    # job): Python then turns SIGINT into KeyboardInterrupt.
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     log = tmp_path / "out" / "tasks.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
