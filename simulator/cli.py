@@ -70,6 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="full: write per-customer, per-visit and per-segment records; "
                           "summary: metrics and time series only (default: full)")
 
+    plot = commands.add_parser("plot", help="draw the figures of a results folder",
+                               description="Draw the figures of a results folder written by "
+                               "'waitsim run' or 'waitsim compare' (PNG and SVG by default).")
+    plot.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
+    plot.add_argument("--out", type=Path, metavar="DIR",
+                      help="folder for the figures (default: RESULTS_DIR/figures)")
+    plot.add_argument("--format", nargs="+", choices=["png", "svg", "pdf"],
+                      default=["png", "svg"], help="file formats (default: png svg)")
+    plot.add_argument("--metric", action="append", metavar="NAME",
+                      help="metric of the paired-improvement plot; repeatable (default: "
+                           "satisfaction_mean and perceived_wait_mean)")
+
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
@@ -125,6 +137,27 @@ def _command_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_plot(args: argparse.Namespace) -> int:
+    from . import plots  # matplotlib loads only for this command
+    from .summary import METRICS
+
+    for name in args.metric or ():
+        if name not in METRICS:
+            close = difflib.get_close_matches(name, list(METRICS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ScenarioError(f"--metric {name}: no such metric{hint} (metrics: "
+                                f"{', '.join(METRICS)})")
+
+    def skipped(name: str, reason: str) -> None:
+        print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)
+
+    written = plots.save_all(args.results, args.out, formats=list(dict.fromkeys(args.format)),
+                             metrics=args.metric or plots.DEFAULT_METRICS, on_skip=skipped)
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
 def _command_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.scenarios:
@@ -155,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _command_run(args)
+        if args.command == "plot":
+            return _command_plot(args)
         return _command_validate(args)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
