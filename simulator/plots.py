@@ -430,6 +430,13 @@ def queue_over_day(results: Results) -> Figure:
             for replication in duty.columns:  # its last interval runs past its end: left out
                 duty.loc[duty[replication].last_valid_index(), replication] = np.nan
             _band(axes[1, col], duty, width, results.colour(variant), variant)
+        warmup = results.stats_start(results.variants[0])
+        if warmup > 0:  # arrivals before this line are left out of every statistic
+            for ax in axes[:, col]:
+                ax.axvline(warmup, color="#444444", ls="--", lw=1.2)
+            axes[0, col].annotate("end of warm-up", (warmup, 1.0), xycoords=("data", "axes "
+                                  "fraction"), xytext=(4, -4), textcoords="offset points",
+                                  va="top", fontsize=11, color="#444444")
         axes[0, col].set_title(station)
         axes[0, col].set_ylim(bottom=0)
         axes[1, col].set_ylim(bottom=0)
@@ -440,7 +447,8 @@ def queue_over_day(results: Results) -> Figure:
     handles, labels = axes[0, 0].get_legend_handles_labels()
     handles, labels = handles[::-1], labels[::-1]
     fig.legend(handles, labels, loc="outside right center", title="variant")
-    _subtitle(fig, "Queue length and staff on duty over the day",
+    span = "the day" if results.clock_at_zero is not None else "the run"
+    _subtitle(fig, f"Queue length and staff on duty over {span}",
               f"Time average per {width:g}-minute interval, mean of {_runs(results)} "
               "(band: 95% CI)")
     return fig
@@ -479,8 +487,12 @@ def abandonment_by_hour(results: Results) -> Figure:
             ax.plot(mine.index, 100.0 * mine[column].to_numpy(), marker="o", lw=2, ms=6,
                     color=results.colour(variant), label=variant)
         ax.set_title(title, fontsize=13)
-        ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=0))
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))  # an all-zero panel still reads 0-1%
+        ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=0 if ax.get_ylim()[1]
+                                                      >= 5 else 1))
+        if not shares[column].any():
+            ax.text(0.5, 0.5, f"nobody {column} in any variant", transform=ax.transAxes,
+                    ha="center", color="#444444")
         ax.set_xticks(ticks, [_hour_label(h, results.clock_at_zero is not None) for h in ticks])
         ax.set_xlabel("hour of arrival" + (" (time of day)" if results.clock_at_zero
                                            is not None else " (minutes from the start)"))
