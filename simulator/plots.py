@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MultipleLocator, PercentFormatter
 
 from .journeys import Outcome
 from .report import SHARES, UNITS
-from .results import atomic_write_bytes, read_manifest
+from .results import atomic_write_bytes
+from .results_folder import Results, ResultsError
 from .stats import PairedDifference, paired_difference, student_t_interval
 from .summary import METRICS
-from .yamlsource import ScenarioError
 
 __all__ = ["FIGURES", "FigureUnavailable", "Results", "ResultsError", "abandonment_by_hour",
            "cost_vs_satisfaction", "efficient_frontier", "paired_differences",
@@ -64,139 +63,33 @@ LABELS = {"wait_mean": "mean clock wait", "perceived_wait_mean": "mean felt wait
           "abandoned_share": "share who abandoned", "balked_share": "share who balked"}
 
 
-class ResultsError(ScenarioError):
-    """The folder is not a complete waitsim results folder (the CLI exits with code 2)."""
-
-
 class FigureUnavailable(Exception):
     """A figure needs data the results folder does not have; the message says what to run."""
 
 
-def _need(path: Path, what: str) -> None:
-    if not path.exists():
-        raise ResultsError(f"{path}: missing ({what}); is this a complete waitsim results "
-                           "folder? `waitsim run SCENARIO.yaml --out DIR` writes one")
+def _colour(results: Results, variant: str) -> str:
+    """Black for the base, then the palette in the run's order of variants."""
+    index = results.variants.index(variant)
+    return "#000000" if variant == "base" else OKABE_ITO[(index - 1) % len(OKABE_ITO)]
 
 
-def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"{path}: unreadable ({exc})") from None
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ResultsError(f"{path}:1: missing column(s) {', '.join(missing)} (found: "
-                           f"{', '.join(map(str, frame.columns))})")
-    return frame
+def _counted_customers(results: Results) -> pd.DataFrame:
+    customers = results.counted_customers()
+    if customers is None:
+        raise FigureUnavailable(f"{results.folder}: no per-customer records (the run used "
+                                "--records summary); rerun with --records full")
+    return customers
 
 
-CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
-TIMESERIES_COLUMNS = ["variant", "replication", "station", "station_name", "bin_start",
-                      "bin_minutes", "queue_length", "on_duty"]
-COST_COLUMNS = ["variant", "extra_cost_per_day", "satisfaction_gain",
-                "satisfaction_gain_ci_low", "satisfaction_gain_ci_high"]
-
-
-@dataclass(frozen=True)
-class Results:
-    """The files of one results folder, read once (times in run minutes, as in the files)."""
-
-    folder: Path
-    manifest: dict[str, Any]
-    summary: pd.DataFrame
-    """summary.csv: variant, metric, mean, ci_low, ci_high, n."""
-    replications: pd.DataFrame
-    """replications.csv: one row per variant and replication, every metric."""
-    timeseries: pd.DataFrame
-    customers: pd.DataFrame | None
-    """The customers records (None when the run wrote ``--records summary``)."""
-    costs: pd.DataFrame | None
-    """costs.csv, written by ``waitsim compare`` (None when absent)."""
-
-    @classmethod
-    def load(cls, folder: Path | str) -> Results:
-        """Read a results folder; :class:`ResultsError` says which file is missing or bad."""
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise ResultsError(f"{folder}: no such folder (give the folder `waitsim run` wrote, "
-                               "e.g. results/bank_branch)")
-        manifest = read_manifest(folder)
-        if manifest is None:
-            raise ResultsError(f"{folder}: not a waitsim results folder (no readable "
-                               "manifest.json; `waitsim run SCENARIO.yaml --out DIR` writes one)")
-        if manifest.get("status") != "complete" or not isinstance(manifest.get("variants"),
-                                                                   dict):
-            raise ResultsError(f"{folder / 'manifest.json'}: status '{manifest.get('status')}': "
-                               "the run did not finish; run the same command again to finish it")
-        for name, what in (("summary.csv", "means and intervals"),
-                           ("replications.csv", "metrics per replication"),
-                           ("timeseries", "queue length over time")):
-            _need(folder / name, what)
-        summary = _read_csv(folder / "summary.csv", ["variant", "metric", "mean", "ci_low",
-                                                     "ci_high", "n"])
-        replications = _read_csv(folder / "replications.csv",
-                                 ["variant", "replication", *METRICS])
-        timeseries = _read_parquet(folder / "timeseries", TIMESERIES_COLUMNS)
-        customers = None
-        if (folder / "customers").is_dir():
-            customers = _read_parquet(folder / "customers", CUSTOMER_COLUMNS)
-        costs = None
-        if (folder / "costs.csv").exists():
-            costs = _read_csv(folder / "costs.csv", COST_COLUMNS)
-        return cls(folder, manifest, summary, replications, timeseries, customers, costs)
-
-    @property
-    def variants(self) -> list[str]:
-        """Variant names in the run's order (the base first when it was run)."""
-        return list(self.manifest["variants"])
-
-    @property
-    def clock_at_zero(self) -> float | None:
-        """Clock minutes after midnight at run minute 0 (None: the scenario has no clock)."""
-        value = self.manifest.get("clock_at_zero")
-        return float(value) if value is not None else None
-
-    def stats_start(self, variant: str) -> float:
-        """Run minute from which arrivals count (open + warm-up); 0 for older manifests."""
-        return float(self.manifest["variants"][variant].get("stats_start", 0.0))
-
-    def colour(self, variant: str) -> str:
-        index = self.variants.index(variant)
-        return "#000000" if variant == "base" else OKABE_ITO[(index - 1) % len(OKABE_ITO)]
-
-    def counted_customers(self) -> pd.DataFrame:
-        """Customers who arrived after the warm-up and were not censored (as the metrics
-        count them); :class:`FigureUnavailable` without per-customer records."""
-        if self.customers is None:
-            raise FigureUnavailable(f"{self.folder}: no per-customer records (the run used "
-                                    "--records summary); rerun with --records full")
-        c = self.customers
-        start = c["variant"].map({v: self.stats_start(v) for v in self.variants})
-        return c[(c["arrival"] >= start) & (c["outcome"] != Outcome.CENSORED)]
-
-    def clock_label(self, run_minutes: float) -> str:
-        """A run minute as HH:MM when the clock is known, else as minutes."""
-        if self.clock_at_zero is None:
-            return f"{run_minutes:g}"
-        minutes = round(self.clock_at_zero + run_minutes) % (24 * 60)
-        return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-    def time_axis(self, ax: Axes) -> None:
-        """Label a run-minute x axis with clock times when known."""
-        if self.clock_at_zero is None:
-            ax.set_xlabel("minutes from the start of the run")
-            return
-        ax.xaxis.set_major_locator(mpl.ticker.MultipleLocator(60))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: self.clock_label(x)))
-        ax.set_xlabel("time of day")
-
-
-def _read_parquet(folder: Path, columns: list[str]) -> pd.DataFrame:
-    try:
-        return pd.read_parquet(folder, columns=columns)
-    except Exception as exc:  # pyarrow raises several types; the message says which
-        raise ResultsError(f"{folder}: unreadable records ({type(exc).__name__}: {exc})"
-                           ) from None
+def _time_axis(results: Results, ax: Axes) -> None:
+    """Label a run-minute x axis with clock times (whole hours) when the clock is known."""
+    zero = results.clock_at_zero
+    if zero is None:
+        ax.set_xlabel("minutes from the start of the run")
+        return
+    ax.xaxis.set_major_locator(MultipleLocator(60, offset=-zero % 60))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: results.clock_label(x)))
+    ax.set_xlabel("time of day")
 
 
 def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -229,7 +122,7 @@ def _runs(results: Results) -> str:
 def wait_distributions(results: Results) -> Figure:
     """Actual (clock) and perceived (felt) minutes in line per variant, as cumulative
     distributions, one panel per variant: served customers who waited, all replications."""
-    c = results.counted_customers()
+    c = _counted_customers(results)
     c = c[(c["outcome"] == Outcome.SERVED) & (c["wait"] > 0)]
     variants = results.variants
     upper = float(np.nanpercentile(np.r_[c["wait"], c["perceived_wait"]], 99)) if len(c) else 1
@@ -284,7 +177,7 @@ def _dot_panel(results: Results, ax: Axes, metric: str, scale: float, label: str
                                                                          "ci_high"))
         xerr = [[mean - low], [high - mean]] if not math.isnan(low) else None
         ax.errorbar(mean, y, xerr=xerr, fmt="o", ms=9, capsize=5, lw=2,
-                    color=results.colour(variant))
+                    color=_colour(results, variant))
         ax.annotate(f"{mean:.1f}", (high if not math.isnan(high) else mean, y),
                     xytext=(8, 0), textcoords="offset points", va="center", fontsize=11)
     if "base" in variants:
@@ -361,7 +254,7 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
         mean, low, high = scale * i.mean, scale * i.ci_low, scale * i.ci_high
         clear = d.distinguishable
         kinds.add(clear)
-        colour = results.colour(variant) if clear else MUTED
+        colour = _colour(results, variant) if clear else MUTED
         xerr = [[mean - low], [high - mean]] if not math.isnan(low) else None
         ax.errorbar(mean, y, xerr=xerr, fmt="o" if clear else "D", ms=10, capsize=6, lw=2.5,
                     color=colour, mfc=colour if clear else "white", mew=2)
@@ -425,11 +318,11 @@ def queue_over_day(results: Results) -> Figure:
             if data.empty:
                 continue
             queue = data.pivot(index="bin_start", columns="replication", values="queue_length")
-            _band(axes[0, col], queue.fillna(0.0), width, results.colour(variant), variant)
+            _band(axes[0, col], queue.fillna(0.0), width, _colour(results, variant), variant)
             duty = data.pivot(index="bin_start", columns="replication", values="on_duty")
             for replication in duty.columns:  # its last interval runs past its end: left out
                 duty.loc[duty[replication].last_valid_index(), replication] = np.nan
-            _band(axes[1, col], duty, width, results.colour(variant), variant)
+            _band(axes[1, col], duty, width, _colour(results, variant), variant)
         warmup = results.stats_start(results.variants[0])
         if warmup > 0:  # arrivals before this line are left out of every statistic
             for ax in axes[:, col]:
@@ -440,7 +333,7 @@ def queue_over_day(results: Results) -> Figure:
         axes[0, col].set_title(station)
         axes[0, col].set_ylim(bottom=0)
         axes[1, col].set_ylim(bottom=0)
-        results.time_axis(axes[1, col])
+        _time_axis(results, axes[1, col])
         axes[1, col].xaxis.set_tick_params(rotation=45)
     axes[0, 0].set_ylabel("people waiting")
     axes[1, 0].set_ylabel("servers on duty")
@@ -466,7 +359,7 @@ def _hour_label(hour: float, clock: bool) -> str:
 def abandonment_by_hour(results: Results) -> Figure:
     """Share of each hour's arrivals (after the warm-up, censored left out) who abandoned the
     line, and who balked (did not join), per variant, pooled over replications."""
-    c = results.counted_customers()
+    c = _counted_customers(results)
     zero = results.clock_at_zero or 0.0
     hour = np.floor((c["arrival"].to_numpy() + zero) / 60.0)
     frame = pd.DataFrame({"variant": c["variant"].to_numpy(), "hour": hour,
@@ -485,7 +378,7 @@ def abandonment_by_hour(results: Results) -> Figure:
                 continue
             mine = shares.loc[variant]
             ax.plot(mine.index, 100.0 * mine[column].to_numpy(), marker="o", lw=2, ms=6,
-                    color=results.colour(variant), label=variant)
+                    color=_colour(results, variant), label=variant)
         ax.set_title(title, fontsize=13)
         ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))  # an all-zero panel still reads 0-1%
         ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=0 if ax.get_ylim()[1]
@@ -551,7 +444,7 @@ def cost_vs_satisfaction(results: Results) -> Figure:
     order = np.argsort(cost[best])
     ax.plot(cost[best][order], gain[best][order], "--", color="#000000", lw=1.5, zorder=2)
     ax.scatter(cost[best], gain[best], s=140, zorder=3, edgecolors="#000000",
-               c=[results.colour(v) for v, b in zip(names, best, strict=True) if b],
+               c=[_colour(results, v) for v, b in zip(names, best, strict=True) if b],
                label=FRONTIER_LABEL)
     if not best.all():
         ax.scatter(cost[~best], gain[~best], s=140, zorder=3, facecolors="white",
