@@ -42,6 +42,8 @@ __all__ = ["FIGURES", "FigureUnavailable", "Results", "ResultsError", "abandonme
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 """Colour-blind-safe colours (Okabe & Ito 2008) for variants after the base (black)."""
 CLOCK_COLOUR, FELT_COLOUR, MUTED = "#0072B2", "#D55E00", "#7F7F7F"
+LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}
+"""Behind point labels, so that a line they cross does not cut through the text."""
 
 STYLE: Any = {  # Any: matplotlib types the keys as a Literal of every rc name
     "figure.figsize": (10.0, 6.0), "figure.dpi": 100,
@@ -259,15 +261,18 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
         ax.errorbar(mean, y, xerr=xerr, fmt="o" if clear else "D", ms=10, capsize=6, lw=2.5,
                     color=colour, mfc=colour if clear else "white", mew=2)
         text = f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
-        ax.annotate(text if clear else f"{text}\nnot distinguishable",
-                    (high if not math.isnan(high) else mean, y), xytext=(10, 0),
-                    textcoords="offset points", va="center", fontsize=11,
+        # Numbers in a column right of the plot, where no point or line can cross them.
+        ax.annotate(text if clear else f"{text}\nnot distinguishable", (1.0, y),
+                    xycoords=("axes fraction", "data"), xytext=(12, 0),
+                    textcoords="offset points", va="center", fontsize=12,
                     color="#000000" if clear else "#555555")
+    ax.annotate("difference [95% CI]", (1.0, 1.0), xycoords="axes fraction", xytext=(12, 4),
+                textcoords="offset points", va="bottom", fontsize=12, fontweight="bold")
     ax.axvline(0.0, color="#000000", lw=1.2)
     ax.set_yticks(range(len(differences)), list(differences))
     ax.set_ylim(len(differences) - 0.5, -0.5)
     ax.set_ylabel("variant")
-    ax.margins(x=0.35)
+    ax.margins(x=0.1)
     ax.set_xlabel(f"difference from base, variant - base ({unit})")
     if metric not in NO_BETTER_DIRECTION:
         higher = metric in HIGHER_IS_BETTER
@@ -452,8 +457,7 @@ def cost_vs_satisfaction(results: Results) -> Figure:
                    label="dominated (another option is cheaper and better)")
     for name, x, y in zip(names, cost, gain, strict=True):
         ax.annotate(name, (x, y), xytext=(10, -16), textcoords="offset points", fontsize=12,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                          "alpha": 0.85}, zorder=4)
+                    bbox=LABEL_BOX, zorder=4)
     ax.margins(x=0.2, y=0.15)
     ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)")
     ax.set_ylabel("satisfaction gain vs the base (points on 0-100)")
