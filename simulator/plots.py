@@ -115,7 +115,8 @@ def _subtitle(fig: Figure, title: str, note: str) -> None:
 
 
 def _runs(results: Results) -> str:
-    return f"{results.manifest.get('replications')} replications per variant"
+    n = results.manifest.get("replications")
+    return f"{n} replication{'' if n == 1 else 's'} per variant"
 
 
 # -- 1. Clock vs felt waits ------------------------------------------------------------------
@@ -239,6 +240,16 @@ def paired_differences(results: Results, metric: str = "satisfaction_mean"
             for v in results.variants if v != "base" and v in table.columns}
 
 
+FOREST_KINDS = {  # marker, colour (None: the variant's), face (None: filled), note beside it
+    "clear": ("o", "#000000", None, ""),
+    "overlap": ("D", MUTED, "white", "not distinguishable"),
+    "none": ("s", MUTED, "white", "fewer than 2 replications"),
+}
+FOREST_LEGEND = {"clear": "distinguishable (95% CI excludes 0)",
+                 "overlap": "not distinguishable (95% CI includes 0)",
+                 "none": "no interval (fewer than 2 replications)"}
+
+
 @_styled
 def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> Figure:
     """Forest plot: each variant's paired difference from the base in ``metric`` with its 95%
@@ -254,18 +265,20 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
     for y, (variant, d) in enumerate(differences.items()):
         i = d.difference
         mean, low, high = scale * i.mean, scale * i.ci_low, scale * i.ci_high
-        clear = d.distinguishable
-        kinds.add(clear)
-        colour = _colour(results, variant) if clear else MUTED
-        xerr = [[mean - low], [high - mean]] if not math.isnan(low) else None
-        ax.errorbar(mean, y, xerr=xerr, fmt="o" if clear else "D", ms=10, capsize=6, lw=2.5,
-                    color=colour, mfc=colour if clear else "white", mew=2)
-        text = f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
+        kind = "clear" if d.distinguishable else "overlap" if not math.isnan(low) else "none"
+        kinds.add(kind)
+        marker, colour, face, note = FOREST_KINDS[kind]
+        colour = _colour(results, variant) if kind == "clear" else colour
+        xerr = [[mean - low], [high - mean]] if kind != "none" else None
+        ax.errorbar(mean, y, xerr=xerr, fmt=marker, ms=10, capsize=6, lw=2.5, color=colour,
+                    mfc=colour if face is None else face, mew=2)
+        text = (f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]" if kind != "none"
+                else f"{mean:+.2f} [no interval]")
         # Numbers in a column right of the plot, where no point or line can cross them.
-        ax.annotate(text if clear else f"{text}\nnot distinguishable", (1.0, y),
+        ax.annotate(f"{text}\n{note}" if note else text, (1.0, y),
                     xycoords=("axes fraction", "data"), xytext=(12, 0),
                     textcoords="offset points", va="center", fontsize=12,
-                    color="#000000" if clear else "#555555")
+                    color="#000000" if kind == "clear" else "#555555")
     ax.annotate("difference [95% CI]", (1.0, 1.0), xycoords="axes fraction", xytext=(12, 4),
                 textcoords="offset points", va="bottom", fontsize=12, fontweight="bold")
     ax.axvline(0.0, color="#000000", lw=1.2)
@@ -279,16 +292,14 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
         ax.text(0.99 if higher else 0.01, 1.01, "better →" if higher else "← better",
                 transform=ax.transAxes, ha="right" if higher else "left", va="bottom",
                 color="#444444")
-    handles = [Line2D([], [], marker=m, color=c, mfc=f, mew=2, ms=10, lw=2.5, label=label)
-               for clear, m, c, f, label in (
-                   (True, "o", "#000000", "#000000", "distinguishable (95% CI excludes 0)"),
-                   (False, "D", MUTED, "white", "not distinguishable (95% CI includes 0)"))
-               if clear in kinds]
+    handles = [Line2D([], [], marker=m, color=c, mfc=c if f is None else f, mew=2, ms=10,
+                      lw=2.5, label=FOREST_LEGEND[kind])
+               for kind, (m, c, f, _) in FOREST_KINDS.items() if kind in kinds]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     n = max(d.difference.n for d in differences.values())
     _subtitle(fig, f"Change in {LABELS.get(metric, metric.replace('_', ' '))} vs the base",
-              f"Paired difference with 95% CI (paired t over {n} replications, same customers "
-              "in every variant)")
+              f"Paired difference with 95% CI (paired t over {n} replication"
+              f"{'s' if n != 1 else ''}, same customers in every variant)")
     return fig
 
 

@@ -206,6 +206,15 @@ def test_forest_plot_shows_paired_differences_of_replications_csv(results: Resul
     assert "not distinguishable (95% CI includes 0)" in legend_texts(fig)
 
 
+def test_forest_plot_of_one_replication_says_there_is_no_interval(results: Results) -> None:
+    first = results.replications[results.replications["replication"] == 0]
+    fig = paired_improvement(dataclasses.replace(results, replications=first))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert sum(t.endswith("[no interval]\nfewer than 2 replications") for t in texts) == 3
+    assert legend_texts(fig) == ["no interval (fewer than 2 replications)"]
+    assert "paired t over 1 replication," in " ".join(t.get_text() for t in fig.texts)
+
+
 def test_paired_improvement_refuses_an_unknown_metric(results: Results) -> None:
     with pytest.raises(ValueError, match="satisfaction_man"):
         paired_improvement(results, "satisfaction_man")
