@@ -539,7 +539,8 @@ def save_all(results_dir: Path | str, out_dir: Path | str | None = None,
             continue
         for fmt in formats:
             buffer = io.BytesIO()
-            fig.savefig(buffer, format=fmt, dpi=SAVE_DPI, metadata=_NO_DATE.get(fmt))
+            with mpl.rc_context(STYLE):  # svg.hashsalt is read when saving
+                fig.savefig(buffer, format=fmt, dpi=SAVE_DPI, metadata=_NO_DATE.get(fmt))
             path = out / f"{name}.{fmt}"
             atomic_write_bytes(path, buffer.getvalue())
             written.append(path)

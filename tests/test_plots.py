@@ -139,6 +139,12 @@ def test_save_all_writes_every_figure_as_png_and_svg(run_dir: Path, tmp_path: Pa
             assert png_size(path) == PNG_SIZE
         else:
             assert path.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    # The same results give the same bytes (no dates, fixed SVG ids): figures diff cleanly.
+    once = save_all(run_dir, tmp_path / "once", formats=["svg"], metrics=[], on_skip=print)
+    again = save_all(run_dir, tmp_path / "again", formats=["svg"], metrics=[], on_skip=print)
+    assert [p.name for p in once] == [p.name for p in again]
+    for a, b in zip(once, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
     # Without costs.csv the cost figure is skipped with a reason, not drawn from nothing.
     assert [name for name, _ in skipped] == ["cost_vs_satisfaction"]
     assert "waitsim compare" in skipped[0][1]
