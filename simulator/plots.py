@@ -155,7 +155,7 @@ def wait_distributions(results: Results) -> Figure:
                     ha="right", va="bottom", fontsize=11)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         if k % cols == 0:
-            ax.set_ylabel("waited at most x min")
+            ax.set_ylabel("waited ≤ x minutes")
         if k + cols >= len(variants):
             ax.set_xlabel("minutes in line")
             ax.xaxis.set_tick_params(labelbottom=True)
@@ -164,8 +164,8 @@ def wait_distributions(results: Results) -> Figure:
                       label="felt minutes (perceived)")]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     _subtitle(fig, "How long customers waited, and how long it felt",
-              f"Served customers who waited; cumulative share by minutes in line; "
-              f"{_runs(results)} pooled")
+              f"Served customers who waited, {_runs(results)} pooled (axis cut at the 99th "
+              "percentile)")
     return fig
 
 
@@ -473,11 +473,14 @@ def cost_vs_satisfaction(results: Results) -> Figure:
     ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)")
     ax.set_ylabel("satisfaction gain vs the base (points on 0-100)")
     missing = [v for v in rows if v not in known]
-    note = f"; not shown (no cost data): {', '.join(missing)}" if missing else ""
+    if missing:
+        ax.text(0.99, 0.02, f"not shown (no cost data): {', '.join(missing)}",
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=11, color="#444444",
+                wrap=True)
     fig.legend(loc="outside lower center", ncols=2)
     _subtitle(fig, "What each option costs and what it buys",
-              f"Mean satisfaction gain with its paired 95% CI; the frontier (dashed) is drawn "
-              f"through mean gains{note}")
+              "Mean satisfaction gain with its paired 95% CI; the frontier (dashed) is drawn "
+              "through mean gains")
     return fig
 
 
