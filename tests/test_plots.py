@@ -179,6 +179,16 @@ def test_every_figure_has_a_title_labelled_axes_and_a_legend(results: Results) -
     assert legend_texts(hour) == VARIANTS
 
 
+def test_clock_ticks_fall_on_whole_hours_when_the_day_opens_at_half_past(
+        results: Results) -> None:
+    half_past = dataclasses.replace(results, manifest={**results.manifest,
+                                                       "clock_at_zero": 9 * 60 + 30})
+    axis = queue_over_day(half_past).axes[2].xaxis
+    ticks = [t for t in axis.get_major_locator().tick_values(0.0, 150.0) if 0 <= t <= 150]
+    assert ticks == [30.0, 90.0, 150.0]
+    assert [axis.get_major_formatter()(t, 0) for t in ticks] == ["10:00", "11:00", "12:00"]
+
+
 def test_forest_plot_shows_paired_differences_of_replications_csv(results: Results,
                                                                    run_dir: Path) -> None:
     table = pd.read_csv(run_dir / "replications.csv")
