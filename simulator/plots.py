@@ -12,6 +12,7 @@ the folder does not have raises :class:`FigureUnavailable` with what to run, nev
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Callable, Sequence
@@ -96,11 +97,11 @@ def _time_axis(results: Results, ax: Axes) -> None:
 
 def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
     """Build the figure under :data:`STYLE` (sizes are fixed on the artists at creation)."""
+    @functools.wraps(build)  # keeps the name, docstring and signature for help()
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with mpl.rc_context(STYLE):
             return build(*args, **kwargs)
 
-    wrapper.__name__, wrapper.__doc__ = build.__name__, build.__doc__
     return wrapper
 
 
@@ -214,11 +215,15 @@ def satisfaction_by_variant(results: Results) -> Figure:
 # -- 3. Paired improvement over the base (forest plot) ------------------------------------------
 
 def _unit(metric: str) -> str:
+    """The unit of a difference in ``metric`` (shares in percentage points)."""
     if metric in SHARES:
         return "percentage points"
-    unit = UNITS.get(metric, "")
-    return {"min": "minutes", "0-100": "points on 0-100", "": ("per 100 arrivals"
-            if metric.endswith("_per_100") else "customers")}.get(unit, unit)
+    if metric.endswith("_per_100"):
+        return "per 100 arrivals"
+    if metric == "overestimation_ratio":
+        return "felt / clock minutes"
+    unit = UNITS.get(metric, "customers")  # served, arrivals, censored: counts
+    return {"min": "minutes", "0-100": "points on 0-100"}.get(unit, unit)
 
 
 def _scale(metric: str) -> float:

@@ -35,6 +35,7 @@ from simulator.plots import (
     wait_distributions,
 )
 from simulator.stats import paired_difference
+from simulator.summary import METRICS
 
 # Two hours, two stations, impatient customers who balk at long lines; "same" patches the
 # base to what it already is, so its paired difference is exactly 0 (not distinguishable).
@@ -217,6 +218,15 @@ def test_forest_plot_shows_paired_differences_of_replications_csv(results: Resul
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "+0.00 [+0.00, +0.00]\nnot distinguishable" in texts
     assert "not distinguishable (95% CI includes 0)" in legend_texts(fig)
+
+
+def test_a_forest_plot_for_every_metric_names_its_unit(results: Results) -> None:
+    for metric in METRICS:
+        fig = paired_improvement(results, metric)
+        label = fig.axes[0].get_xlabel()
+        assert label.startswith("difference from base, variant - base (") and "()" not in label
+    assert "(per 100 arrivals)" in paired_improvement(results, "complaints_per_100"
+                                                      ).axes[0].get_xlabel()
 
 
 def test_forest_plot_of_one_replication_says_there_is_no_interval(results: Results) -> None:
