@@ -10,14 +10,19 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .experiment import default_workers, run_experiment
-from .loader import load_scenario
+from .compare import RANKABLE, AutoReplications, compare, run_until_precise
+from .compare_report import compare_document, compare_text, write_comparison
+from .costs import cost_effects
+from .experiment import ExperimentResult, default_workers, run_experiment
+from .loader import BASE, LoadedScenario, load_scenario
 from .report import json_document, table
 from .yamlsource import ScenarioError
 
@@ -44,6 +49,43 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 
 _positive, _seed = _whole_number(1), _whole_number(0)
+DEFAULT_MAX_REPLICATIONS = 200
+AUTO_START = 10
+"""``--replications auto`` starts from the file's replications, but at least this many."""
+
+
+def _replications_or_auto(text: str) -> int | str:
+    return "auto" if text == "auto" else _positive(text)
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text})")
+    return value
+
+
+def _add_experiment_options(parser: argparse.ArgumentParser,
+                            replications: Callable[[str], Any], replications_help: str) -> None:
+    """The options of every command that runs replications of a scenario (run, compare)."""
+    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    parser.add_argument("--variant", action="append", metavar="NAME",
+                        help="run only this variant ('base' for the base); repeatable")
+    parser.add_argument("--replications", type=replications, metavar="N",
+                        help=replications_help)
+    parser.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="results folder (default: results/<scenario file name>)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON document on standard output instead of the table")
+    parser.add_argument("--workers", type=_positive, metavar="N", default=None,
+                        help=f"worker processes (default: all cores, here {default_workers()})")
+    parser.add_argument("--records", choices=["full", "summary"], default="full",
+                        help="full: write per-customer, per-visit and per-segment records; "
+                             "summary: metrics and time series only (default: full)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,21 +96,27 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a scenario's base and variants",
                               description="Run replications of a scenario (base and every "
                               "variant unless --variant is given) and report the metrics.")
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
-    run.add_argument("--variant", action="append", metavar="NAME",
-                     help="run only this variant ('base' for the base); repeatable")
-    run.add_argument("--replications", type=_positive, metavar="N",
-                     help="replications per variant (default: the file's)")
-    run.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's)")
-    run.add_argument("--out", type=Path, metavar="DIR",
-                     help="results folder (default: results/<scenario file name>)")
-    run.add_argument("--json", action="store_true",
-                     help="print one JSON document on standard output instead of the table")
-    run.add_argument("--workers", type=_positive, metavar="N", default=None,
-                     help=f"worker processes (default: all cores, here {default_workers()})")
-    run.add_argument("--records", choices=["full", "summary"], default="full",
-                     help="full: write per-customer, per-visit and per-segment records; "
-                          "summary: metrics and time series only (default: full)")
+    _add_experiment_options(run, _positive, "replications per variant (default: the file's)")
+
+    compare = commands.add_parser(
+        "compare", help="compare variants with the base (paired), rank them, cost them",
+        description="Run the base and the variants with common random numbers and report each "
+        "variant's paired difference from the base (paired t over replications), a ranking "
+        "and what each variant's extra cost buys. The base is always run.")
+    _add_experiment_options(
+        compare, _replications_or_auto,
+        "replications per variant (default: the file's), or 'auto': add replications until "
+        "the ranking metric's paired 95%% CI half-width is at most --precision")
+    compare.add_argument("--precision", type=_positive_number, metavar="P",
+                         help="with --replications auto: the target 95%% half-width, in the "
+                              "ranking metric's unit (shares as fractions)")
+    compare.add_argument("--max-replications", type=_whole_number(2), metavar="N",
+                         default=DEFAULT_MAX_REPLICATIONS,
+                         help="with --replications auto: the cap (default: "
+                              f"{DEFAULT_MAX_REPLICATIONS})")
+    compare.add_argument("--rank-by", choices=RANKABLE, default="satisfaction_mean",
+                         metavar="METRIC", help="metric to rank the variants by (default: "
+                         f"satisfaction_mean; one of: {', '.join(RANKABLE)})")
 
     plot = commands.add_parser("plot", help="draw the figures of a results folder",
                                description="Draw the figures of a results folder written by "
@@ -103,7 +151,9 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     return bar, update
 
 
-def _command_run(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, Path]:
+    """The scenario (warnings printed), the variants asked for (checked; None = all) and the
+    results folder."""
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
@@ -116,14 +166,32 @@ def _command_run(args: argparse.Namespace) -> int:
                 raise ScenarioError(f"{args.scenario}: --variant {name}: no such variant{hint} "
                                     f"(variants: {', '.join(loaded.variant_names)})")
         variants = list(dict.fromkeys(variants))
-    out = args.out or Path("results") / args.scenario.stem
+    return loaded, variants, args.out or Path("results") / args.scenario.stem
+
+
+def _runner(args: argparse.Namespace, loaded: LoadedScenario, variants: list[str] | None,
+            out: Path, progress: Callable[[int, int], None]
+            ) -> Callable[[int | None], ExperimentResult]:
+    """``run(replications)``: the experiment the options ask for, into ``out``."""
+    def run(replications: int | None) -> ExperimentResult:
+        return run_experiment(
+            loaded, variants=variants, replications=replications, seed=args.seed,
+            workers=args.workers or default_workers(), out=out, records=args.records,
+            progress=progress, command=["waitsim", *sys.argv[1:]])
+    return run
+
+
+def _where(out: Path, result: ExperimentResult) -> str:
+    reused = f", {result.reused} reused from an earlier run" if result.reused else ""
+    return (f"Results in {out}/ ({result.seconds:.1f} s{reused}). Per-customer records: "
+            f"pandas.read_parquet('{out}/customers').")
+
+
+def _command_run(args: argparse.Namespace) -> int:
+    loaded, variants, out = _load(args)
     bar, update = _progress_bar(enabled=True)
     try:
-        result = run_experiment(
-            loaded, variants=variants, replications=args.replications, seed=args.seed,
-            workers=args.workers or default_workers(), out=out, records=args.records,
-            progress=update, command=["waitsim", *sys.argv[1:]],
-        )
+        result = _runner(args, loaded, variants, out, update)(args.replications)
     finally:
         bar.close()
     if args.json:
@@ -131,9 +199,42 @@ def _command_run(args: argparse.Namespace) -> int:
     else:
         print(table(result))
         print()
-        reused = f", {result.reused} reused from an earlier run" if result.reused else ""
-        print(f"Results in {out}/ ({result.seconds:.1f} s{reused}). Per-customer records: "
-              f"pandas.read_parquet('{out}/customers').")
+        print(_where(out, result))
+    return EXIT_OK
+
+
+def _command_compare(args: argparse.Namespace) -> int:
+    auto_mode = args.replications == "auto"
+    if auto_mode and args.precision is None:
+        raise ScenarioError("waitsim compare: --replications auto needs --precision P "
+                            "(the target 95% half-width of the ranking metric)")
+    if not auto_mode and args.precision is not None:
+        raise ScenarioError("waitsim compare: --precision works with --replications auto only")
+    loaded, variants, out = _load(args)
+    if variants is not None:  # pairing needs the base
+        variants = [BASE, *(v for v in variants if v != BASE)]
+    bar, update = _progress_bar(enabled=True)
+    auto: AutoReplications | None = None
+    try:
+        run = _runner(args, loaded, variants, out, update)
+        if auto_mode:
+            start = max(loaded.base.replications, AUTO_START)
+            auto = run_until_precise(run, start, args.precision, args.max_replications,
+                                     args.rank_by)
+            comparison = auto.comparison
+        else:
+            comparison = compare(run(args.replications))
+    finally:
+        bar.close()
+    effects = cost_effects(loaded, comparison)
+    write_comparison(out, comparison, effects)
+    if args.json:
+        document = compare_document(comparison, args.rank_by, effects, auto)
+        print(json.dumps(document, indent=2, allow_nan=False))
+    else:
+        print(compare_text(comparison, args.rank_by, effects, auto))
+        print()
+        print(_where(out, comparison.result) + " Comparison: comparison.csv, costs.csv.")
     return EXIT_OK
 
 
@@ -186,11 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_INVALID
         return int(exc.code or 0)
     try:
-        if args.command == "run":
-            return _command_run(args)
-        if args.command == "plot":
-            return _command_plot(args)
-        return _command_validate(args)
+        commands = {"run": _command_run, "compare": _command_compare,
+                    "validate": _command_validate, "plot": _command_plot}
+        return commands[args.command](args)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID

@@ -33,6 +33,7 @@ from .loader import LoadedScenario
 from .model import simulate
 from .plan import Plan
 from .results import (
+    COMPARISON_FILES,
     RECORD_TABLES,
     read_task,
     record_file,
@@ -195,6 +196,8 @@ def run_experiment(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _prune(out, tasks)
+        for name in COMPARISON_FILES:
+            (out / name).unlink(missing_ok=True)
         write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
                                                     command, "running"))
     results: dict[int, dict[str, float]] = {}

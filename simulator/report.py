@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from .experiment import ExperimentResult
+from .stats import Interval
 from .summary import METRICS
 
 UNITS = {"wait_mean": "min", "wait_p90": "min", "perceived_wait_mean": "min",
@@ -28,12 +29,39 @@ def json_document(result: ExperimentResult) -> dict[str, Any]:
     }
 
 
-def _number(value: float, metric: str) -> str:
+def format_number(value: float, metric: str, signed: bool = False) -> str:
+    """A metric's value as shown in tables: shares as percentages (a difference of shares in
+    percentage points), '-' when undefined; ``signed``: with a + before positive values."""
     if math.isnan(value):
         return "-"
+    sign = "+" if signed else ""
     if metric in SHARES:
-        return f"{100 * value:.1f}%"
-    return f"{value:.1f}" if abs(value) >= 100 else f"{value:.2f}"
+        return f"{100 * value:{sign}.1f}%"
+    return f"{value:{sign}.1f}" if abs(value) >= 100 else f"{value:{sign}.2f}"
+
+
+def format_interval(i: Interval, metric: str, signed: bool = False) -> str:
+    """``mean [ci_low, ci_high]``, or the mean alone when the interval is undefined."""
+    if math.isnan(i.ci_low):
+        return format_number(i.mean, metric, signed)
+    return (f"{format_number(i.mean, metric, signed)} "
+            f"[{format_number(i.ci_low, metric, signed)}, "
+            f"{format_number(i.ci_high, metric, signed)}]")
+
+
+def label(metric: str) -> str:
+    """A metric's name with its unit, as a table's row label."""
+    unit = UNITS.get(metric)
+    return f"{metric} ({unit})" if unit else metric
+
+
+def grid(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Lines of a left-aligned text table with a rule under the header."""
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
 
 
 def table(result: ExperimentResult) -> str:
@@ -42,21 +70,9 @@ def table(result: ExperimentResult) -> str:
     header = ["metric", *intervals]
     rows = []
     for metric in METRICS:
-        unit = UNITS.get(metric)
-        label = f"{metric} ({unit})" if unit else metric
-        cells = []
-        for by_metric in intervals.values():
-            i = by_metric[metric]
-            if math.isnan(i.ci_low):
-                cells.append(_number(i.mean, metric))
-            else:
-                cells.append(f"{_number(i.mean, metric)} "
-                             f"[{_number(i.ci_low, metric)}, {_number(i.ci_high, metric)}]")
-        rows.append([label, *cells])
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-             for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+        cells = [format_interval(by_metric[metric], metric) for by_metric in intervals.values()]
+        rows.append([label(metric), *cells])
+    lines = grid(header, rows)
     title = (f"{result.scenario}: {result.replications} replications, seed {result.seed} "
              "(mean [95% confidence interval, Student t across replications])")
     return "\n".join([title, "", *lines])

@@ -5,6 +5,7 @@ Layout of a run directory (every file readable by pandas in one call)::
     manifest.json                    scenario, file digest, seed, versions, command, variants
     summary.csv                      variant, metric, mean, ci_low, ci_high, n
     replications.csv                 one row per variant x replication: every metric
+    comparison.csv, costs.csv        ``waitsim compare`` only (removed when a run starts)
     tasks/<variant>/r<rep>.json      metrics of a finished replication (the "done" marker)
     customers/<variant>-r<rep>.parquet   records, with variant and replication columns
     visits/...  segments/...  timeseries/...    (pd.read_parquet("DIR/customers") reads all)
@@ -33,6 +34,9 @@ from .journeys import Table
 
 RECORD_TABLES = ("customers", "visits", "segments")
 """Per-customer tables written with ``--records full``."""
+COMPARISON_FILES = ("comparison.csv", "costs.csv")
+"""Written by ``waitsim compare`` from a finished run; a new run removes them first, so they
+never describe results that are no longer in the folder."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

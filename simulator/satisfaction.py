@@ -12,11 +12,13 @@ felt wait ``P``::
 
 When the firm promised the wait (an announced wait, a booked time), the promise ``Q`` is the
 felt wait the customer would have had had the promise been kept to the minute (see
-:mod:`simulator.experience`); the reference becomes ``max(E, Q)`` and past ``Q`` each minute
-costs ``beyond_per_minute`` at once, with no tolerance zone: a broken promise hurts at once::
+:mod:`simulator.experience`). The reference becomes ``R = max(E, E + promise_anchoring x
+(Q - E))`` (with the default 1: ``max(E, Q)``), minutes from ``R`` to ``Q`` cost
+``zone_per_minute``, and past ``Q`` each minute costs ``beyond_per_minute`` at once, with no
+tolerance zone: a broken promise hurts at once::
 
-    U(P) = -gain_per_minute x min(max(E, Q) - min(P, Q), gain_cap / gain_per_minute)
-           + beyond_per_minute x max(P - Q, 0)
+    U(P) = -gain_per_minute x min(max(R - min(P, Q), 0), gain_cap / gain_per_minute)
+           + zone_per_minute x max(min(P, Q) - R, 0) + beyond_per_minute x max(P - Q, 0)
 
 A kept promise scores like an unpromised wait of the same length up to ``E`` and like a wait
 exactly at expectation beyond it; over-promising (``Q < P``) always scores lower than an
@@ -63,6 +65,11 @@ class SatisfactionParameters(Strict):
         1.5, "acceptable wait = max(expected x this, expected + acceptable_min_minutes) "
              "(assumption)", 1.0)
     acceptable_min_minutes: float = _value(2.0, "see acceptable_ratio (assumption)")
+    promise_anchoring: float = _value(
+        1.0, "share of the gap between the expected wait and a longer promised one by which "
+             "the promise resets the expectation: 1 = the promise becomes the expectation "
+             "(perception.md section 3), 0 = customers keep their own and minutes up to the "
+             "promise cost zone_per_minute (assumption)", 0, 1)
     blame_factor: float = _value(
         1.3, "dissatisfaction x this after an unexplained disruption: Taylor 1994 (low)", 1.0)
     overtaken_penalty: float = _value(
@@ -109,9 +116,11 @@ def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,
     beyond = p.beyond_per_minute * np.maximum(felt - acceptable, 0.0)
     unpromised = np.where(felt < expected, gain, zone + beyond)
     with np.errstate(invalid="ignore"):
-        reference = np.maximum(expected, promise)
-        promised = (-np.minimum(reference - np.minimum(felt, promise), most_gained)
+        reference = np.maximum(expected, expected + p.promise_anchoring * (promise - expected))
+        promised = (-np.minimum(np.maximum(reference - np.minimum(felt, promise), 0.0),
+                                most_gained)
                     * p.gain_per_minute
+                    + p.zone_per_minute * np.maximum(np.minimum(felt, promise) - reference, 0.0)
                     + p.beyond_per_minute * np.maximum(felt - promise, 0.0))
     return np.where(np.isnan(promise), unpromised, promised)
 

@@ -20,7 +20,7 @@ from pydantic import (
 
 from .config import ClockTime, Strict
 from .distributions import Deterministic, Distribution, Duration, NonNegative, Positive
-from .interventions import Interventions
+from .interventions import Cost, Interventions
 from .perception import PerceptionParameters
 from .satisfaction import SatisfactionParameters
 
@@ -170,6 +170,8 @@ class Station(Strict):
     layout: Literal["single_line", "line_per_server"] = "single_line"
     jockeying: Jockeying | None = None
     breakdowns: Breakdowns | None = None
+    cost_per_server_hour: Cost = 0.0
+    """Cost of one server for one hour on duty (currency units; for ``waitsim compare``)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Station:
@@ -198,4 +200,7 @@ class Scenario(Strict):
     interventions: Interventions = Field(default_factory=Interventions)
     perception: PerceptionParameters = Field(default_factory=PerceptionParameters)
     satisfaction: SatisfactionParameters = Field(default_factory=SatisfactionParameters)
+    cost_per_day: Cost = 0.0
+    """Cost per day of a lever that is neither servers nor an intervention (e.g. training for
+    faster service), in currency units; usually set in a variant."""
     variants: dict[Name, dict[str, Any]] = {}

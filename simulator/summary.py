@@ -8,15 +8,18 @@ of every share and wait.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
 from .experience import customer_experience, per_customer_wait, times_overtaken, wait_ends
 from .journeys import Journeys, Outcome, SegmentKind, Table
+from .plan import Plan
 from .satisfaction import IMPACT_METRICS, impact
 
-__all__ = ["METRICS", "per_customer_wait", "summarise", "times_overtaken", "timeseries"]
+__all__ = ["METRICS", "per_customer_wait", "rescore", "summarise", "times_overtaken",
+           "timeseries"]
 
 METRICS: dict[str, str] = {
     "wait_mean": "mean clock minutes waiting in line (all stations) per customer who started "
@@ -175,9 +178,23 @@ def summarise(j: Journeys, experience: Table | None = None) -> dict[str, float]:
         "arrivals": float(arrivals),
         "censored": float((counted & (outcome == Outcome.CENSORED)).sum()),
         "queue_length_mean": waiting_area / (window[1] - window[0]),
-        "utilisation": busy / available if available > 0 else math.nan,
+        # Busy time can exceed available time only by rounding (sums of many intervals).
+        "utilisation": min(busy / available, 1.0) if available > 0 else math.nan,
         **satisfaction_metrics(j, present, e["satisfaction"]),
     }
+
+
+def rescore(j: Journeys, plan: Plan) -> dict[str, float]:
+    """The metrics of recorded journeys under another plan's perception and satisfaction
+    parameters, without simulating again (a sensitivity study). Valid as long as the clock
+    times would not change: no patience, or patience that does not depend on what changed.
+    The plan must have the same classes and stations (e.g. the same scenario file with other
+    ``perception:`` / ``satisfaction:`` settings)."""
+    same = ([cp.name for cp in plan.classes] == [cp.name for cp in j.plan.classes]
+            and [sp.name for sp in plan.stations] == [sp.name for sp in j.plan.stations])
+    if not same:
+        raise ValueError("rescore needs a plan with the same classes and stations as the run")
+    return summarise(dataclasses.replace(j, plan=plan))
 
 
 def timeseries(j: Journeys, bin_minutes: float) -> Table:
@@ -198,7 +215,7 @@ def timeseries(j: Journeys, bin_minutes: float) -> Table:
         busy = _busy_time(j, station, edges) / width
         on_duty, available = (x / width for x in _server_time(j, station, edges))
         with np.errstate(invalid="ignore", divide="ignore"):
-            utilisation = np.where(available > 0, busy / available, np.nan)
+            utilisation = np.where(available > 0, np.minimum(busy / available, 1.0), np.nan)
         for key, values in (("station", np.full(len(width), station)), ("bin_start", edges[:-1]),
                             ("queue_length", queue), ("busy", busy), ("on_duty", on_duty),
                             ("available", available), ("utilisation", utilisation)):

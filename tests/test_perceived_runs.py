@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from queueing_theory import erlang_a
 
 from simulator import load_scenario, simulate
@@ -18,15 +17,14 @@ BANK = Path(__file__).resolve().parent.parent / "scenarios" / "bank_branch.yaml"
 
 
 def test_identity_model_gives_felt_equal_to_clock_on_a_full_scenario(tmp_path):
-    data = yaml.safe_load(BANK.read_text())
-    data["perception"] = {"model": "identity"}
+    # The bank day with every variant (each intervention), under model: identity.
     path = tmp_path / "bank.yaml"
-    path.write_text(yaml.safe_dump(data))
-    plan = load_scenario(path).plans["base"]
-    for replication in range(3):
-        m = summarise(simulate(plan, replication))
-        assert m["perceived_wait_mean"] == m["wait_mean"]
-        assert m["overestimation_ratio"] == pytest.approx(1.0, abs=1e-12)
+    path.write_text(BANK.read_text() + "\nperception: {model: identity}\n")
+    for variant, plan in load_scenario(path).plans.items():
+        for replication in range(2):
+            m = summarise(simulate(plan, replication))
+            assert m["perceived_wait_mean"] == m["wait_mean"], variant
+            assert m["overestimation_ratio"] == pytest.approx(1.0, abs=1e-12), variant
 
 
 def test_waits_feel_longer_than_the_clock_by_default():
@@ -200,3 +198,30 @@ def test_fair_queue_merges_parallel_lines_into_one(plan_of):
     # Same customers (common random numbers), one line: never a longer mean wait here.
     assert summarise(fair)["wait_mean"] <= summarise(parallel)["wait_mean"]
     assert summarise(fair)["satisfaction_mean"] > summarise(parallel)["satisfaction_mean"]
+
+
+def test_recorded_journeys_can_be_rescored_with_other_parameters(plan_of):
+    from simulator.summary import rescore
+
+    base = plan_of(OCCUPIED_BASE)
+    j = simulate(base)
+    assert rescore(j, base) == summarise(j)
+    identity = plan_of(OCCUPIED_BASE + "    perception: {model: identity}\n")
+    m = rescore(j, identity)
+    assert m["perceived_wait_mean"] == pytest.approx(m["wait_mean"])
+    harsher = plan_of(OCCUPIED_BASE + "    satisfaction: {beyond_per_minute: 10}\n")
+    assert rescore(j, harsher)["satisfaction_mean"] < summarise(j)["satisfaction_mean"]
+    # Rescoring gives what a fresh run under those parameters gives (no patience here).
+    assert rescore(j, harsher) == summarise(simulate(harsher))
+    with pytest.raises(ValueError, match="same classes and stations"):
+        rescore(j, plan_of(GREETERLESS))
+
+
+GREETERLESS = """
+    name: other
+    close: 60
+    customers:
+      b: {arrivals: {process: poisson, rate_per_hour: 5}}
+    stations:
+      s: {servers: 1, service: {dist: exponential, mean: 1}}
+"""

@@ -74,10 +74,23 @@ def test_a_kept_promise_keeps_the_pleasure_of_a_short_wait():
 
 def test_the_promised_curve_is_continuous_and_non_increasing():
     felt = np.linspace(0, 40, 40001)
-    for promise in (0.0, 3.0, 5.0, 12.0):
-        s = score(felt, promise=promise)
-        assert np.all(np.diff(s) <= 1e-12)
-        assert np.max(np.abs(np.diff(s))) < 6.4 * 0.001 + 1e-9
+    for anchoring in (0.0, 0.5, 1.0):
+        p = SatisfactionParameters(promise_anchoring=anchoring)
+        for promise in (0.0, 3.0, 5.0, 12.0):
+            s = score(felt, promise=promise, parameters=p)
+            assert np.all(np.diff(s) <= 1e-12)
+            assert np.max(np.abs(np.diff(s))) < 6.4 * 0.001 + 1e-9
+
+
+def test_promise_anchoring_sets_how_far_a_long_promise_resets_the_expectation():
+    # Expected 5, shown 15, served on time at 15 felt minutes.
+    kept = {a: score(15.0, promise=15.0, parameters=SatisfactionParameters(
+        promise_anchoring=a))[0] for a in (0.0, 0.5, 1.0)}
+    assert kept[1.0] == pytest.approx(80.0)  # the promise became the expectation
+    assert kept[0.5] == pytest.approx(80.0 - 2 * 5)  # reference 10: 5 minutes in the zone
+    assert kept[0.0] == pytest.approx(80.0 - 2 * 10)  # own expectation: 10 zone minutes
+    late = score(17.0, promise=15.0, parameters=SatisfactionParameters(promise_anchoring=0))
+    assert late[0] == pytest.approx(kept[0.0] - 6.4 * 2)  # then broken: the steep slope
 
 
 def test_blame_multiplies_dissatisfaction_but_not_the_gain():
