@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MultipleLocator, PercentFormatter
+from matplotlib.transforms import Bbox
 
 from .journeys import Outcome
 from .report import SHARES, UNITS
@@ -431,6 +432,42 @@ def efficient_frontier(costs: Sequence[float], gains: Sequence[float]) -> np.nda
 
 
 FRONTIER_LABEL = "efficient frontier (nothing cheaper gains more)"
+LABEL_PLACES = ((10, 0, "left", "center"), (-10, 0, "right", "center"),
+                (10, 10, "left", "bottom"), (10, -10, "left", "top"),
+                (-10, 10, "right", "bottom"), (-10, -10, "right", "top"),
+                (0, 14, "center", "bottom"), (0, -14, "center", "top"),
+                *((dx, dy, "left" if dx > 0 else "right", "bottom" if dy > 0 else "top")
+                  for dy in (22, -22, 34, -34) for dx in (10, -10)))
+"""Where a point's name may go: offset in points from the point, and its alignment."""
+
+
+def _label_points(fig: Figure, ax: Axes, names: Sequence[str], xs: np.ndarray,
+                  ys: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> None:
+    """Name each point beside it, in the first of :data:`LABEL_PLACES` that overlaps no point,
+    error bar, earlier name or the edge of the plot (greedy, measured after the layout)."""
+    fig.draw_without_rendering()  # settle the layout, so that the measurements hold
+    half = 8 * fig.dpi / 72  # half a marker's width, in pixels
+    obstacles = []
+    for x, low, high in zip(xs, lows, highs, strict=True):
+        (left, bottom), (right, top) = ax.transData.transform([(x, low), (x, high)])
+        obstacles.append(Bbox.from_extents(left - half, bottom - half, right + half, top + half))
+    frame = ax.get_window_extent()
+    for name, x, y in zip(names, xs, ys, strict=True):
+        label = ax.annotate(name, (x, y), xytext=(0, 0), textcoords="offset points", fontsize=12,
+                            bbox=LABEL_BOX, zorder=2.5)  # below the markers, above the lines
+        label.set_in_layout(False)  # placed inside the plot: the layout need not move
+        for dx, dy, ha, va in (*LABEL_PLACES, LABEL_PLACES[0]):  # none free: the first
+            label.xyann = (dx, dy)
+            label.set(ha=ha, va=va)
+            box = label.get_window_extent().padded(-1)  # touching is not overlapping
+            if frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) and not any(
+                    box.overlaps(other) for other in obstacles):
+                break
+        if abs(dy) > 15:  # a name set further off gets a leader line to its point
+            ax.annotate("", (x, y), xytext=(dx, dy), textcoords="offset points", zorder=2.4,
+                        arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.8,
+                                    "shrinkA": 0, "shrinkB": 7})
+        obstacles.append(label.get_window_extent())
 
 
 @_styled
@@ -464,17 +501,16 @@ def cost_vs_satisfaction(results: Results) -> Figure:
                 ecolor=MUTED, capsize=5, lw=1.5)
     order = np.argsort(cost[best])
     ax.plot(cost[best][order], gain[best][order], "--", color="#000000", lw=1.5, zorder=2)
-    ax.scatter(cost[best], gain[best], s=140, zorder=3, edgecolors="#000000",
+    ax.scatter(cost[best], gain[best], s=140, zorder=4, edgecolors="#000000",  # on top
                c=[_colour(results, v) for v, b in zip(names, best, strict=True) if b],
                label=FRONTIER_LABEL)
     if not best.all():
         ax.scatter(cost[~best], gain[~best], s=140, zorder=3, facecolors="white",
                    edgecolors=MUTED, linewidths=2,
                    label="dominated (another option is cheaper and better)")
-    for name, x, y in zip(names, cost, gain, strict=True):
-        ax.annotate(name, (x, y), xytext=(10, -16), textcoords="offset points", fontsize=12,
-                    bbox=LABEL_BOX, zorder=4)
     ax.margins(x=0.2, y=0.15)
+    _label_points(fig, ax, names, cost, gain, np.nan_to_num(low, nan=gain),
+                  np.nan_to_num(high, nan=gain))
     ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)")
     ax.set_ylabel("satisfaction gain vs the base (points on 0-100)")
     missing = [v for v in rows if v not in known]

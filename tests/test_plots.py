@@ -282,18 +282,34 @@ def test_cost_figure_marks_the_frontier_of_costs_csv(run_dir: Path, tmp_path: Pa
     # base (0, 0), tv (5, +1) and extra (40, +5) are efficient; "same" costs 10 and loses 1.
     assert sorted(map(tuple, by_label[FRONTIER_LABEL])) == [(0, 0), (5, 1), (40, 5)]
     assert by_label["dominated (another option is cheaper and better)"] == [[10, -1]]
-    assert {t.get_text() for t in ax.texts} == {"base", "extra", "same", "tv"}
+    assert {t.get_text() for t in ax.texts} - {""} == {"base", "extra", "same", "tv"}
     assert ax.get_xlabel().startswith("extra cost per day")
     assert ax.get_ylabel() == "satisfaction gain vs the base (points on 0-100)"
     assert title(fig) == "What each option costs and what it buys"
     fig.savefig(io.BytesIO(), format="png")  # and it renders
 
 
+def test_names_of_crowded_points_stay_apart_and_inside_the_plot(run_dir: Path,
+                                                                tmp_path: Path) -> None:
+    crowded = (COSTS.replace("extra,540,40,5.0,3.5,6.5", "extra,600,100,10.0,9.0,11.0")
+               .replace("same,510,10,-1.0,-2.0,0.0", "same,501,1,0.1,0.0,0.2")
+               .replace("tv,505,5,1.0,0.2,1.8", "tv,501.5,1.5,0.2,0.1,0.3"))
+    fig = cost_vs_satisfaction(Results.load(with_costs(run_dir, tmp_path, crowded)))
+    fig.savefig(io.BytesIO(), format="png")
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent() for t in ax.texts if t.get_text() in VARIANTS]
+    assert len(boxes) == 4
+    frame = ax.get_window_extent()
+    for k, box in enumerate(boxes):
+        assert frame.x0 <= box.x0 <= box.x1 <= frame.x1 and frame.y0 <= box.y0 <= box.y1 <= frame.y1
+        assert not any(box.padded(-1).overlaps(other) for other in boxes[k + 1:])
+
+
 def test_cost_figure_leaves_out_variants_without_cost_data(run_dir: Path,
                                                            tmp_path: Path) -> None:
     text = COSTS.replace("tv,505,5,1.0,0.2,1.8,5,0.3,16.7", "tv,,,1.0,0.2,1.8,,,")
     fig = cost_vs_satisfaction(Results.load(with_costs(run_dir, tmp_path, text)))
-    texts = {t.get_text() for t in fig.axes[0].texts}
+    texts = {t.get_text() for t in fig.axes[0].texts} - {""}  # "": leader lines
     assert texts == {"base", "extra", "same", "not shown (no cost data): tv"}
 
 
