@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MultipleLocator, PercentFormatter
 from matplotlib.transforms import Bbox
 
+from .compare import BETTER
 from .journeys import Outcome
 from .report import SHARES, UNITS
 from .results import atomic_write_bytes
@@ -57,10 +58,6 @@ STYLE: Any = {  # Any: matplotlib types the keys as a Literal of every rc name
 
 DEFAULT_METRICS = ("satisfaction_mean", "perceived_wait_mean")
 """Metrics of the paired-improvement (forest) plots that :func:`save_all` draws by default."""
-HIGHER_IS_BETTER = {"satisfaction_mean", "satisfied_share", "positive_word_of_mouth_per_100",
-                    "served"}
-NO_BETTER_DIRECTION = {"arrivals", "utilisation"}
-"""Every other metric is better lower (waits, shares who left, complaints, ...)."""
 
 LABELS = {"wait_mean": "mean clock wait", "perceived_wait_mean": "mean felt wait",
           "satisfaction_mean": "mean satisfaction", "dissatisfied_share": "share dissatisfied",
@@ -293,8 +290,9 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
     ax.set_ylabel("variant")
     ax.margins(x=0.1)
     ax.set_xlabel(f"difference from base, variant - base ({unit})")
-    if metric not in NO_BETTER_DIRECTION:
-        higher = metric in HIGHER_IS_BETTER
+    better = BETTER.get(metric, "neither")
+    if better != "neither":
+        higher = better == "higher"
         ax.text(0.99 if higher else 0.01, 1.01, "better →" if higher else "← better",
                 transform=ax.transAxes, ha="right" if higher else "left", va="bottom",
                 color="#444444")

@@ -227,6 +227,11 @@ def test_a_forest_plot_for_every_metric_names_its_unit(results: Results) -> None
         assert label.startswith("difference from base, variant - base (") and "()" not in label
     assert "(per 100 arrivals)" in paired_improvement(results, "complaints_per_100"
                                                       ).axes[0].get_xlabel()
+    # Which side is better comes from simulator.compare.BETTER.
+    for metric, arrow in (("satisfaction_mean", "better →"), ("perceived_wait_mean", "← better")):
+        assert arrow in [t.get_text() for t in paired_improvement(results, metric).axes[0].texts]
+    assert not any("better" in t.get_text()
+                   for t in paired_improvement(results, "utilisation").axes[0].texts)
 
 
 def test_forest_plot_of_one_replication_says_there_is_no_interval(results: Results) -> None:
