@@ -28,6 +28,7 @@ from simulator.plots import (
     abandonment_by_hour,
     cost_vs_satisfaction,
     efficient_frontier,
+    paired_differences,
     paired_improvement,
     queue_over_day,
     satisfaction_by_variant,
@@ -241,6 +242,28 @@ def test_forest_plot_of_one_replication_says_there_is_no_interval(results: Resul
     assert sum(t.endswith("[no interval]\nfewer than 2 replications") for t in texts) == 3
     assert legend_texts(fig) == ["no interval (fewer than 2 replications)"]
     assert "paired t over 1 replication," in " ".join(t.get_text() for t in fig.texts)
+
+
+def test_forest_numbers_match_comparison_csv_of_waitsim_compare(
+        run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    # compare reuses the finished replications of the same scenario, seed and count.
+    assert main(["compare", str(run_dir.parent / "tiny.yaml"), "--out", str(copy),
+                 "--workers", "1"]) == 0
+    capsys.readouterr()
+    results = Results.load(copy)
+    table = pd.read_csv(copy / "comparison.csv")
+    for metric in ("satisfaction_mean", "perceived_wait_mean", "abandoned_share"):
+        rows = table[table["metric"] == metric].set_index("variant")
+        for variant, d in paired_differences(results, metric).items():
+            i = d.difference
+            assert (i.mean, i.ci_low, i.ci_high) == pytest.approx(tuple(
+                rows.loc[variant, ["diff_mean", "diff_ci_low", "diff_ci_high"]]))
+            assert d.distinguishable == bool(rows.loc[variant, "distinguishable"])
+    # This scenario prices nothing, so the cost figure says so instead of drawing zeros.
+    with pytest.raises(FigureUnavailable, match="no variant has both a cost"):
+        cost_vs_satisfaction(results)
 
 
 def test_paired_improvement_refuses_an_unknown_metric(results: Results) -> None:
