@@ -24,6 +24,7 @@ from .costs import cost_effects
 from .experiment import ExperimentResult, default_workers, run_experiment
 from .loader import BASE, LoadedScenario, load_scenario
 from .report import json_document, table
+from .results import FIGURE_FORMATS
 from .yamlsource import ScenarioError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -124,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
     plot.add_argument("--out", type=Path, metavar="DIR",
                       help="folder for the figures (default: RESULTS_DIR/figures)")
-    plot.add_argument("--format", nargs="+", choices=["png", "svg", "pdf"],
+    plot.add_argument("--format", nargs="+", choices=FIGURE_FORMATS,
                       default=["png", "svg"], help="file formats (default: png svg)")
     plot.add_argument("--metric", action="append", metavar="NAME",
                       help="metric of the paired-improvement plot; repeatable (default: "

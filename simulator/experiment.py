@@ -37,6 +37,7 @@ from .results import (
     RECORD_TABLES,
     read_task,
     record_file,
+    remove_figures,
     task_file,
     write_csv,
     write_json,
@@ -198,6 +199,7 @@ def run_experiment(
         _prune(out, tasks)
         for name in COMPARISON_FILES:
             (out / name).unlink(missing_ok=True)
+        remove_figures(out)
         write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
                                                     command, "running"))
     results: dict[int, dict[str, float]] = {}

@@ -32,7 +32,7 @@ from matplotlib.transforms import Bbox
 from .compare import BETTER
 from .journeys import Outcome
 from .report import SHARES, UNITS
-from .results import atomic_write_bytes
+from .results import FIGURE_FORMATS, FIGURES_DIR, atomic_write_bytes
 from .results_folder import Results, ResultsError
 from .stats import PairedDifference, paired_difference, student_t_interval
 from .summary import METRICS
@@ -534,7 +534,6 @@ FIGURES: dict[str, Callable[[Results], Figure]] = {
 }
 """The figures :func:`save_all` writes, by file name, besides one
 ``improvement_<metric>`` forest plot (:func:`paired_improvement`) per metric."""
-FORMATS = ("png", "svg", "pdf")
 SAVE_DPI = 150
 """Dots per inch of PNG files: 1500 x 900 pixels, sharp on a slide."""
 _NO_DATE = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}  # same bytes on a rerun
@@ -557,15 +556,15 @@ def save_all(results_dir: Path | str, out_dir: Path | str | None = None,
     (default: a warning) and any file of it from an earlier call is removed, so a folder never
     shows a figure of results that are gone. ``metrics``: one forest plot per metric.
     """
-    bad = [f for f in formats if f not in FORMATS]
+    bad = [f for f in formats if f not in FIGURE_FORMATS]
     if bad:
         raise ValueError(f"unknown figure format(s) {', '.join(bad)} (one of: "
-                         f"{', '.join(FORMATS)})")
+                         f"{', '.join(FIGURE_FORMATS)})")
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(unknown)} (one of: {', '.join(METRICS)})")
     results = Results.load(results_dir)
-    out = Path(out_dir) if out_dir is not None else results.folder / "figures"
+    out = Path(out_dir) if out_dir is not None else results.folder / FIGURES_DIR
     builders: list[tuple[str, Callable[..., Figure], dict[str, str]]] = [
         (name, build, {}) for name, build in FIGURES.items()]
     builders[2:2] = [(f"improvement_{m}", paired_improvement, {"metric": m})

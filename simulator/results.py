@@ -37,6 +37,18 @@ RECORD_TABLES = ("customers", "visits", "segments")
 COMPARISON_FILES = ("comparison.csv", "costs.csv")
 """Written by ``waitsim compare`` from a finished run; a new run removes them first, so they
 never describe results that are no longer in the folder."""
+FIGURES_DIR, FIGURE_FORMATS = "figures", ("png", "svg", "pdf")
+"""Where ``waitsim plot`` writes by default, and the formats it writes."""
+
+
+def remove_figures(out: Path) -> None:
+    """Remove the figures ``waitsim plot`` drew into ``out/figures`` (other files stay): a new
+    run calls this first, so no figure describes results that are no longer in the folder."""
+    folder = out / FIGURES_DIR
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and path.suffix.lstrip(".") in FIGURE_FORMATS:
+                path.unlink()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -363,6 +363,18 @@ def test_waitsim_plot_writes_pngs_lists_them_and_drops_a_stale_cost_figure(
     assert not stale.exists()
 
 
+def test_a_new_run_removes_the_figures_of_the_old_results(run_dir: Path,
+                                                          tmp_path: Path) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    (copy / "figures").mkdir()
+    for name in ("satisfaction.png", "satisfaction.svg", "notes.txt"):
+        (copy / "figures" / name).write_text("old")
+    result = run_experiment(load_scenario(run_dir.parent / "tiny.yaml"), out=copy)
+    assert result.reused == len(VARIANTS) * 3  # nothing simulated again, yet ...
+    assert [p.name for p in (copy / "figures").iterdir()] == ["notes.txt"]  # ... figures gone
+
+
 def test_waitsim_plot_refuses_what_is_not_a_complete_results_folder(
         run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plot", str(tmp_path)]) == 2
