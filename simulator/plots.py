@@ -74,6 +74,12 @@ def _colour(results: Results, variant: str) -> str:
     return "#000000" if variant == "base" else OKABE_ITO[(index - 1) % len(OKABE_ITO)]
 
 
+def _dashes(results: Results, variant: str) -> str:
+    """Solid lines for the first round of colours, then dashed, then dotted, so that lines of
+    more variants than colours still differ."""
+    return ("-", "--", ":")[max(results.variants.index(variant) - 1, 0) // len(OKABE_ITO) % 3]
+
+
 def _counted_customers(results: Results) -> pd.DataFrame:
     customers = results.counted_customers()
     if customers is None:
@@ -309,13 +315,14 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
 
 # -- 4. Queue length and servers on duty over the day -------------------------------------------
 
-def _band(ax: Axes, table: pd.DataFrame, width: float, colour: str, label: str) -> None:
+def _band(ax: Axes, table: pd.DataFrame, width: float, colour: str, dashes: str,
+          label: str) -> None:
     """Mean across replications (columns) per bin (rows) as steps, with its 95% CI as a band."""
     intervals = [student_t_interval(row) for row in table.to_numpy()]
     edges = np.r_[table.index.to_numpy(dtype=float), float(table.index[-1]) + width]
     mean, low, high = (np.array([getattr(i, k) for i in intervals])
                        for k in ("mean", "ci_low", "ci_high"))
-    ax.stairs(mean, edges, color=colour, lw=2, label=label, baseline=None)
+    ax.stairs(mean, edges, color=colour, ls=dashes, lw=2, label=label, baseline=None)
     ax.fill_between(edges, np.r_[low, low[-1]], np.r_[high, high[-1]], step="post",
                     color=colour, alpha=0.12, lw=0)
 
@@ -338,11 +345,12 @@ def queue_over_day(results: Results) -> Figure:
             if data.empty:
                 continue
             queue = data.pivot(index="bin_start", columns="replication", values="queue_length")
-            _band(axes[0, col], queue.fillna(0.0), width, _colour(results, variant), variant)
+            line = _colour(results, variant), _dashes(results, variant), variant
+            _band(axes[0, col], queue.fillna(0.0), width, *line)
             duty = data.pivot(index="bin_start", columns="replication", values="on_duty")
             for replication in duty.columns:  # its last interval runs past its end: left out
                 duty.loc[duty[replication].last_valid_index(), replication] = np.nan
-            _band(axes[1, col], duty, width, _colour(results, variant), variant)
+            _band(axes[1, col], duty, width, *line)
         warmup = results.stats_start(results.variants[0])
         if warmup > 0:  # arrivals before this line are left out of every statistic
             for ax in axes[:, col]:
@@ -391,18 +399,17 @@ def abandonment_by_hour(results: Results) -> Figure:
     fig = _figure()
     axes = fig.subplots(1, 2, sharex=True)
     for ax, column, title in zip(axes, ("abandoned", "balked"),
-                                 ("Left the line before service (abandoned)",
-                                  "Saw the line and did not join (balked)"), strict=True):
+                                 ("Abandoned: left the line", "Balked: did not join"),
+                                 strict=True):
         for variant in results.variants:
             if variant not in shares.index.get_level_values(0):
                 continue
             mine = shares.loc[variant]
             ax.plot(mine.index, 100.0 * mine[column].to_numpy(), marker="o", lw=2, ms=6,
-                    color=_colour(results, variant), label=variant)
+                    color=_colour(results, variant), ls=_dashes(results, variant), label=variant)
         ax.set_title(title, fontsize=13)
         ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))  # an all-zero panel still reads 0-1%
-        ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=0 if ax.get_ylim()[1]
-                                                      >= 5 else 1))
+        ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=None))  # as ticks need
         if not shares[column].any():
             ax.text(0.5, 0.5, f"nobody {column} in any variant", transform=ax.transAxes,
                     ha="center", color="#444444")
