@@ -45,6 +45,8 @@ __all__ = ["FIGURES", "FigureUnavailable", "Results", "ResultsError", "abandonme
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 """Colour-blind-safe colours (Okabe & Ito 2008) for variants after the base (black)."""
 CLOCK_COLOUR, FELT_COLOUR, MUTED = "#0072B2", "#D55E00", "#7F7F7F"
+EDGE = "#333333"
+"""Outline of filled markers, so that the palette's light colours (yellow) stand out."""
 LABEL_BOX = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}
 """Behind point labels, so that a line they cross does not cut through the text."""
 
@@ -185,7 +187,7 @@ def _dot_panel(results: Results, ax: Axes, metric: str, scale: float, label: str
                                                                          "ci_high"))
         xerr = [[mean - low], [high - mean]] if not math.isnan(low) else None
         ax.errorbar(mean, y, xerr=xerr, fmt="o", ms=9, capsize=5, lw=2,
-                    color=_colour(results, variant))
+                    color=_colour(results, variant), mec=EDGE, mew=0.8)
         ax.annotate(f"{mean:.1f}", (high if not math.isnan(high) else mean, y),
                     xytext=(8, 0), textcoords="offset points", va="center", fontsize=11)
     if "base" in variants:
@@ -280,7 +282,8 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
         colour = _colour(results, variant) if kind == "clear" else colour
         xerr = [[mean - low], [high - mean]] if kind != "none" else None
         ax.errorbar(mean, y, xerr=xerr, fmt=marker, ms=10, capsize=6, lw=2.5, color=colour,
-                    mfc=colour if face is None else face, mew=2)
+                    mfc=colour if face is None else face, mew=2 if face else 0.8,
+                    mec=colour if face else EDGE)
         text = (f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]" if kind != "none"
                 else f"{mean:+.2f} [no interval]")
         # Numbers in a column right of the plot, where no point or line can cross them.
