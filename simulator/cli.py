@@ -26,6 +26,7 @@ from .costs import cost_effects
 from .experiment import RECORDS_MODES, ExperimentResult, default_workers, run_experiment
 from .loader import BASE, LoadedScenario, load_scenario
 from .report import json_document, table
+from .results import FIGURE_FORMATS
 from .sweep import load_sweep
 from .sweeprun import run_sweep, sweep_document, sweep_table
 from .yamlsource import ScenarioError
@@ -140,6 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--restart", action="store_true",
                        help="discard the results folder's earlier results of a different sweep "
                             "(refused otherwise)")
+
+    plot = commands.add_parser("plot", help="draw the figures of a results folder",
+                               description="Draw the figures of a results folder written by "
+                               "'waitsim run' or 'waitsim compare' (PNG and SVG by default).")
+    plot.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
+    plot.add_argument("--out", type=Path, metavar="DIR",
+                      help="folder for the figures (default: RESULTS_DIR/figures)")
+    plot.add_argument("--format", nargs="+", choices=FIGURE_FORMATS,
+                      default=["png", "svg"], help="file formats (default: png svg)")
+    plot.add_argument("--metric", action="append", metavar="NAME",
+                      help="metric of the paired-improvement plot; repeatable (default: "
+                           "satisfaction_mean and perceived_wait_mean)")
 
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
@@ -290,6 +303,27 @@ def _command_sweep(args: argparse.Namespace) -> int:
     return EXIT_INVALID if any(p.error for p in sweep.points) else EXIT_OK
 
 
+def _command_plot(args: argparse.Namespace) -> int:
+    from . import plots  # matplotlib loads only for this command
+    from .summary import METRICS
+
+    for name in args.metric or ():
+        if name not in METRICS:
+            close = difflib.get_close_matches(name, list(METRICS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ScenarioError(f"--metric {name}: no such metric{hint} (metrics: "
+                                f"{', '.join(METRICS)})")
+
+    def skipped(name: str, reason: str) -> None:
+        print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)
+
+    written = plots.save_all(args.results, args.out, formats=list(dict.fromkeys(args.format)),
+                             metrics=args.metric or plots.DEFAULT_METRICS, on_skip=skipped)
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
 def _command_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.scenarios:
@@ -319,7 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         commands = {"run": _command_run, "compare": _command_compare,
-                    "sweep": _command_sweep, "validate": _command_validate}
+                    "sweep": _command_sweep, "validate": _command_validate,
+                    "plot": _command_plot}
         return commands[args.command](args)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)

@@ -41,6 +41,7 @@ from .results import (
     RECORD_TABLES,
     read_task,
     record_file,
+    remove_figures,
     task_file,
     write_csv,
     write_json,
@@ -291,6 +292,7 @@ def run_experiment(
         _prune(out.resolve(), tasks)
         for name in COMPARISON_FILES:
             (out / name).unlink(missing_ok=True)
+        remove_figures(out)
         write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
                                                     command, "running"))
     results: dict[int, dict[str, float]] = {}
@@ -350,7 +352,9 @@ def _manifest(loaded: LoadedScenario, names: list[str], reps: int, seed: int,
         "scenario_digest": loaded.digest,
         "seed": seed,
         "replications": reps,
-        "variants": {v: {"task_key": task_key(loaded.plans[v], seed)} for v in names},
+        "variants": {v: {"task_key": task_key(loaded.plans[v], seed),
+                         "stats_start": loaded.plans[v].stats_start} for v in names},
+        "clock_at_zero": loaded.plans["base"].clock_at_zero,  # for clock-time axes (plots)
         "records": records,
         "command": list(command) if command is not None else None,
         "versions": {"waitsim": __version__, "python": platform.python_version(),

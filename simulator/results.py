@@ -37,6 +37,28 @@ RECORD_TABLES = ("customers", "visits", "segments")
 COMPARISON_FILES = ("comparison.csv", "costs.csv")
 """Written by ``waitsim compare`` from a finished run; a new run removes them first, so they
 never describe results that are no longer in the folder."""
+FIGURES_DIR, FIGURE_FORMATS = "figures", ("png", "svg", "pdf")
+"""Where ``waitsim plot`` writes by default, and the formats it writes."""
+
+
+def remove_figures(out: Path) -> None:
+    """Remove the figures ``waitsim plot`` drew into ``out/figures`` (other files stay): a new
+    run calls this first, so no figure describes results that are no longer in the folder."""
+    folder = out / FIGURES_DIR
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and path.suffix.lstrip(".") in FIGURE_FORMATS:
+                path.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+"""The process's umask, read once at import (reading it means setting it)."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -45,6 +67,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -178,7 +178,8 @@ def summarise(j: Journeys, experience: Table | None = None) -> dict[str, float]:
         "arrivals": float(arrivals),
         "censored": float((counted & (outcome == Outcome.CENSORED)).sum()),
         "queue_length_mean": waiting_area / (window[1] - window[0]),
-        "utilisation": busy / available if available > 0 else math.nan,
+        # Busy time can exceed available time only by rounding (sums of many intervals).
+        "utilisation": min(busy / available, 1.0) if available > 0 else math.nan,
         **satisfaction_metrics(j, present, e["satisfaction"]),
     }
 
@@ -214,7 +215,7 @@ def timeseries(j: Journeys, bin_minutes: float) -> Table:
         busy = _busy_time(j, station, edges) / width
         on_duty, available = (x / width for x in _server_time(j, station, edges))
         with np.errstate(invalid="ignore", divide="ignore"):
-            utilisation = np.where(available > 0, busy / available, np.nan)
+            utilisation = np.where(available > 0, np.minimum(busy / available, 1.0), np.nan)
         for key, values in (("station", np.full(len(width), station)), ("bin_start", edges[:-1]),
                             ("queue_length", queue), ("busy", busy), ("on_duty", on_duty),
                             ("available", available), ("utilisation", utilisation)):

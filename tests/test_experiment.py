@@ -129,3 +129,16 @@ def test_student_t_interval():
     # t(0.975, 3) = 3.182446; sd = 1.290994; half-width = 3.182446 * 1.290994 / 2
     assert interval.ci_high - interval.mean == pytest.approx(2.054266, rel=1e-5)
     assert np.isnan(student_t_interval([5.0]).ci_low)
+
+
+def test_result_files_are_ordinary_files_not_private_ones(tmp_path):
+    import os
+    import stat
+
+    from simulator.results import atomic_write_text
+
+    path = tmp_path / "x.csv"
+    atomic_write_text(path, "a\n")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

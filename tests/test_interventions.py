@@ -339,3 +339,52 @@ def test_a_broken_appointment_promise_hurts_from_the_booked_time(plan_of, write_
     # Nothing of the wait was before the booked time: the promise's felt wait is 0, so
     # the reference stays E = 5 (a gain of at most 15) and every felt minute costs 6.4.
     assert e["satisfaction"][mine][0] == pytest.approx(max(80 + 15 - 6.4 * felt, 0.0))
+
+
+def test_a_new_announcement_does_not_undo_a_broken_promise(plan_of):
+    # Booked every 10 minutes, 12.5-minute visits: patients fall behind their slots. Telling
+    # them a new time after 20 minutes must not make the minutes past the slot disappear.
+    text = """
+        name: late clinic
+        open: "08:00"
+        close: "10:00"
+        customers:
+          booked: {arrivals: {process: appointments, slot_minutes: 10}, expected_wait: 5}
+        stations:
+          doctor: {servers: 1, service: {dist: deterministic, value: 12.5}}
+    """
+    late = simulate(plan_of(text))
+    told = simulate(plan_of(text + """
+        interventions:
+          explained_delays: {on: after_minutes, minutes: 20, announce: true}
+    """))
+    assert same_clock_times(late, told)
+    c = told.customers
+    np.testing.assert_array_equal(c["promised"], late.customers["promised"])  # the slots
+    waited = ~np.isnan(c["promised"])
+    assert waited.sum() > 5 and (c["promised"][waited] == c["booked"][waited]).all()
+    # Being informed makes the wait feel a little shorter, nothing more.
+    before, after = customer_experience(late), customer_experience(told)
+    assert np.all(after["felt_all"] <= before["felt_all"] + 1e-9)
+    assert after["satisfaction"].mean() - before["satisfaction"].mean() < 5
+
+
+def test_a_promise_kept_at_one_station_does_not_block_the_next_one(plan_of, write_yaml):
+    write_yaml("time\n0\n0\n", "a.csv")
+    j = simulate(plan_of("""
+        name: two desks
+        close: 60
+        customers:
+          a: {arrivals: {process: trace, file: a.csv}, expected_wait: 5}
+        stations:
+          first: {servers: 1, service: {dist: deterministic, value: 10}}
+          second: {servers: 1, service: {dist: deterministic, value: 30}}
+        interventions:
+          wait_time_info: {}
+    """))
+    # Customer 1 waits 10 at the first desk (promised 10, kept), then at the second desk from
+    # 20: one ahead of nobody, so shown one mean service (30; the estimator does not know
+    # that customer 0's service began at 10): promised 50 there.
+    promised = j.customers["promised"]
+    assert np.isnan(promised[0]) and promised[1] == 50.0
+    assert j.customers["promise_station"].tolist() == [-1, 1]

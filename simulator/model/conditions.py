@@ -205,8 +205,12 @@ class Conditions:
             self.later(customer, info.every_minutes, self.display)
 
     def inform(self, customer: Customer, now: float, wait: float) -> None:
-        """The customer is informed; a wait of ``wait`` minutes (not NaN) is a promise."""
-        if wait == wait:
+        """The customer is informed; a wait of ``wait`` minutes (not NaN) is a promise. It
+        replaces a promise still standing (expectations are reset), but not one already
+        broken: a new time does not undo the minutes the customer was kept past the old."""
+        broken = (customer.promise_station == self.station.index
+                  and customer.joined <= customer.promise < now)  # in this very wait
+        if wait == wait and not broken:
             customer.promise = now + wait
             customer.promise_station = self.station.index
         self.station.change_conditions(customer, customer.flags | _INFORMED, now)

@@ -1,0 +1,137 @@
+"""Reading a results folder back (for figures and notebooks): :class:`Results`.
+
+The folder is what ``waitsim run`` (or ``compare``) wrote (:mod:`simulator.results`); times are
+run minutes, as in the files. Reading needs pandas; the simulation never imports this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import format_clock
+from .journeys import Outcome
+from .results import read_manifest
+from .summary import METRICS
+from .yamlsource import ScenarioError
+
+CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
+TIMESERIES_COLUMNS = ["variant", "replication", "station", "station_name", "bin_start",
+                      "bin_minutes", "queue_length", "on_duty"]
+COST_COLUMNS = ["variant", "extra_cost_per_day", "satisfaction_gain",
+                "satisfaction_gain_ci_low", "satisfaction_gain_ci_high"]
+"""The columns read (of more in the files): what the figures need."""
+
+
+class ResultsError(ScenarioError):
+    """The folder is not a complete waitsim results folder (the CLI exits with code 2)."""
+
+
+def _need(path: Path, what: str) -> None:
+    if not path.exists():
+        raise ResultsError(f"{path}: missing ({what}); is this a complete waitsim results "
+                           "folder? `waitsim run SCENARIO.yaml --out DIR` writes one")
+
+
+def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{path}: unreadable ({exc})") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ResultsError(f"{path}:1: missing column(s) {', '.join(missing)} (found: "
+                           f"{', '.join(map(str, frame.columns))})")
+    return frame
+
+
+def _read_parquet(folder: Path, columns: list[str]) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(folder, columns=columns)
+    except Exception as exc:  # pyarrow raises several types; the message says which
+        raise ResultsError(f"{folder}: unreadable records ({type(exc).__name__}: {exc})"
+                           ) from None
+
+
+@dataclass(frozen=True)
+class Results:
+    """The files of one results folder, read once."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    summary: pd.DataFrame
+    """summary.csv: variant, metric, mean, ci_low, ci_high, n."""
+    replications: pd.DataFrame
+    """replications.csv: one row per variant and replication, every metric."""
+    timeseries: pd.DataFrame
+    """Per variant, replication, station and bin (:data:`TIMESERIES_COLUMNS`)."""
+    customers: pd.DataFrame | None
+    """The customers records (:data:`CUSTOMER_COLUMNS`; None after ``--records summary``)."""
+    costs: pd.DataFrame | None
+    """costs.csv, written by ``waitsim compare`` (None when absent)."""
+
+    @classmethod
+    def load(cls, folder: Path | str) -> Results:
+        """Read a results folder; :class:`ResultsError` says which file is missing or bad."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ResultsError(f"{folder}: no such folder (give the folder `waitsim run` wrote, "
+                               "e.g. results/bank_branch)")
+        manifest = read_manifest(folder)
+        if manifest is None:
+            raise ResultsError(f"{folder}: not a waitsim results folder (no readable "
+                               "manifest.json; `waitsim run SCENARIO.yaml --out DIR` writes one)")
+        if manifest.get("status") != "complete" or not isinstance(manifest.get("variants"),
+                                                                   dict):
+            raise ResultsError(f"{folder / 'manifest.json'}: status '{manifest.get('status')}': "
+                               "the run did not finish; run the same command again to finish it")
+        for name, what in (("summary.csv", "means and intervals"),
+                           ("replications.csv", "metrics per replication"),
+                           ("timeseries", "queue length over time")):
+            _need(folder / name, what)
+        summary = _read_csv(folder / "summary.csv", ["variant", "metric", "mean", "ci_low",
+                                                     "ci_high", "n"])
+        replications = _read_csv(folder / "replications.csv",
+                                 ["variant", "replication", *METRICS])
+        timeseries = _read_parquet(folder / "timeseries", TIMESERIES_COLUMNS)
+        customers = None
+        if (folder / "customers").is_dir():
+            customers = _read_parquet(folder / "customers", CUSTOMER_COLUMNS)
+        costs = None
+        if (folder / "costs.csv").exists():
+            costs = _read_csv(folder / "costs.csv", COST_COLUMNS)
+        return cls(folder, manifest, summary, replications, timeseries, customers, costs)
+
+    @property
+    def variants(self) -> list[str]:
+        """Variant names in the run's order (the base first when it was run)."""
+        return list(self.manifest["variants"])
+
+    @property
+    def clock_at_zero(self) -> float | None:
+        """Clock minutes after midnight at run minute 0 (None: the scenario has no clock)."""
+        value = self.manifest.get("clock_at_zero")
+        return float(value) if value is not None else None
+
+    def stats_start(self, variant: str) -> float:
+        """Run minute from which arrivals count (open + warm-up); 0 for older manifests."""
+        return float(self.manifest["variants"][variant].get("stats_start", 0.0))
+
+    def clock_label(self, run_minutes: float) -> str:
+        """A run minute as HH:MM when the clock is known, else as minutes."""
+        if self.clock_at_zero is None:
+            return f"{run_minutes:g}"
+        return format_clock(self.clock_at_zero + run_minutes)
+
+    def counted_customers(self) -> pd.DataFrame | None:
+        """Customers who arrived after the warm-up and were not censored, as the metrics count
+        them (None without per-customer records)."""
+        c = self.customers
+        if c is None:
+            return None
+        start = c["variant"].map({v: self.stats_start(v) for v in self.variants})
+        return c[(c["arrival"] >= start) & (c["outcome"] != Outcome.CENSORED)]
