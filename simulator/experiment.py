@@ -60,11 +60,12 @@ TABLE_DIRS = (*RECORD_TABLES, "timeseries")
 CHUNKS_PER_WORKER = 4
 """Chunks per worker a parallel run is cut into at least (so the last ones balance out)."""
 MAX_CHUNK = 8
-"""Most tasks in one chunk on a local process pool: enough to spread its cost of about 0.2-1.5
-ms a submission over short replications, few enough that results and progress arrive often."""
+"""Most tasks in one chunk on a local process pool: enough to spread its cost of about 0.6 ms
+of worker time a submission over short replications, few enough that results and progress
+arrive often (measured: benchmarks/scale.py overhead)."""
 MAX_CHUNK_EXECUTOR = 32
-"""The same for an executor passed in (Dask): a submission there costs some 10-20 ms of the
-cluster's time on a 2-core machine (measured: benchmarks/scale.py overhead)."""
+"""The same for an executor passed in (Dask): a submission there costs some 6-10 ms of the
+cluster's time on a 2-core machine, whose cores the scheduler shares with the workers."""
 
 
 def tables_for(records: RecordsMode) -> tuple[str, ...]:
