@@ -14,6 +14,7 @@ hand-made cases at the end of the file, with what was observed before the fix.
 from __future__ import annotations
 
 import atexit
+import copy
 import hashlib
 import math
 import shutil
@@ -27,11 +28,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from simulator import Journeys, Outcome, SegmentKind
+from simulator import Flag, Journeys, Outcome, SegmentKind
 from simulator.model import Model
 from simulator.model.core import RELEASE, SERVING, WAITING, Action
 from simulator.plan import EXIT, Plan, PlanError, compile_plan
@@ -92,6 +93,9 @@ class Probe:
         self.plan = plan
         self.model = Model(plan, replication)
         self.durations: dict[tuple[int, int], float] = {}
+        """(customer, hop): the service minutes due, after a greeter's saving."""
+        self.greets: dict[tuple[int, int], tuple[float, float]] = {}
+        """(customer, hop): when a greeter's task began and how long it was drawn to take."""
         self.events = 0
         env = self.model.env
         step = env.step
@@ -107,6 +111,9 @@ class Probe:
 
     def _wrap(self, station: Any) -> None:
         start, set_on_duty = station.start, station.set_on_duty
+        greeters = station.greeters
+        if greeters is not None:
+            self._wrap_greeters(station, greeters)
 
         def checked_start(server: Any, customer: Any, now: float) -> None:
             assert server.on_duty and not server.leaving and not server.down, \
@@ -114,7 +121,12 @@ class Probe:
             assert server.customer is None, f"server {server.index} already serves at {now}"
             assert customer.state == WAITING
             assert all(server not in line.idle for line in station.lines)
-            self.durations[(customer.id, customer.hop)] = customer.services[customer.hop]
+            drawn = customer.services[customer.hop]
+            task = self.greets.get((customer.id, customer.hop))
+            # A task that ended by now (at this very instant included) saves service time.
+            if task is not None and task[0] + task[1] <= now:
+                drawn = self.plan.levers.greeter.saves.apply(drawn)  # type: ignore[union-attr]
+            self.durations[(customer.id, customer.hop)] = drawn
             start(server, customer, now)
 
         def checked_set_on_duty(count: int, now: float) -> None:
@@ -138,6 +150,28 @@ class Probe:
 
         station.start = checked_start
         station.set_on_duty = checked_set_on_duty
+
+    def _wrap_greeters(self, station: Any, greeters: Any) -> None:
+        """Log every task (start, drawn minutes) a greeter of ``station`` takes on."""
+        greet, tasks, last = greeters.greet, greeters.tasks, [math.nan]
+        covers = self.plan.levers.stations[station.index].greeted
+
+        def logged_tasks() -> Any:
+            for task in tasks:
+                last[0] = task
+                yield task
+
+        def checked_greet(customer: Any, now: float) -> None:
+            assert customer.state == WAITING and customer.line is not None
+            assert covers[customer.cls], f"greeter took customer {customer.id} of a class " \
+                "it does not cover"
+            key = (customer.id, customer.hop)
+            assert key not in self.greets, f"customer {customer.id} greeted twice in a wait"
+            greet(customer, now)
+            self.greets[key] = (now, last[0])
+
+        greeters.tasks = logged_tasks()
+        greeters.greet = checked_greet
 
     def scheduled_counts(self, station: Any, now: float) -> set[int]:
         counts = {station.plan.duty[0][1]}
@@ -164,8 +198,11 @@ class Probe:
                     assert customer.line is line
                     assert customer.id not in seen, f"customer {customer.id} in two lines"
                     seen.add(customer.id)
+                    self.check_conditions(station, customer, now)
                     if customer.budget == customer.budget:
-                        assert customer.patience_event is not None, "patience not armed"
+                        # Armed unless felt time stands still (a weight of 0).
+                        assert (customer.patience_event is None) == (customer.rate <= 0), (
+                            f"customer {customer.id}: patience not armed at {now}")
                         spent = customer.spent + customer.rate * (now - customer.rate_since)
                         assert spent <= customer.budget + EPS, (
                             f"customer {customer.id} still waits past their patience at {now}")
@@ -204,11 +241,47 @@ class Probe:
                     else:
                         assert server.pending is not None
                         assert server.service_end >= now - EPS
+            self.check_greeters(station, now)
             staying = sum(s.on_duty and not s.leaving for s in station.servers)
             assert staying in self.scheduled_counts(station, now), (
                 f"{name}: {staying} servers on duty at {now}")
             present += total
         assert present == model.in_system, f"in_system {model.in_system} != {present} at {now}"
+
+    def check_conditions(self, station: Any, customer: Any, now: float) -> None:
+        """The conditions of a waiting customer agree with the station's state now."""
+        f, cls, cond = customer.flags, customer.cls, station.conditions
+        here = self.plan.levers.stations[station.index]
+        where = f"customer {customer.id} at {station.plan.name}, {now}: flags {Flag(f)!r}"
+        assert bool(f & Flag.DISRUPTED) == (cond.down > 0 or customer.saw_leaving), where
+        assert not f & Flag.EXPLAINED or here.explained[cls], where
+        booked = customer.booked == customer.booked and customer.hop == 0
+        assert bool(f & Flag.INFORMED) >= booked, where
+        assert not f & Flag.INFORMED or here.informed[cls] or booked or (
+            cond.announce and here.explained[cls]), where
+        assert bool(f & Flag.BEFORE_APPOINTMENT) == (booked and now < customer.booked) or (
+            booked and now == customer.booked), where
+        assert not f & Flag.OCCUPIED or here.occupied[cls] > 0, where
+        greeted = (customer.id, customer.hop) in self.greets
+        assert bool(f & Flag.IN_PROCESS) == (customer.hop > 0 or greeted), where
+
+    def check_greeters(self, station: Any, now: float) -> None:
+        """Every greeter is idle or with one waiting customer; none idles while a covered
+        customer waits ungreeted."""
+        for server in station.servers:
+            assert server.customer is None or server.customer.greeting is None, (
+                f"customer {server.customer.id} in service still with a greeter at {now}")
+        greeters = station.greeters
+        if greeters is None:
+            return
+        waiting = station.waiting_customers()
+        busy = sum(c.greeting is not None for c in waiting)
+        staff = self.plan.levers.greeter.staff  # type: ignore[union-attr]
+        assert busy + greeters.idle == staff, f"{station.plan.name}: greeters at {now}"
+        if greeters.idle:
+            skipped = [c.id for c in waiting if greeters.covers[c.cls]
+                       and (c.id, c.hop) not in self.greets]
+            assert not skipped, f"a greeter idles while {skipped} wait ungreeted at {now}"
 
     def run(self, seconds: float = 10.0) -> Journeys:
         with time_limit(seconds):
@@ -270,7 +343,10 @@ def check_records(plan: Plan, j: Journeys, probe: Probe) -> None:
         assert np.all(np.isnan(c["patience"][mine]) == (cp.patience is None))
         if cp.patience is None:
             assert not np.any(outcome[mine] == Outcome.ABANDONED)
-        if cp.balk_threshold is None and cp.balk_table is None:
+        info = plan.levers.wait_time_info
+        reads = (info is not None and info.balk_on_displayed is not None
+                 and plan.levers.stations[cp.route.start].informed[cp.index])
+        if cp.balk_threshold is None and cp.balk_table is None and not reads:
             assert not np.any(outcome[mine] == Outcome.BALKED)
 
     # Visits: hops 0..k-1 in order, each visit joined when the one before was left.
@@ -331,6 +407,8 @@ def check_records(plan: Plan, j: Journeys, probe: Probe) -> None:
     repairs = {(int(a), int(b), float(x), float(y)) for a, b, x, y in zip(
         down["station"], down["server"], down["start"], down["end"], strict=True)}
     pause_list: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    pieces_of: dict[int, list[int]] = defaultdict(list)
+    """Visit row: its queue segments."""
     for k in range(len(s["customer"])):
         cust, station = int(s["customer"][k]), int(s["station"][k])
         lo, hi, kind = float(s["start"][k]), float(s["end"][k]), int(s["kind"][k])
@@ -343,7 +421,7 @@ def check_records(plan: Plan, j: Journeys, probe: Probe) -> None:
                 f"queue segment {k} of customer {cust} fits {len(hits)} visits")
             r = hits[-1]
             queue_time[r] += hi - lo
-            assert bool(s["flags"][k] & 1) == (v["hop"][r] > 0), "in-process flag"
+            pieces_of[r].append(k)
         else:
             hits = [r for r in rows_of[(cust, station)] if started[r]
                     and v["service_start"][r] - EPS <= lo and hi <= service_end[r] + EPS]
@@ -351,7 +429,7 @@ def check_records(plan: Plan, j: Journeys, probe: Probe) -> None:
             r = hits[0]
             pauses[r] += hi - lo
             pause_list[r].append((lo, hi))
-            assert s["flags"][k] == 3
+            check_repair_flags(plan, j, k)
             assert (station, int(v["server"][r]), lo, hi) in repairs, (
                 f"pause {lo}-{hi} of customer {cust} matches no breakdown")
     for r in range(len(vc)):
@@ -406,6 +484,146 @@ def check_records(plan: Plan, j: Journeys, probe: Probe) -> None:
                             f"({x}-{y}) with no pause recorded")
         check_station_order(plan, j, sp, level, wait_end, started)
     check_balking(plan, j, wait_end)
+    check_pieces(plan, j, probe, pieces_of, wait_end)
+    check_promises(plan, j)
+
+
+def check_repair_flags(plan: Plan, j: Journeys, k: int) -> None:
+    """A repair pause mid-service is in-process and disrupted, explained by staff at the
+    counter under every mode of explained_delays that covers the customer, and in company
+    for a customer who waits in a group."""
+    s, c = j.segments, j.customers
+    cls, station = int(c["customer_class"][s["customer"][k]]), int(s["station"][k])
+    told = (plan.levers.explained_delays is not None
+            and plan.levers.stations[station].explained[cls])
+    want = Flag.IN_PROCESS | Flag.DISRUPTED | (Flag.EXPLAINED if told else 0)
+    assert int(s["flags"][k]) & ~Flag.IN_GROUP == want, (
+        f"repair pause {k} of customer {s['customer'][k]}: flags {Flag(int(s['flags'][k]))!r}")
+
+
+def merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The union of intervals, as disjoint ones in time order."""
+    result: list[tuple[float, float]] = []
+    for a, b in sorted(intervals):
+        if result and a <= result[-1][1] + EPS:
+            result[-1] = (result[-1][0], max(result[-1][1], b))
+        else:
+            result.append((a, b))
+    return result
+
+
+def check_pieces(plan: Plan, j: Journeys, probe: Probe, pieces_of: dict[int, list[int]],
+                 wait_end: np.ndarray) -> None:
+    """The pieces of each wait tile it exactly, and their conditions agree with the events:
+    breakdowns and servers leaving (disrupted), explanations, displays and bookings
+    (informed, before the booked time), greeters (in process), occupied waiting."""
+    c, v, s = j.customers, j.visits, j.segments
+    levers, explain, info = plan.levers, plan.levers.explained_delays, plan.levers.wait_time_info
+    down = j.tables["breakdowns"]
+    repairs = {sp.index: [(float(a), float(b)) for st_, a, b in zip(
+        down["station"], down["start"], down["end"], strict=True) if st_ == sp.index]
+        for sp in plan.stations}
+    spans = {k: merged(x) for k, x in repairs.items()}
+    # Servers leave only at schedule times when the count drops.
+    drops = {sp.index: [t for (_, before), (t, after) in pairwise(sp.duty) if after < before]
+             for sp in plan.stations}
+    group_bit: dict[int, int] = {}  # per customer: in company in every piece, or in none
+    for k in range(len(s["customer"])):
+        bit = int(s["flags"][k]) & Flag.IN_GROUP
+        assert group_bit.setdefault(int(s["customer"][k]), bit) == bit, (
+            f"customer {s['customer'][k]} in a group in some pieces only")
+    for cp in plan.classes:
+        if cp.group_share == 0:
+            mine = np.isin(s["customer"], np.flatnonzero(c["customer_class"] == cp.index))
+            assert not np.any(s["flags"][mine] & Flag.IN_GROUP)
+    for r in range(len(v["customer"])):
+        ks = sorted(pieces_of.get(r, []), key=lambda k: (s["start"][k], s["end"][k]))
+        joined, end = float(v["joined"][r]), float(wait_end[r])
+        cust, st, hop = int(v["customer"][r]), int(v["station"][r]), int(v["hop"][r])
+        where = f"customer {cust} hop {hop} at {plan.stations[st].name}"
+        if not ks:
+            assert end - joined <= EPS, f"{where}: waited {end - joined} with no pieces"
+            continue
+        # Tiling: from joining to the end of the wait, no gap, no overlap, no empty piece
+        # in a wait that is not empty, and a new piece only when conditions change.
+        assert close(s["start"][ks[0]], joined) and close(s["end"][ks[-1]], end), where
+        for k0, k1 in pairwise(ks):
+            assert s["end"][k0] == s["start"][k1], f"{where}: pieces {k0}, {k1} do not meet"
+            assert s["flags"][k0] != s["flags"][k1], f"{where}: pieces {k0}, {k1} alike"
+        if end > joined:
+            assert all(s["end"][k] > s["start"][k] for k in ks), f"{where}: empty piece"
+        cls = int(c["customer_class"][cust])
+        here = levers.stations[st]
+        booked_at = float(c["booked"][cust])
+        booked = booked_at == booked_at and hop == 0
+        greet = probe.greets.get((cust, hop))
+        if greet is not None:
+            assert joined - EPS <= greet[0] <= end + EPS, f"{where}: greeted outside the wait"
+        told_at = math.inf  # when the customer was first explained something
+        assert len({int(s["flags"][k]) & Flag.OCCUPIED for k in ks}) == 1, where
+        for k in ks:
+            lo, hi, f = float(s["start"][k]), float(s["end"][k]), int(s["flags"][k])
+            what = f"{where}, piece {lo}-{hi} {Flag(f)!r}"
+            assert not f & Flag.OCCUPIED or here.occupied[cls] > 0, what
+            assert not f & Flag.EXPLAINED or (explain is not None and here.explained[cls]), what
+            if f & Flag.EXPLAINED:
+                told_at = min(told_at, lo)
+            covered = info is not None and here.informed[cls]
+            assert bool(f & Flag.INFORMED) >= (covered or booked), what
+            if f & Flag.INFORMED and not (covered or booked):
+                assert explain is not None and explain.announce and told_at <= lo, what
+            assert not f & Flag.BEFORE_APPOINTMENT or (booked and hi <= booked_at + EPS), what
+            if hi <= lo:
+                continue  # an empty piece at an instant where the order of events decides
+            if booked:
+                assert bool(f & Flag.BEFORE_APPOINTMENT) == (hi <= booked_at + EPS), what
+            in_process = hop > 0 or (greet is not None and greet[0] <= lo + EPS)
+            assert bool(f & Flag.IN_PROCESS) == in_process, what
+            seen_down = any(a < hi - EPS and b > lo + EPS for a, b in repairs[st])
+            within_down = any(a - EPS <= lo and hi <= b + EPS for a, b in spans[st])
+            saw_leave = any(joined - EPS <= t <= lo + EPS for t in drops[st])
+            disrupted = bool(f & Flag.DISRUPTED)
+            assert disrupted >= seen_down, f"{what}: a server was down"
+            assert not disrupted or within_down or saw_leave, f"{what}: nothing disrupted"
+            if explain is None or not here.explained[cls]:
+                continue
+            explained = bool(f & Flag.EXPLAINED)
+            if explain.on == "after_minutes":
+                assert explained == (lo >= joined + (explain.minutes or 0) - EPS), what
+            elif explain.on == "always":
+                assert explained == disrupted, what
+            else:
+                assert explained == seen_down, what
+
+
+def check_promises(plan: Plan, j: Journeys) -> None:
+    """A promise (NaN: none) only where one was made: a display in duration mode, an
+    announced explanation, or a booked time; at a station the customer waited at, informed."""
+    c, v, s = j.customers, j.visits, j.segments
+    promised, station = c["promised"], c["promise_station"]
+    assert np.array_equal(np.isnan(promised), station == -1)
+    info, explain = plan.levers.wait_time_info, plan.levers.explained_delays
+    shows = info is not None and info.mode == "duration"
+    announces = explain is not None and explain.announce
+    first_wait = {int(x): float(e - a) for x, h, a, e in zip(
+        v["customer"], v["hop"], v["joined"], np.where(np.isnan(v["service_start"]), np.where(
+            np.isnan(v["left"]), j.end_time, v["left"]), v["service_start"]), strict=True)
+        if h == 0}
+    for i in range(len(promised)):
+        cls, booked = int(c["customer_class"][i]), float(c["booked"][i])
+        if math.isnan(promised[i]):
+            if booked == booked and not shows and not announces and first_wait.get(i, 0) > 0:
+                raise AssertionError(f"booked customer {i} waited without a promise")
+            continue
+        here = plan.levers.stations[int(station[i])]
+        assert (shows and here.informed[cls]) or (announces and here.explained[cls]) or (
+            booked == booked), f"customer {i}: a promise nobody made"
+        if not shows and not announces:
+            assert promised[i] == max(booked, c["arrival"][i])
+        assert promised[i] >= c["arrival"][i] - EPS
+        mine = (s["customer"] == i) & (s["station"] == station[i]) & (
+            s["kind"] == SegmentKind.QUEUE)
+        assert np.any(s["flags"][mine] & Flag.INFORMED), f"customer {i}: promised, uninformed"
 
 
 def _available_free(j: Journeys, station: int, server: int, t: float, service_end: np.ndarray
@@ -492,8 +710,15 @@ def check_balking(plan: Plan, j: Journeys, wait_end: np.ndarray) -> None:
     the class's threshold; instants shared with another event at that station are skipped
     (their order is the engine's tie rule, checked elsewhere)."""
     c, v = j.customers, j.visits
+    info = plan.levers.wait_time_info
     for cp in plan.classes:
+        # Arrivals who read a display may balk whatever the line (checked by hand elsewhere).
+        reads = (info is not None and info.balk_on_displayed is not None
+                 and plan.levers.stations[cp.route.start].informed[cp.index])
         if cp.balk_threshold is None and cp.balk_table is None:
+            if not reads:
+                assert not np.any((c["customer_class"] == cp.index)
+                                  & (c["outcome"] == Outcome.BALKED))
             continue
         at = np.flatnonzero(v["station"] == cp.route.start)
         joined, leave = v["joined"][at], wait_end[at]
@@ -504,6 +729,9 @@ def check_balking(plan: Plan, j: Journeys, wait_end: np.ndarray) -> None:
             if np.any(joined[others] == t) or np.any(leave[others] == t):
                 continue
             waiting = int(np.sum((joined < t) & (leave > t) & others))
+            if reads:  # the line still turns away those it would turn away anyway
+                assert balked or cp.balk_threshold is None or waiting < cp.balk_threshold
+                continue
             if cp.balk_threshold is not None:
                 assert balked == (waiting >= cp.balk_threshold), (
                     f"customer {i} saw {waiting} waiting, threshold {cp.balk_threshold}, "
@@ -647,8 +875,78 @@ def route(draw: st.DrawFn, names: list[str]) -> dict[str, Any]:
     return table
 
 
+def _subset(draw: st.DrawFn, names: list[str]) -> list[str]:
+    return draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
+
+
 @st.composite
-def scenarios(draw: st.DrawFn, lines_only: bool = False) -> dict[str, Any]:
+def interventions(draw: st.DrawFn, stations: dict[str, Any], classes: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """Some of the interventions, each in a random mode, scoped to random stations and
+    classes (or all)."""
+    names, class_names = list(stations), list(classes)
+
+    def scope() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if draw(st.booleans()):
+            out["stations"] = _subset(draw, names)
+        if draw(st.booleans()):
+            out["classes"] = _subset(draw, class_names)
+        return out
+
+    block: dict[str, Any] = {}
+    if draw(st.booleans()):
+        block["occupied_waiting"] = {"share": draw(st.sampled_from([0, 0.5, 1])),
+                                     "satisfaction_bonus": draw(st.sampled_from([0, 2])),
+                                     **scope()}
+    if draw(st.booleans()):
+        on = draw(st.sampled_from(["breakdowns", "always", "after_minutes"]))
+        explain: dict[str, Any] = {"on": on, "announce": draw(st.booleans()), **scope()}
+        if on == "after_minutes":
+            explain["minutes"] = draw(st.sampled_from([0.5, 1, 3]))
+        block["explained_delays"] = explain
+    if draw(st.booleans()):
+        mode = draw(st.sampled_from(["duration", "position"]))
+        info: dict[str, Any] = {"mode": mode, **scope(),
+                                "estimator": draw(st.sampled_from(["queue", "recent"]))}
+        if draw(st.booleans()):
+            info["every_minutes"] = draw(st.sampled_from([0.5, 1, 5]))
+        if draw(st.booleans()):
+            info["bias"] = draw(st.sampled_from([-0.999, -0.5, 0.3]))
+        if draw(st.booleans()):
+            info["noise"] = draw(st.sampled_from([0, 0.3]))
+        if draw(st.booleans()):
+            info["recent_customers"] = draw(st.integers(1, 5))
+        if mode == "duration" and draw(st.booleans()):
+            info["balk_on_displayed"] = draw(st.sampled_from([0.5, 2, 5]))
+        block["wait_time_info"] = info
+    if draw(st.booleans()):
+        saves = draw(st.one_of(st.sampled_from([0, 0.5, 2]).map(lambda m: {"minutes": m}),
+                               st.sampled_from([0, 0.5, 1]).map(lambda f: {"fraction": f})))
+        block["greeter"] = {"staff": draw(st.integers(1, 2)), "task": draw(DURATIONS),
+                            "saves": saves, **scope()}
+    poisson = [n for n, c in classes.items() if c.get("arrivals", {}).get("process") == "poisson"]
+    if poisson and draw(st.booleans()):
+        booking: dict[str, Any] = {
+            "share": draw(st.sampled_from([0.3, 0.5, 1])),
+            "slot_minutes": draw(st.sampled_from([2, 5, 15])),
+            "punctuality": draw(st.sampled_from(
+                [det(0), det(-2), det(3), {"dist": "uniform", "low": -3, "high": 3}])),
+            "no_show": draw(st.sampled_from([0, 0.2])),
+            "anxiety": draw(st.sampled_from([0, 0.5])), "explained": draw(st.booleans())}
+        if draw(st.booleans()):
+            booking["classes"] = _subset(draw, poisson)
+        block["appointments"] = booking
+    parallel = [n for n, s in stations.items() if s["layout"] == "line_per_server"]
+    if parallel and draw(st.booleans()):
+        block["fair_queue"] = {"stations": _subset(draw, parallel)} if draw(st.booleans()) else {}
+    return block
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, lines_only: bool = False, levers: bool | None = None
+              ) -> dict[str, Any]:
+    """A scenario; ``levers``: with interventions (True), without (False), or either."""
     span = draw(st.sampled_from([20, 30, 45, 60]))
     clock = draw(st.booleans())
     open_ = 0 if clock else draw(st.sampled_from([0, 0, 10]))
@@ -704,8 +1002,12 @@ def scenarios(draw: st.DrawFn, lines_only: bool = False) -> dict[str, Any]:
             cls["service"] = {draw(st.sampled_from(names)): draw(DURATIONS)}
         if draw(st.booleans()):
             cls["route"] = draw(route(names))
+        if draw(st.booleans()):
+            cls["group_share"] = draw(st.sampled_from([0.5, 1]))
         customers[f"c{i}"] = cls
     data["customers"] = customers
+    if levers if levers is not None else draw(st.booleans()):
+        data["interventions"] = draw(interventions(data["stations"], customers))
     return data
 
 
@@ -723,6 +1025,45 @@ def test_drawn_scenarios_keep_every_invariant(data, replication):
 @given(scenarios(lines_only=True), st.integers(0, 3))
 def test_drawn_line_per_server_scenarios_keep_every_invariant(data, replication):
     check_all(data, replication)
+
+
+PERCEPTION_ONLY = ("occupied_waiting", "explained_delays", "wait_time_info")
+CLOCK = {"customers": ("customer_class", "arrival", "departure", "outcome", "booked"),
+         "visits": ("customer", "station", "server", "joined", "service_start", "left"),
+         "breakdowns": ("station", "server", "start", "end"),
+         "duty": ("station", "server", "time", "on_duty")}
+
+
+@settings(STRESS, max_examples=150)
+@given(scenarios(levers=True), st.integers(0, 3))
+def test_drawn_scenarios_with_interventions_keep_every_invariant(data, replication):
+    j = check_all(data, replication)
+    # The same seed gives the same records, bit for bit.
+    again = Model(plan_from(data), replication).run()
+    for table, columns in j.tables.items():
+        for name, column in columns.items():
+            assert column.tobytes() == again.tables[table][name].tobytes(), (table, name)
+
+
+@settings(STRESS, max_examples=80)
+@given(scenarios(levers=True), st.integers(0, 3))
+def test_drawn_perception_levers_leave_clock_times_identical(data, replication):
+    # Without patience and without balking on a display, the perception levers must not
+    # move any clock time (their draws come from their own streams).
+    data = copy.deepcopy(data)
+    for cls in data["customers"].values():
+        cls.pop("patience", None)
+    block = data.pop("interventions")
+    others = {k: x for k, x in block.items() if k not in PERCEPTION_ONLY}
+    levers = {k: x for k, x in block.items() if k in PERCEPTION_ONLY}
+    levers.get("wait_time_info", {}).pop("balk_on_displayed", None)
+    assume(levers)
+    plain = check_all({**data, "interventions": others}, replication)
+    perceived = check_all({**data, "interventions": {**others, **levers}}, replication)
+    for table, columns in CLOCK.items():
+        for name in columns:
+            assert plain.tables[table][name].tobytes() == \
+                perceived.tables[table][name].tobytes(), (table, name)
 
 
 # -- hand-made tricky cases ------------------------------------------------------------
@@ -1023,3 +1364,23 @@ def test_fixed_breakdown_in_progress_at_the_end_is_recorded():
     assert down["start"].tolist() == [server.down_since] and down["end"].tolist() == [60.0]
     assert summarise(j)["utilisation"] == pytest.approx(1 / server.down_since)
     check_all(data)
+
+
+# -- defects found in the interventions (issue 4, 09cf239): minimal cases -----------------
+
+
+def pieces(j: Journeys, customer: int) -> list[tuple[float, float, int, Flag]]:
+    s = j.segments
+    mine = s["customer"] == customer
+    return [(a, b, k, Flag(f)) for a, b, k, f in zip(
+        s["start"][mine].tolist(), s["end"][mine].tolist(), s["kind"][mine].tolist(),
+        s["flags"][mine].tolist(), strict=True)]
+
+
+def test_fixed_a_repair_pause_keeps_the_group():
+    # Was: the repair pause of customer 0 (in company) had flags IN_PROCESS|DISRUPTED only,
+    # so a group's repair minutes were weighed as if alone.
+    data = one_station(trace([0]), {"servers": 1, "service": det(5)}, cls={"group_share": 1})
+    j = run_with_injections(data, [(1, "down", 0), (3, "up", 0)])
+    assert pieces(j, 0) == [(1.0, 3.0, SegmentKind.SERVICE_INTERRUPTED,
+                             Flag.IN_PROCESS | Flag.DISRUPTED | Flag.IN_GROUP)]

@@ -33,6 +33,8 @@ _DISRUPTED = int(Flag.DISRUPTED)
 _EXPLAINED = int(Flag.EXPLAINED)
 _INFORMED = int(Flag.INFORMED)
 _BEFORE = int(Flag.BEFORE_APPOINTMENT)
+_IN_GROUP = int(Flag.IN_GROUP)
+_REPAIR = int(Flag.IN_PROCESS | Flag.DISRUPTED)
 _PER_WAIT = int(Flag.OCCUPIED | Flag.DISRUPTED | Flag.EXPLAINED | Flag.INFORMED
                 | Flag.BEFORE_APPOINTMENT)
 """Conditions of one wait at one station: cleared when service starts."""
@@ -143,9 +145,11 @@ class Conditions:
                 self.station.change_conditions(customer, customer.flags & ~_DISRUPTED, now)
 
     def repair_flags(self, customer: Customer) -> int:
-        """Conditions of a customer whose service stopped for a repair: staff at the counter
-        explain under every mode of explained_delays."""
-        return _EXPLAINED if self.explain_mode is not None and self.explained[customer.cls] else 0
+        """Conditions of a customer whose service stopped for a repair: in process and
+        disrupted, in company if they wait in a group, and explained by staff at the counter
+        under every mode of explained_delays."""
+        told = _EXPLAINED if self.explain_mode is not None and self.explained[customer.cls] else 0
+        return _REPAIR | (customer.flags & _IN_GROUP) | told
 
     def explain_now(self, customer: Customer, now: float) -> None:
         """after_minutes: the customer has waited long enough to be told why."""

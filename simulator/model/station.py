@@ -34,7 +34,6 @@ _SERVED = int(Outcome.SERVED)
 _ABANDONED = int(Outcome.ABANDONED)
 _CENSORED = int(Outcome.CENSORED)
 _INTERRUPTED = int(SegmentKind.SERVICE_INTERRUPTED)
-_REPAIR_FLAGS = int(Flag.IN_PROCESS | Flag.DISRUPTED)
 _OCCUPIED = int(Flag.OCCUPIED)
 
 
@@ -405,7 +404,7 @@ class Station:
             self.server_free(server, now)
             return
         self.record.segment(customer.id, self.index, server.down_since, now, _INTERRUPTED,
-                            _REPAIR_FLAGS | self.conditions.repair_flags(customer))
+                            self.conditions.repair_flags(customer))
         server.service_end = now + server.remaining
         server.pending = Action(self.env, server.remaining, RELEASE, server.on_done)
 
@@ -424,8 +423,7 @@ class Station:
                 self.record.breakdown(self.index, server.index, server.down_since, now)
                 if serving is not None:
                     self.record.segment(serving.id, self.index, server.down_since, now,
-                                        _INTERRUPTED,
-                                        _REPAIR_FLAGS | self.conditions.repair_flags(serving))
+                                        _INTERRUPTED, self.conditions.repair_flags(serving))
             if serving is not None:
                 self.record.visit(serving.id, self.index, serving.hop, server.index,
                                   serving.joined, serving.started, NAN, _CENSORED)
