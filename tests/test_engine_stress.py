@@ -1384,3 +1384,21 @@ def test_fixed_a_repair_pause_keeps_the_group():
     j = run_with_injections(data, [(1, "down", 0), (3, "up", 0)])
     assert pieces(j, 0) == [(1.0, 3.0, SegmentKind.SERVICE_INTERRUPTED,
                              Flag.IN_PROCESS | Flag.DISRUPTED | Flag.IN_GROUP)]
+
+
+def test_fixed_a_breakdown_explanation_does_not_explain_a_later_server_leaving():
+    # on: breakdowns explains breakdowns only. Was: customer 2's EXPLAINED, set for the
+    # breakdown of 1-2, stuck after the repair, so the server leaving at 3 (unexplained in
+    # this mode) counted as explained: 3-11 was DISRUPTED|EXPLAINED and nobody was blamed.
+    data = one_station(trace([0, 0, 0]), {"schedule": {0: 2, 3: 1}, "service": det(10)})
+    data["interventions"] = {"explained_delays": {"on": "breakdowns"}}
+    j = run_with_injections(data, [(1, "down", 0), (2, "up", 0)])
+    assert pieces(j, 2) == [(0.0, 1.0, 0, Flag(0)),
+                            (1.0, 2.0, 0, Flag.DISRUPTED | Flag.EXPLAINED),
+                            (2.0, 3.0, 0, Flag(0)),
+                            (3.0, 11.0, 0, Flag.DISRUPTED)]
+    # Under on: always the server leaving is explained too.
+    data["interventions"] = {"explained_delays": {"on": "always"}}
+    j = run_with_injections(data, [(1, "down", 0), (2, "up", 0)])
+    assert pieces(j, 2)[2:] == [(2.0, 3.0, 0, Flag(0)),
+                                (3.0, 11.0, 0, Flag.DISRUPTED | Flag.EXPLAINED)]

@@ -141,8 +141,16 @@ class Conditions:
         if self.down:
             return
         for customer in self.station.waiting_customers():
-            if customer.flags & _DISRUPTED and not customer.saw_leaving:
-                self.station.change_conditions(customer, customer.flags & ~_DISRUPTED, now)
+            if not customer.flags & _DISRUPTED:
+                continue
+            flags = customer.flags if customer.saw_leaving else customer.flags & ~_DISRUPTED
+            if self.explain_mode != "after_minutes":
+                # The explanation was of the breakdown; what is left to see (a server that
+                # left) is explained only if this mode explains that.
+                flags &= ~_EXPLAINED
+                if customer.saw_leaving:
+                    flags |= self.explains(customer, "leaving")
+            self.station.change_conditions(customer, flags, now)
 
     def repair_flags(self, customer: Customer) -> int:
         """Conditions of a customer whose service stopped for a repair: in process and
