@@ -1402,3 +1402,16 @@ def test_fixed_a_breakdown_explanation_does_not_explain_a_later_server_leaving()
     j = run_with_injections(data, [(1, "down", 0), (2, "up", 0)])
     assert pieces(j, 2)[2:] == [(2.0, 3.0, 0, Flag(0)),
                                 (3.0, 11.0, 0, Flag.DISRUPTED | Flag.EXPLAINED)]
+
+
+def test_fixed_joining_during_a_breakdown_hears_the_announced_wait():
+    # announce: true tells the expected remaining wait with every explanation. Was: customer
+    # 1, joining at 2 while the server was down (explained at once), was never told the wait:
+    # not informed, no promise; only those already in line at the breakdown were.
+    data = one_station(trace([0, 2]), {"servers": 1, "service": det(5)})
+    data["interventions"] = {"explained_delays": {"on": "breakdowns", "announce": True}}
+    j = run_with_injections(data, [(1, "down", 0), (3, "up", 0)])
+    assert pieces(j, 1) == [(2.0, 3.0, 0, Flag.DISRUPTED | Flag.EXPLAINED | Flag.INFORMED),
+                            (3.0, 7.0, 0, Flag.INFORMED)]
+    # (0 ahead + 1) x 5 minutes / 1 server (the broken one counts as not working: 1 at least).
+    assert j.customers["promised"].tolist()[1] == 7.0

@@ -84,6 +84,8 @@ class Conditions:
                 self.later(customer, booked - now, self.booked_time_passes)
         customer.flags = flags
         customer.saw_leaving = False
+        if flags & _EXPLAINED and self.announce:  # joined during an explained breakdown
+            self.inform(customer, now, self.estimate(cls, customer))
         if self.timed and self.explained[cls]:
             self.later(customer, self.explain_after, self.explain_now)  # type: ignore[arg-type]
         if self.shows and self.informed[cls]:
