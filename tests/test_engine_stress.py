@@ -1415,3 +1415,26 @@ def test_fixed_joining_during_a_breakdown_hears_the_announced_wait():
                             (3.0, 7.0, 0, Flag.INFORMED)]
     # (0 ahead + 1) x 5 minutes / 1 server (the broken one counts as not working: 1 at least).
     assert j.customers["promised"].tolist()[1] == 7.0
+
+
+def test_fixed_patience_is_rearmed_after_a_weightless_wait_before_the_booked_time():
+    # before_appointment_factor: 0 makes waiting before the booked time weigh nothing
+    # (patience stands still). Was: patience was never re-armed when the booked time passed,
+    # so the booked customer (patience 3 felt minutes, arrived at 10 for 20) waited 80
+    # minutes, to 100, and was served.
+    data = {"name": "weightless", "close": 200,
+            "perception": {"model": "maister", "before_appointment_factor": 0,
+                           "duration_exponent": 1, "overestimation": 1.5},
+            "customers": {
+                "walk": {"arrivals": trace([0]), "service": {"s": det(100)}},
+                "book": {"arrivals": {"process": "appointments", "slot_minutes": 60,
+                                      "first_slot": 20, "last_slot": 20,
+                                      "punctuality": det(-10)},
+                         "patience": det(3)}},
+            "stations": {"s": {"servers": 1, "service": det(1)}}}
+    plan = plan_from(data)
+    probe = Probe(plan)
+    j = probe.run()
+    assert j.customers["outcome"].tolist() == [Outcome.SERVED, Outcome.ABANDONED]
+    # Felt time runs at 1.5 x 0.95 (informed) x 0.4 (informed patience) from 20 on.
+    assert j.customers["departure"][1] == pytest.approx(20 + 3 / (1.5 * 0.95 * 0.4))

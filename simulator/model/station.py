@@ -231,7 +231,7 @@ class Station:
                                 customer.flags)
             customer.piece_start = now
         customer.flags = flags
-        if customer.patience_event is not None:
+        if customer.budget == customer.budget:  # also when felt time stood still (rate 0)
             self.settle_patience(customer, now)
             self.arm_patience(customer, now)
 
