@@ -1438,3 +1438,45 @@ def test_fixed_patience_is_rearmed_after_a_weightless_wait_before_the_booked_tim
     assert j.customers["outcome"].tolist() == [Outcome.SERVED, Outcome.ABANDONED]
     # Felt time runs at 1.5 x 0.95 (informed) x 0.4 (informed patience) from 20 on.
     assert j.customers["departure"][1] == pytest.approx(20 + 3 / (1.5 * 0.95 * 0.4))
+
+
+def greeted_at_the_service_start(times_a: list[float], times_b: list[float], service_a: float,
+                                 task: float) -> Journeys:
+    """Class a is not greeted; class b is, for ``task`` minutes, saving 1 of its 4."""
+    data = {"name": "greeter tie", "close": 50,
+            "customers": {"a": {"arrivals": trace(times_a), "service": {"s": det(service_a)}},
+                          "b": {"arrivals": trace(times_b), "service": {"s": det(4)}}},
+            "stations": {"s": {"servers": 1, "service": det(1)}},
+            "interventions": {"greeter": {"classes": ["b"], "task": det(task),
+                                          "saves": {"minutes": 1}}}}
+    return check_all(data)
+
+
+def test_fixed_a_task_ending_as_service_starts_saves_whatever_the_event_order():
+    # Both tasks end at the instant the customer's service starts. Was: the saving depended
+    # on which event SimPy had scheduled first: [2, 6] (no saving: the server's completion,
+    # scheduled at 0, ran before the task's end, scheduled at 1) but [4, 7] (saved: the
+    # task's end, scheduled at 1.5, ran before the completion scheduled at 2).
+    first = greeted_at_the_service_start([0], [1], 2, 1).visits
+    assert (first["service_start"][1], first["left"][1]) == (2.0, 5.0)
+    second = greeted_at_the_service_start([0, 1], [1.5], 2, 2.5).visits
+    assert (second["service_start"][2], second["left"][2]) == (4.0, 7.0)
+
+
+def test_fixed_a_zero_minute_task_at_a_later_station_always_saves():
+    # Customer 0 reaches the greeted station at 2 (its first service, scheduled at 0, ends)
+    # while customer 1 is served there until 2 (scheduled at 1, so it runs next): 0 waits,
+    # is greeted for 0 minutes, and is called at once. Was: no saving (the server's
+    # completion ran before the task's end, at the same instant): served 2-6, not 2-4.
+    data = {"name": "zero task", "close": 50,
+            "customers": {"a": {"arrivals": trace([0]), "service": {"first": det(2),
+                                                                    "second": det(4)}},
+                          "b": {"arrivals": trace([1]), "route": {"start": "second",
+                                                                  "second": "exit"}}},
+            "stations": {"first": {"servers": 1, "service": det(1)},
+                         "second": {"servers": 1, "service": det(1)}},
+            "interventions": {"greeter": {"stations": ["second"], "classes": ["a"],
+                                          "task": det(0), "saves": {"fraction": 0.5}}}}
+    v = check_all(data).visits
+    assert v["service_start"].tolist() == [0.0, 2.0, 1.0]
+    assert v["left"].tolist() == [2.0, 4.0, 2.0]
