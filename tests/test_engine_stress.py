@@ -1480,3 +1480,24 @@ def test_fixed_a_zero_minute_task_at_a_later_station_always_saves():
     v = check_all(data).visits
     assert v["service_start"].tolist() == [0.0, 2.0, 1.0]
     assert v["left"].tolist() == [2.0, 4.0, 2.0]
+
+
+def test_fixed_no_empty_piece_when_patience_ends_as_conditions_change():
+    # Customer 1 is explained the wait at 3, the instant its patience (3) ends. Was: a
+    # second, empty piece 3-3 (EXPLAINED) after the piece 0-3.
+    data = one_station(trace([0, 0]), {"servers": 1, "service": det(10)},
+                       cls={"patience": det(3)})
+    data["interventions"] = {"explained_delays": {"on": "after_minutes", "minutes": 3}}
+    j = check_all(data)
+    assert j.customers["outcome"].tolist() == [Outcome.SERVED, Outcome.ABANDONED]
+    assert pieces(j, 1) == [(0.0, 3.0, 0, Flag(0))]
+
+
+def test_fixed_no_empty_piece_when_the_run_stops_as_conditions_change():
+    # The run stops at 5, when customer 1 is told why it waits. Was: a piece 5-5 (EXPLAINED)
+    # after 0-5 for the censored customer.
+    data = one_station(trace([0, 0]), {"servers": 1, "service": det(10)}, close=5, end=5)
+    data["interventions"] = {"explained_delays": {"on": "after_minutes", "minutes": 5}}
+    j = check_all(data)
+    assert j.customers["outcome"].tolist() == [Outcome.CENSORED, Outcome.CENSORED]
+    assert pieces(j, 1) == [(0.0, 5.0, 0, Flag(0))]

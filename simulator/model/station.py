@@ -245,14 +245,21 @@ class Station:
         customer.patience_event = None
         line.waiting -= 1
         self.waiting -= 1
-        self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                            customer.flags)
+        self.last_piece(customer, now)
         self.record.visit(customer.id, self.index, customer.hop, -1, customer.joined, NAN, now,
                           _ABANDONED)
         if self.greeters is not None:
             self.greeters.leaves(customer, now)
         self.model.depart(customer, now, _ABANDONED)
         self.jockey(now)
+
+    def last_piece(self, customer: Customer, now: float) -> None:
+        """Record the last piece of a wait that ends without service (abandonment, the end
+        of the run). Empty only for an empty wait: conditions that changed at this very
+        instant never held."""
+        if now > customer.piece_start or customer.piece_start == customer.joined:
+            self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                customer.flags)
 
     def start(self, server: Server, customer: Customer, now: float) -> None:
         customer.state = SERVING
@@ -412,8 +419,7 @@ class Station:
         """The run stops: record everyone still here as censored (never silently dropped)."""
         for line in self.lines:
             for customer in list(line.waiting_customers()):
-                self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                                    customer.flags)
+                self.last_piece(customer, now)
                 self.record.visit(customer.id, self.index, customer.hop, -1, customer.joined,
                                   NAN, NAN, _CENSORED)
                 self.model.depart(customer, NAN, _CENSORED)
