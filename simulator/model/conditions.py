@@ -79,6 +79,7 @@ class Conditions:
             flags |= _INFORMED
             customer.promise = max(booked, customer.arrival)
             customer.promise_station = self.station.index
+            customer.promise_hop = customer.hop
             if now < booked:
                 flags |= _BEFORE
                 self.later(customer, booked - now, self.booked_time_passes)
@@ -223,4 +224,5 @@ class Conditions:
         if wait == wait:
             customer.promise = now + wait
             customer.promise_station = self.station.index
+            customer.promise_hop = customer.hop
         self.station.change_conditions(customer, customer.flags | _INFORMED, now)
