@@ -524,7 +524,6 @@ def check_pieces(plan: Plan, j: Journeys, probe: Probe, pieces_of: dict[int, lis
     repairs = {sp.index: [(float(a), float(b)) for st_, a, b in zip(
         down["station"], down["start"], down["end"], strict=True) if st_ == sp.index]
         for sp in plan.stations}
-    spans = {k: merged(x) for k, x in repairs.items()}
     # Servers leave only at schedule times when the count drops.
     drops = {sp.index: [t for (_, before), (t, after) in pairwise(sp.duty) if after < before]
              for sp in plan.stations}
@@ -581,11 +580,14 @@ def check_pieces(plan: Plan, j: Journeys, probe: Probe, pieces_of: dict[int, lis
             in_process = hop > 0 or (greet is not None and greet[0] <= lo + EPS)
             assert bool(f & Flag.IN_PROCESS) == in_process, what
             seen_down = any(a < hi - EPS and b > lo + EPS for a, b in repairs[st])
-            within_down = any(a - EPS <= lo and hi <= b + EPS for a, b in spans[st])
-            saw_leave = any(joined - EPS <= t <= lo + EPS for t in drops[st])
+            # Disrupted: while a server is down, and from a server leaving to the end of
+            # the wait.
+            left = [t for t in drops[st] if t >= joined - EPS]
+            spells = merged(repairs[st] + ([(min(left), math.inf)] if left else []))
             disrupted = bool(f & Flag.DISRUPTED)
             assert disrupted >= seen_down, f"{what}: a server was down"
-            assert not disrupted or within_down or saw_leave, f"{what}: nothing disrupted"
+            assert not disrupted or any(a - EPS <= lo and hi <= b + EPS for a, b in spells), (
+                f"{what}: nothing disrupted")
             if explain is None or not here.explained[cls]:
                 continue
             explained = bool(f & Flag.EXPLAINED)
@@ -630,7 +632,9 @@ def check_promises(plan: Plan, j: Journeys) -> None:
         assert promised[i] >= c["arrival"][i] - EPS
         mine = (s["customer"] == i) & (s["station"] == station[i]) & (
             s["kind"] == SegmentKind.QUEUE)
-        assert np.any(s["flags"][mine] & Flag.INFORMED), f"customer {i}: promised, uninformed"
+        # (A 0-minute wait leaves no piece to show it.)
+        assert not mine.any() or np.any(s["flags"][mine] & Flag.INFORMED), (
+            f"customer {i}: promised, uninformed")
 
 
 def _available_free(j: Journeys, station: int, server: int, t: float, service_end: np.ndarray
@@ -1531,3 +1535,22 @@ def test_fixed_a_promise_on_a_second_visit_is_kept_against_that_visit():
             break
     assert j.customers["promised"][0] == 3.0
     assert promised_felt(j, j.plan.perception())[0] == 1.0
+
+
+def test_fixed_a_zero_minute_wait_leaves_no_live_patience_timer():
+    # Customer 1 (patience 5) waits 0 minutes at s0 (queued behind a 0-minute service),
+    # is served 0-3, then waits at s1 from 3, where a display informs it on joining. Was:
+    # its patience timer from s0 was never settled, so the display's change of conditions
+    # counted the 3 minutes of service as patience spent: it gave up at 5, not 8 (and only
+    # with the display: a perception lever moved a clock time).
+    data = {"name": "stale timer", "close": 50,
+            "customers": {
+                "z": {"initial_queue": 1, "service": {"s0": det(0), "s1": det(10)}},
+                "a": {"initial_queue": 1, "patience": det(5),
+                      "service": {"s0": det(3), "s1": det(1)}}},
+            "stations": {"s0": {"servers": 1, "service": det(1)},
+                         "s1": {"servers": 1, "service": det(1)}}}
+    for block in ({}, {"wait_time_info": {"stations": ["s1"]}}):
+        j = check_all({**data, "interventions": block})
+        assert j.customers["outcome"].tolist() == [Outcome.SERVED, Outcome.ABANDONED]
+        assert j.customers["departure"][1] == 8.0

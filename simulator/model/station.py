@@ -264,11 +264,10 @@ class Station:
     def start(self, server: Server, customer: Customer, now: float) -> None:
         customer.state = SERVING
         customer.line = None
-        if now > customer.joined:
-            self.settle_patience(customer, now)
-            if now > customer.piece_start:
-                self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                                    customer.flags)
+        self.settle_patience(customer, now)  # after a 0-minute wait too: its timer is void
+        if now > customer.piece_start:
+            self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                customer.flags)
         self.conditions.end(customer, now - customer.joined)
         customer.started = now
         duration = customer.services[customer.hop]
