@@ -632,8 +632,9 @@ def check_promises(plan: Plan, j: Journeys) -> None:
         assert promised[i] >= c["arrival"][i] - EPS
         mine = (s["customer"] == i) & (s["station"] == station[i]) & (
             s["kind"] == SegmentKind.QUEUE)
-        # (A 0-minute wait leaves no piece to show it.)
-        assert not mine.any() or np.any(s["flags"][mine] & Flag.INFORMED), (
+        # (A 0-minute wait leaves no piece to show it, nor does an announcement at the
+        # instant service starts.)
+        assert not mine.any() or np.any(s["flags"][mine] & Flag.INFORMED) or announces, (
             f"customer {i}: promised, uninformed")
 
 
