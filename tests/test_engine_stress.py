@@ -1,14 +1,29 @@
 """Stress tests of the queue engine: adversarial scenarios that combine features.
 
 Every run goes through :class:`Probe`, which checks the live SimPy state after every event
-(counters, idle servers, lines, duty, patience) and then the records (customers, visits,
-segments, duty, breakdowns) and the summary against the invariants below. Hypothesis draws
+(counters, idle servers, lines, duty, patience, each waiting customer's conditions against
+the station's state, greeters) and then the records (customers, visits, segments, duty,
+breakdowns, promises) and the summary against the invariants below. Hypothesis draws
 scenarios mixing layouts, jockeying, schedules that drop to 0 and come back, breakdowns,
 priorities, patience, balking, random routes with loops, initial queues, appointments,
-traces with tied times, zero service times, warm-up and ``end``.
+traces with tied times, zero service times, warm-up and ``end``, groups, and the
+interventions (occupied waiting, explained delays, wait information, greeters, booked
+appointments, one fair line) scoped to random stations and classes.
 
-The defects this review found in b0da08a (fixed in efb5b42) are pinned by the minimal
-hand-made cases at the end of the file, with what was observed before the fix.
+Invariants of the interventions: the pieces of each wait tile it exactly (no gap, no
+overlap, no empty piece in a wait that is not empty, a new piece only when conditions
+change); DISRUPTED exactly while a server of the station is down, or after a server left
+during that wait; EXPLAINED only where explained_delays covers the class and station, as its
+``on`` says; INFORMED for covered classes and stations, booked customers (first wait) or
+after an announcement; BEFORE_APPOINTMENT exactly before the booked time; IN_PROCESS at the
+first station only after a greeter's task began (repair pauses always); a greeted customer's
+service shortened by ``saves`` exactly when the task ended by the service start; promises
+only where one was made, at the visit recorded; the same seed gives the same records; and
+perception levers without patience or balking on a display leave every clock time as it was.
+
+The defects found in b0da08a (fixed in efb5b42) and in the interventions of 09cf239 are
+pinned by the minimal hand-made cases at the end of the file, with what was observed before
+the fix.
 """
 
 from __future__ import annotations
@@ -1088,6 +1103,28 @@ def one_station(arrivals: dict[str, Any], station: dict[str, Any], **extra: Any
             "customers": {"a": {"arrivals": arrivals, **cls}}, "stations": {"s": station}}
 
 
+def pieces(j: Journeys, customer: int) -> list[tuple[float, float, int, Flag]]:
+    """A customer's pieces of wait: (start, end, kind, flags)."""
+    s = j.segments
+    mine = s["customer"] == customer
+    return [(a, b, k, Flag(f)) for a, b, k, f in zip(
+        s["start"][mine].tolist(), s["end"][mine].tolist(), s["kind"][mine].tolist(),
+        s["flags"][mine].tolist(), strict=True)]
+
+
+def test_a_breakdown_at_the_instant_a_customer_joins_disrupts_from_the_join():
+    # The failure at 2 runs before the arrival at 2 (release before seize): customer 1 waits
+    # from 2, disrupted and told at once, informed (shown each minute) until served at 7.
+    data = one_station(trace([0, 2]), {"servers": 1, "service": det(5)})
+    data["interventions"] = {"explained_delays": {"on": "breakdowns", "announce": True},
+                             "wait_time_info": {"every_minutes": 1}}
+    j = run_with_injections(data, [(2, "down", 0), (4, "up", 0)])
+    assert pieces(j, 1) == [(2.0, 4.0, 0, Flag.DISRUPTED | Flag.EXPLAINED | Flag.INFORMED),
+                            (4.0, 7.0, 0, Flag.INFORMED)]
+    # The last display, at 6: 0 ahead, (0 + 1) x 5 minutes / 1 server.
+    assert j.customers["promised"][1] == 11.0
+
+
 def test_zero_service_times_with_simultaneous_arrivals_priorities_and_patience():
     data = {"name": "zeros", "close": 10,
             "customers": {
@@ -1379,14 +1416,6 @@ def test_fixed_breakdown_in_progress_at_the_end_is_recorded():
 
 
 # -- defects found in the interventions (issue 4, 09cf239): minimal cases -----------------
-
-
-def pieces(j: Journeys, customer: int) -> list[tuple[float, float, int, Flag]]:
-    s = j.segments
-    mine = s["customer"] == customer
-    return [(a, b, k, Flag(f)) for a, b, k, f in zip(
-        s["start"][mine].tolist(), s["end"][mine].tolist(), s["kind"][mine].tolist(),
-        s["flags"][mine].tolist(), strict=True)]
 
 
 def test_fixed_a_repair_pause_keeps_the_group():
