@@ -231,7 +231,10 @@ class Station:
                                 customer.flags)
             customer.piece_start = now
         customer.flags = flags
-        if customer.budget == customer.budget:  # also when felt time stood still (rate 0)
+        # Re-armed if armed, or if felt time stood still (a rate of 0 schedules nothing);
+        # not while joining, where ``join`` arms it once the conditions are set.
+        if customer.patience_event is not None or (customer.budget == customer.budget
+                                                   and customer.rate <= 0):
             self.settle_patience(customer, now)
             self.arm_patience(customer, now)
 
