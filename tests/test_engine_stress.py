@@ -1593,3 +1593,18 @@ def test_fixed_a_zero_minute_wait_leaves_no_live_patience_timer():
         j = check_all({**data, "interventions": block})
         assert j.customers["outcome"].tolist() == [Outcome.SERVED, Outcome.ABANDONED]
         assert j.customers["departure"][1] == 8.0
+
+
+def test_fixed_an_announced_wait_uses_the_queue_estimator():
+    # explained_delays' announce tells the queue estimate (README, ExplainedDelays). Was:
+    # with a wait_time_info block using estimator: recent (here at another station only),
+    # the announcement at 12 used the recent mean at s, (0 + 10) / 2 = 5: a promise for 17,
+    # not 12 + (0 ahead + 1) x 10 minutes / 1 = 22.
+    data = {"name": "announce", "close": 50,
+            "customers": {"a": {"arrivals": trace([0, 0, 0])}},
+            "stations": {"s": {"servers": 1, "service": det(10)},
+                         "t": {"servers": 1, "service": det(1)}},
+            "interventions": {"explained_delays": {"on": "breakdowns", "announce": True},
+                              "wait_time_info": {"stations": ["t"], "estimator": "recent"}}}
+    j = run_with_injections(data, [(12, "down", 0), (13, "up", 0)])
+    assert j.customers["promised"][2] == 22.0

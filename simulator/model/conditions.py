@@ -86,7 +86,7 @@ class Conditions:
         customer.flags = flags
         customer.saw_leaving = False
         if flags & _EXPLAINED and self.announce:  # joined during an explained breakdown
-            self.inform(customer, now, self.estimate(cls, customer))
+            self.announce_wait(customer, now)
         if self.timed and self.explained[cls]:
             self.later(customer, self.explain_after, self.explain_now)  # type: ignore[arg-type]
         if self.shows and self.informed[cls]:
@@ -132,7 +132,7 @@ class Conditions:
             if flags != customer.flags:
                 station.change_conditions(customer, flags, now)
                 if explained and self.announce:
-                    self.inform(customer, now, self.estimate(customer.cls, customer))
+                    self.announce_wait(customer, now)
 
     def broke_down(self, now: float) -> None:
         self.down += 1
@@ -166,19 +166,23 @@ class Conditions:
         """after_minutes: the customer has waited long enough to be told why."""
         self.station.change_conditions(customer, customer.flags | _EXPLAINED, now)
         if self.announce:
-            self.inform(customer, now, self.estimate(customer.cls, customer))
+            self.announce_wait(customer, now)
 
     def booked_time_passes(self, customer: Customer, now: float) -> None:
         self.station.change_conditions(customer, customer.flags & ~_BEFORE, now)
 
     # -- information -----------------------------------------------------------------------
 
-    def estimate(self, cls: int, customer: Customer | None) -> float:
+    def estimate(self, cls: int, customer: Customer | None, estimator: str | None = None
+                 ) -> float:
         """Expected wait (minutes) before bias and noise, for ``customer`` in line, or (None)
-        for a customer of class ``cls`` about to join: ``queue``: (people ahead + 1) x the
-        class's mean service / servers working for the line (0 with a free server);
-        ``recent``: the mean of the last waits that ended in service here."""
-        if self.info is not None and self.info.estimator == "recent":
+        for a customer of class ``cls`` about to join, by ``estimator`` (default: the
+        display's): ``queue``: (people ahead + 1) x the class's mean service / servers
+        working for the line (0 with a free server); ``recent``: the mean of the last waits
+        that ended in service here."""
+        if estimator is None and self.info is not None:
+            estimator = self.info.estimator
+        if estimator == "recent":
             return sum(self.recent) / len(self.recent) if self.recent else 0.0
         if customer is None or customer.line is None:
             line = self.station.choose_line()
@@ -218,6 +222,11 @@ class Conditions:
             self.inform(customer, now, math.nan)
         if info.every_minutes is not None:
             self.later(customer, info.every_minutes, self.display)
+
+    def announce_wait(self, customer: Customer, now: float) -> None:
+        """explained_delays' announce: staff tell the queue estimate of the remaining wait
+        (no bias, no noise), a promise."""
+        self.inform(customer, now, self.estimate(customer.cls, customer, "queue"))
 
     def inform(self, customer: Customer, now: float, wait: float) -> None:
         """The customer is informed; a wait of ``wait`` minutes (not NaN) is a promise."""
