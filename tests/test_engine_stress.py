@@ -1134,6 +1134,25 @@ def test_a_breakdown_at_the_instant_a_customer_joins_disrupts_from_the_join():
     assert j.customers["promised"][1] == 11.0
 
 
+def test_a_closing_line_moves_greeted_and_informed_customers_with_their_conditions():
+    # Two lines; at 5 server 1 goes (busy until 10): customers 2 (greeted from 1) and 3
+    # (greeted from 2) see it leave; 3 moves to line 0 behind 2, still in process and
+    # informed (the display keeps updating every 2 minutes without splitting pieces), and
+    # both tasks (1 minute) saved 2 of their 10 minutes.
+    data = one_station(trace([0, 0, 1, 2]), {"schedule": {0: 2, 5: 1}, "service": det(10),
+                                            "layout": "line_per_server"})
+    data["interventions"] = {"greeter": {"task": det(1), "saves": {"minutes": 2}},
+                             "wait_time_info": {"mode": "position", "every_minutes": 2}}
+    j = check_all(data)
+    v = j.visits
+    assert v["server"].tolist() == [0, 1, 0, 0]
+    assert v["service_start"].tolist() == [0.0, 0.0, 10.0, 18.0]
+    assert v["left"].tolist() == [10.0, 10.0, 18.0, 26.0]
+    seen = Flag.IN_PROCESS | Flag.INFORMED
+    assert pieces(j, 2) == [(1.0, 5.0, 0, seen), (5.0, 10.0, 0, seen | Flag.DISRUPTED)]
+    assert pieces(j, 3) == [(2.0, 5.0, 0, seen), (5.0, 18.0, 0, seen | Flag.DISRUPTED)]
+
+
 def test_zero_service_times_with_simultaneous_arrivals_priorities_and_patience():
     data = {"name": "zeros", "close": 10,
             "customers": {
