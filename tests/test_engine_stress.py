@@ -1627,3 +1627,16 @@ def test_fixed_an_announced_wait_uses_the_queue_estimator():
                               "wait_time_info": {"stations": ["t"], "estimator": "recent"}}}
     j = run_with_injections(data, [(12, "down", 0), (13, "up", 0)])
     assert j.customers["promised"][2] == 22.0
+
+
+def test_fixed_appointments_with_absurdly_short_slots_are_refused():
+    # Was: slot_minutes 1e-6 over 10 hours made 600 million slots (a tuple of floats, then a
+    # Python loop over them): minutes of CPU and many GB before the run could start. The
+    # appointments arrival process already refused more than MAX_APPOINTMENTS bookings.
+    data = {"name": "tiny slots", "horizon": 600,
+            "customers": {"a": {"arrivals": {"process": "poisson", "rate_per_hour": 30}}},
+            "stations": {"s": {"servers": 1, "service": det(1)}},
+            "interventions": {"appointments": {"share": 0.5, "slot_minutes": 1e-6}}}
+    with time_limit(5), pytest.raises(PlanError, match="slots") as caught:
+        plan_from(data)
+    assert caught.value.path == ("interventions", "appointments", "slot_minutes")
