@@ -73,30 +73,37 @@ def times_overtaken(j: Journeys) -> np.ndarray:
 
 def promised_felt(j: Journeys, model: ClassPerception) -> np.ndarray:
     """Felt minutes of all waiting had the last promise been kept to the minute: the wait in
-    line at the promised station is cut at the promised time, or, where service there began
-    earlier, lengthened to it at the customer's mean weight. NaN where nothing was promised."""
+    line in the visit where the promise was made is cut at the promised time, or, where
+    service there began earlier, lengthened to it at the customer's mean weight. NaN where
+    nothing was promised."""
     c, s, v = j.customers, j.segments, j.visits
     n = len(c["customer"])
-    promised, station = c["promised"], c["promise_station"]
+    promised = c["promised"]
+    has = c["promise_hop"] >= 0
+    if not has.any():
+        return np.full(n, np.nan)
     cls = c["customer_class"].astype(np.intp)
+    # The promise's visit: rows of ``visits`` are in (customer, hop) order.
+    row = np.where(has, np.searchsorted(v["customer"], c["customer"]) + c["promise_hop"], 0)
+    joined = np.where(has, v["joined"][row], np.nan)
+    wait_end = np.where(has, wait_ends(j)[row], np.nan)
+    began = np.where(has, v["service_start"][row], np.nan)
     who = s["customer"]
     weight = model.weights[cls[who], s["flags"].astype(np.intp)]
     minutes = s["end"] - s["start"]
-    cut = (s["kind"] == SegmentKind.QUEUE) & (s["station"] == station[who])
+    cut = ((s["kind"] == SegmentKind.QUEUE) & (s["station"] == v["station"][row][who])
+           & (s["start"] >= joined[who]) & (s["end"] <= wait_end[who]))
     kept = np.where(cut, np.clip(np.fmin(s["end"], promised[who]) - s["start"], 0, None),
                     minutes)
     weighted = np.bincount(who, weights=weight * kept, minlength=n)
     total_weight = np.bincount(who, weights=weight * minutes, minlength=n)
     clock = np.bincount(who, weights=minutes, minlength=n)
-    # Where service at the promised station began before the promised time.
-    first_visit = (v["station"] == station[v["customer"]]) & ~np.isnan(v["service_start"])
-    began = np.full(n, np.nan)
-    np.fmin.at(began, v["customer"][first_visit], v["service_start"][first_visit])
+    # Where service in that visit began before the promised time.
     early = np.nan_to_num(promised - began, nan=0.0).clip(0, None)
     idle_informed = model.weights[cls, int(Flag.INFORMED)]
     mean_weight = np.divide(total_weight, clock, out=idle_informed.copy(), where=clock > 0)
     result = model.felt(cls, weighted + mean_weight * early)
-    return np.where(np.isnan(promised), np.nan, result)
+    return np.where(has, result, np.nan)
 
 
 def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception) -> np.ndarray:

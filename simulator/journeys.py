@@ -10,8 +10,9 @@ Tables (one row per...):
                censored), ``outcome`` (:class:`Outcome`), ``booked`` (appointment time or
                NaN), ``patience`` (felt minutes drawn, NaN if the class never leaves),
                ``initial`` (1 if in the initial queue), ``promised`` (the last time service
-               was promised to start: an announced wait or a booked time; NaN if none) and
-               ``promise_station`` (where; -1 if none)
+               was promised to start: an announced wait or a booked time; NaN if none),
+               ``promise_station`` (where; -1 if none) and ``promise_hop`` (in which visit:
+               the ``hop`` of ``visits``; -1 if none)
 ``visits``     station visit: ``customer``, ``station``, ``hop`` (0 = first station of the
                journey), ``server`` (-1 if never served), ``joined``, ``service_start`` (NaN
                if never served), ``left`` (end of service or abandonment; NaN if censored),
@@ -76,7 +77,8 @@ Table = dict[str, np.ndarray]
 _SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "customers": (("customer", "q"), ("customer_class", "h"), ("arrival", "d"),
                   ("departure", "d"), ("outcome", "b"), ("booked", "d"), ("patience", "d"),
-                  ("initial", "b"), ("promised", "d"), ("promise_station", "h")),
+                  ("initial", "b"), ("promised", "d"), ("promise_station", "h"),
+                  ("promise_hop", "h")),
     "visits": (("customer", "q"), ("station", "h"), ("hop", "h"), ("server", "h"),
                ("joined", "d"), ("service_start", "d"), ("left", "d"), ("outcome", "b")),
     "segments": (("customer", "q"), ("station", "h"), ("start", "d"), ("end", "d"),
@@ -108,7 +110,8 @@ class JourneyRecorder:
     # The three methods below run for every customer: unrolled, no loops.
     def customer(self, customer: int, customer_class: int, arrival: float, departure: float,
                  outcome: int, booked: float, patience: float, initial: int,
-                 promised: float = math.nan, promise_station: int = -1) -> None:
+                 promised: float = math.nan, promise_station: int = -1,
+                 promise_hop: int = -1) -> None:
         a = self._customer
         a[0](customer)
         a[1](customer_class)
@@ -120,6 +123,7 @@ class JourneyRecorder:
         a[7](initial)
         a[8](promised)
         a[9](promise_station)
+        a[10](promise_hop)
 
     def visit(self, customer: int, station: int, hop: int, server: int, joined: float,
               service_start: float, left: float, outcome: int) -> None:

@@ -51,7 +51,8 @@ DRAIN_LIMIT = 7 * 24 * 60.0
 """Minutes after arrivals stop that a run may go on draining when no ``end`` is given."""
 EXIT_NAME = "exit"
 MAX_APPOINTMENTS = 10_000_000
-"""Bookings one class may have in a run (a guard against a mistyped ``slot_minutes``)."""
+"""Bookings (or, under the appointments intervention, slots) one class may have in a run: a
+guard against a mistyped ``slot_minutes``."""
 RESERVED_STATION_NAMES = ("start", EXIT_NAME)
 
 
@@ -280,7 +281,12 @@ class _Compiler:
         if not chosen:
             raise PlanError(path, "no class arrives as a Poisson stream (process: poisson): "
                             "there are no walk-ins to turn into bookings")
-        slots = booking_slots(*self.window, block.slot_minutes)
+        open_, stop = self.window
+        count = math.ceil((stop - open_) / block.slot_minutes - 1e-9)
+        if count > MAX_APPOINTMENTS:  # a mistyped slot_minutes: refuse before building them
+            raise PlanError((*path, "slot_minutes"), f"gives {count:,} slots; at most "
+                            f"{MAX_APPOINTMENTS:,} are supported")
+        slots = booking_slots(open_, stop, block.slot_minutes)
         result: list[ClassPlan] = []
         for cp in classes:
             if cp.name not in chosen:

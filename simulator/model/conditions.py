@@ -33,6 +33,8 @@ _DISRUPTED = int(Flag.DISRUPTED)
 _EXPLAINED = int(Flag.EXPLAINED)
 _INFORMED = int(Flag.INFORMED)
 _BEFORE = int(Flag.BEFORE_APPOINTMENT)
+_IN_GROUP = int(Flag.IN_GROUP)
+_REPAIR = int(Flag.IN_PROCESS | Flag.DISRUPTED)
 _PER_WAIT = int(Flag.OCCUPIED | Flag.DISRUPTED | Flag.EXPLAINED | Flag.INFORMED
                 | Flag.BEFORE_APPOINTMENT)
 """Conditions of one wait at one station: cleared when service starts."""
@@ -77,11 +79,14 @@ class Conditions:
             flags |= _INFORMED
             customer.promise = max(booked, customer.arrival)
             customer.promise_station = self.station.index
+            customer.promise_hop = customer.hop
             if now < booked:
                 flags |= _BEFORE
                 self.later(customer, booked - now, self.booked_time_passes)
         customer.flags = flags
         customer.saw_leaving = False
+        if flags & _EXPLAINED and self.announce:  # joined during an explained breakdown
+            self.announce_wait(customer, now)
         if self.timed and self.explained[cls]:
             self.later(customer, self.explain_after, self.explain_now)  # type: ignore[arg-type]
         if self.shows and self.informed[cls]:
@@ -127,7 +132,7 @@ class Conditions:
             if flags != customer.flags:
                 station.change_conditions(customer, flags, now)
                 if explained and self.announce:
-                    self.inform(customer, now, self.estimate(customer.cls, customer))
+                    self.announce_wait(customer, now)
 
     def broke_down(self, now: float) -> None:
         self.down += 1
@@ -139,31 +144,45 @@ class Conditions:
         if self.down:
             return
         for customer in self.station.waiting_customers():
-            if customer.flags & _DISRUPTED and not customer.saw_leaving:
-                self.station.change_conditions(customer, customer.flags & ~_DISRUPTED, now)
+            if not customer.flags & _DISRUPTED:
+                continue
+            flags = customer.flags if customer.saw_leaving else customer.flags & ~_DISRUPTED
+            if self.explain_mode != "after_minutes":
+                # The explanation was of the breakdown; what is left to see (a server that
+                # left) is explained only if this mode explains that.
+                flags &= ~_EXPLAINED
+                if customer.saw_leaving:
+                    flags |= self.explains(customer, "leaving")
+            self.station.change_conditions(customer, flags, now)
 
     def repair_flags(self, customer: Customer) -> int:
-        """Conditions of a customer whose service stopped for a repair: staff at the counter
-        explain under every mode of explained_delays."""
-        return _EXPLAINED if self.explain_mode is not None and self.explained[customer.cls] else 0
+        """Conditions of a customer whose service stopped for a repair: in process and
+        disrupted, in company if they wait in a group, and explained by staff at the counter
+        under every mode of explained_delays."""
+        told = _EXPLAINED if self.explain_mode is not None and self.explained[customer.cls] else 0
+        return _REPAIR | (customer.flags & _IN_GROUP) | told
 
     def explain_now(self, customer: Customer, now: float) -> None:
         """after_minutes: the customer has waited long enough to be told why."""
         self.station.change_conditions(customer, customer.flags | _EXPLAINED, now)
         if self.announce:
-            self.inform(customer, now, self.estimate(customer.cls, customer))
+            self.announce_wait(customer, now)
 
     def booked_time_passes(self, customer: Customer, now: float) -> None:
         self.station.change_conditions(customer, customer.flags & ~_BEFORE, now)
 
     # -- information -----------------------------------------------------------------------
 
-    def estimate(self, cls: int, customer: Customer | None) -> float:
+    def estimate(self, cls: int, customer: Customer | None, estimator: str | None = None
+                 ) -> float:
         """Expected wait (minutes) before bias and noise, for ``customer`` in line, or (None)
-        for a customer of class ``cls`` about to join: ``queue``: (people ahead + 1) x the
-        class's mean service / servers working for the line (0 with a free server);
-        ``recent``: the mean of the last waits that ended in service here."""
-        if self.info is not None and self.info.estimator == "recent":
+        for a customer of class ``cls`` about to join, by ``estimator`` (default: the
+        display's): ``queue``: (people ahead + 1) x the class's mean service / servers
+        working for the line (0 with a free server); ``recent``: the mean of the last waits
+        that ended in service here."""
+        if estimator is None and self.info is not None:
+            estimator = self.info.estimator
+        if estimator == "recent":
             return sum(self.recent) / len(self.recent) if self.recent else 0.0
         if customer is None or customer.line is None:
             line = self.station.choose_line()
@@ -204,13 +223,18 @@ class Conditions:
         if info.every_minutes is not None:
             self.later(customer, info.every_minutes, self.display)
 
+    def announce_wait(self, customer: Customer, now: float) -> None:
+        """explained_delays' announce: staff tell the queue estimate of the remaining wait
+        (no bias, no noise), a promise."""
+        self.inform(customer, now, self.estimate(customer.cls, customer, "queue"))
+
     def inform(self, customer: Customer, now: float, wait: float) -> None:
         """The customer is informed; a wait of ``wait`` minutes (not NaN) is a promise. It
         replaces a promise still standing (expectations are reset), but not one already
         broken: a new time does not undo the minutes the customer was kept past the old."""
-        broken = (customer.promise_station == self.station.index
-                  and customer.joined <= customer.promise < now)  # in this very wait
+        broken = customer.promise_hop == customer.hop and customer.promise < now  # this wait
         if wait == wait and not broken:
             customer.promise = now + wait
             customer.promise_station = self.station.index
+            customer.promise_hop = customer.hop
         self.station.change_conditions(customer, customer.flags | _INFORMED, now)

@@ -68,6 +68,7 @@ class Customer:
         "patience_event",
         "piece_start",
         "promise",
+        "promise_hop",
         "promise_station",
         "rate",
         "rate_since",
@@ -112,6 +113,8 @@ class Customer:
         """Run minute at which service was last promised to start (an announced wait, a
         booked time); NaN if never."""
         self.promise_station = -1
+        self.promise_hop = -1
+        """The hop (visit of the journey) in which the last promise was made; -1 if none."""
         self.saw_leaving = False
         """Saw a server go off duty in this wait (disrupted until it ends)."""
         self.greeting: Action | None = None

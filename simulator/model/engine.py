@@ -136,7 +136,8 @@ class Model:
     def depart(self, customer: Customer, now: float, outcome: int) -> None:
         self.recorder.customer(customer.id, customer.cls, customer.arrival, now, outcome,
                                customer.booked, customer.patience, customer.initial,
-                               customer.promise, customer.promise_station)
+                               customer.promise, customer.promise_station,
+                               customer.promise_hop)
         self.left(customer)
 
     def left(self, customer: Customer) -> None:

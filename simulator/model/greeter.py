@@ -4,7 +4,8 @@
 started waiting, each for a ``task`` drawn from the station's own stream. The customer keeps
 their place in line; from the start of the task their wait is in-process, and a task finished
 before service starts shortens that service (``saves``). A customer called to a server
-mid-task goes at once, without the saving, and the greeter takes the next customer.
+mid-task goes at once, without the saving, and the greeter takes the next customer (a task
+ending at the very instant service starts counts as finished).
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
     from .station import Station
 
 _IN_PROCESS = int(Flag.IN_PROCESS)
+
+
+class _Task(Action):
+    """A greeter's task with a customer; ``due``: the run minute it ends."""
+
+    due: float
 
 
 class Greeters:
@@ -49,8 +56,9 @@ class Greeters:
     def greet(self, customer: Customer, now: float) -> None:
         if not customer.flags & _IN_PROCESS:
             self.station.change_conditions(customer, customer.flags | _IN_PROCESS, now)
-        customer.greeting = Action(self.station.env, next(self.tasks), RELEASE, self.done,
-                                   customer)
+        task = next(self.tasks)
+        customer.greeting = event = _Task(self.station.env, task, RELEASE, self.done, customer)
+        event.due = now + task  # the time SimPy gives the event (the same sum)
 
     def done(self, event: Action) -> None:
         customer: Customer = event.target
@@ -61,8 +69,12 @@ class Greeters:
         self.next(event.env.now)
 
     def leaves(self, customer: Customer, now: float) -> None:
-        """The customer's wait ends (service or abandonment): a task in hand is dropped."""
-        if customer.greeting is not None:
+        """The customer's wait ends (service or abandonment): a task in hand is dropped. A
+        task ending at this very instant is finished, whichever event SimPy runs first."""
+        task = customer.greeting
+        if task is not None:
+            if task.due <= now:  # type: ignore[attr-defined]
+                customer.greeted = customer.visit
             customer.greeting = None
             self.next(now)
 

@@ -34,7 +34,6 @@ _SERVED = int(Outcome.SERVED)
 _ABANDONED = int(Outcome.ABANDONED)
 _CENSORED = int(Outcome.CENSORED)
 _INTERRUPTED = int(SegmentKind.SERVICE_INTERRUPTED)
-_REPAIR_FLAGS = int(Flag.IN_PROCESS | Flag.DISRUPTED)
 _OCCUPIED = int(Flag.OCCUPIED)
 
 
@@ -232,7 +231,10 @@ class Station:
                                 customer.flags)
             customer.piece_start = now
         customer.flags = flags
-        if customer.patience_event is not None:
+        # Re-armed if armed, or if felt time stood still (a rate of 0 schedules nothing);
+        # not while joining, where ``join`` arms it once the conditions are set.
+        if customer.patience_event is not None or (customer.budget == customer.budget
+                                                   and customer.rate <= 0):
             self.settle_patience(customer, now)
             self.arm_patience(customer, now)
 
@@ -246,8 +248,7 @@ class Station:
         customer.patience_event = None
         line.waiting -= 1
         self.waiting -= 1
-        self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                            customer.flags)
+        self.last_piece(customer, now)
         self.record.visit(customer.id, self.index, customer.hop, -1, customer.joined, NAN, now,
                           _ABANDONED)
         if self.greeters is not None:
@@ -255,14 +256,21 @@ class Station:
         self.model.depart(customer, now, _ABANDONED)
         self.jockey(now)
 
+    def last_piece(self, customer: Customer, now: float) -> None:
+        """Record the last piece of a wait that ends without service (abandonment, the end
+        of the run). Empty only for an empty wait: conditions that changed at this very
+        instant never held."""
+        if now > customer.piece_start or customer.piece_start == customer.joined:
+            self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                customer.flags)
+
     def start(self, server: Server, customer: Customer, now: float) -> None:
         customer.state = SERVING
         customer.line = None
-        if now > customer.joined:
-            self.settle_patience(customer, now)
-            if now > customer.piece_start:
-                self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                                    customer.flags)
+        self.settle_patience(customer, now)  # after a 0-minute wait too: its timer is void
+        if now > customer.piece_start:
+            self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
+                                customer.flags)
         self.conditions.end(customer, now - customer.joined)
         customer.started = now
         duration = customer.services[customer.hop]
@@ -405,7 +413,7 @@ class Station:
             self.server_free(server, now)
             return
         self.record.segment(customer.id, self.index, server.down_since, now, _INTERRUPTED,
-                            _REPAIR_FLAGS | self.conditions.repair_flags(customer))
+                            self.conditions.repair_flags(customer))
         server.service_end = now + server.remaining
         server.pending = Action(self.env, server.remaining, RELEASE, server.on_done)
 
@@ -413,8 +421,7 @@ class Station:
         """The run stops: record everyone still here as censored (never silently dropped)."""
         for line in self.lines:
             for customer in list(line.waiting_customers()):
-                self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
-                                    customer.flags)
+                self.last_piece(customer, now)
                 self.record.visit(customer.id, self.index, customer.hop, -1, customer.joined,
                                   NAN, NAN, _CENSORED)
                 self.model.depart(customer, NAN, _CENSORED)
@@ -424,8 +431,7 @@ class Station:
                 self.record.breakdown(self.index, server.index, server.down_since, now)
                 if serving is not None:
                     self.record.segment(serving.id, self.index, server.down_since, now,
-                                        _INTERRUPTED,
-                                        _REPAIR_FLAGS | self.conditions.repair_flags(serving))
+                                        _INTERRUPTED, self.conditions.repair_flags(serving))
             if serving is not None:
                 self.record.visit(serving.id, self.index, serving.hop, server.index,
                                   serving.joined, serving.started, NAN, _CENSORED)
