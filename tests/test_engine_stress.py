@@ -943,8 +943,8 @@ def interventions(draw: st.DrawFn, stations: dict[str, Any], classes: dict[str, 
         mode = draw(st.sampled_from(["duration", "position"]))
         info: dict[str, Any] = {"mode": mode, **scope(),
                                 "estimator": draw(st.sampled_from(["queue", "recent"]))}
-        if draw(st.booleans()):
-            info["every_minutes"] = draw(st.sampled_from([0.5, 1, 5]))
+        if draw(st.booleans()):  # (not shorter: each update is an event the probe checks)
+            info["every_minutes"] = draw(st.sampled_from([1, 2.5, 5]))
         if draw(st.booleans()):
             info["bias"] = draw(st.sampled_from([-0.999, -0.5, 0.3]))
         if draw(st.booleans()):
