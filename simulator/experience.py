@@ -124,7 +124,9 @@ def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception) -
         waited = s["customer"][queue]
         np.maximum.at(bonus, waited, room[c["customer_class"][waited], s["station"][queue]])
     expected = np.array([cp.expected_wait for cp in j.plan.classes])[c["customer_class"]]
+    booked = ~np.isnan(c["booked"]) & (c["promise_hop"] == 0)  # the promise is the booking
     everyone = {"felt": felt, "expected": expected, "promise": promised_felt(j, model),
+                "booked": booked,
                 "blamed": blamed, "overtaken": times_overtaken(j), "parallel_lines": parallel,
                 "bonus": bonus}
     result = np.full(n, np.nan)

@@ -20,6 +20,10 @@ tolerance zone: a broken promise hurts at once::
     U(P) = -gain_per_minute x min(max(R - min(P, Q), 0), gain_cap / gain_per_minute)
            + zone_per_minute x max(min(P, Q) - R, 0) + beyond_per_minute x max(P - Q, 0)
 
+A booked time is a promise of another kind ("expectation counted from the slot"): the class's
+``E`` and ``A`` are counted from it, so a booked customer is judged by the unpromised curve
+of ``P - Q``, the felt minutes beyond those of a wait that ended on time.
+
 A kept promise scores like an unpromised wait of the same length up to ``E`` and like a wait
 exactly at expectation beyond it; over-promising (``Q < P``) always scores lower than an
 honest promise (``Q = P``) on the same wait, since ``beyond_per_minute > gain_per_minute``
@@ -106,9 +110,16 @@ class SatisfactionParameters(Strict):
 
 
 def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,
-                    p: SatisfactionParameters) -> np.ndarray:
+                    p: SatisfactionParameters, booked: np.ndarray | None = None
+                    ) -> np.ndarray:
     """``U(P)`` of section 3 (points lost; negative = gained), element-wise. ``promise``:
-    felt minutes of a kept promise, NaN where nothing was promised."""
+    felt minutes of a kept promise, NaN where nothing was promised; ``booked``: where the
+    promise is a booked time, whose expectation is counted from it (the unpromised curve
+    of ``P - Q``)."""
+    if booked is not None and booked.any():
+        from_slot = dissatisfaction(felt - np.nan_to_num(promise), expected,
+                                    np.full(len(felt), np.nan), p)
+        return np.where(booked, from_slot, dissatisfaction(felt, expected, promise, p))
     acceptable = np.maximum(expected * p.acceptable_ratio, expected + p.acceptable_min_minutes)
     most_gained = p.gain_cap / p.gain_per_minute if p.gain_per_minute else 0.0
     gain = -np.minimum(expected - felt, most_gained) * p.gain_per_minute
@@ -135,6 +146,8 @@ class Experience:
     """The class's expected wait, minutes."""
     promise: np.ndarray
     """Felt minutes of the wait had the promise been kept (NaN where none was made)."""
+    booked: np.ndarray
+    """True where the promise is a booked time: the expectation is counted from it."""
     blamed: np.ndarray
     """True where the customer saw a disruption nobody explained."""
     overtaken: np.ndarray
@@ -147,7 +160,7 @@ class Experience:
 
 def scores(e: Experience, p: SatisfactionParameters) -> np.ndarray:
     """Satisfaction (0-100) of served customers."""
-    u = dissatisfaction(e.felt, e.expected, e.promise, p)
+    u = dissatisfaction(e.felt, e.expected, e.promise, p, e.booked)
     u = np.where(e.blamed & (u > 0), u * p.blame_factor, u)
     fairness = (np.minimum(p.overtaken_penalty * e.overtaken, p.overtaken_cap)
                 + np.where(e.parallel_lines, p.parallel_lines_penalty, 0.0))

@@ -315,30 +315,42 @@ def test_walk_ins_passed_by_booked_customers_unless_explained(plan_of):
     assert summarise(told)["satisfaction_mean"] > summarise(plain)["satisfaction_mean"]
 
 
-def test_a_broken_appointment_promise_hurts_from_the_booked_time(plan_of, write_yaml):
-    # One doctor, 30-minute visits: the walk-in at 0 is served first; the booking at 10
-    # (arriving on time) waits 20 minutes past the booked time.
+@pytest.mark.parametrize(("visit", "early", "expected"), [
+    # Booked at 10, the doctor busy with a walk-in from 0 to `visit`.
+    (14.0, 0.0, "zone"),     # 4 minutes past the slot: inside the tolerance zone
+    (30.0, 0.0, "beyond"),   # 20 minutes past it: far beyond the acceptable wait
+    (14.0, 6.0, "gain"),     # arrived 6 minutes early: those minutes weigh little
+])
+def test_a_booked_patients_expectation_is_counted_from_the_slot(plan_of, write_yaml, visit,
+                                                               early, expected):
     write_yaml("time,kind\n0,walk\n", "walk.csv")
-    j = simulate(plan_of("""
+    j = simulate(plan_of(f"""
         name: late doctor
         close: 120
         customers:
-          walk: {arrivals: {process: trace, file: walk.csv}, expected_wait: 5}
+          walk: {{arrivals: {{process: trace, file: walk.csv}}, expected_wait: 5}}
           booked:
-            arrivals: {process: appointments, slot_minutes: 60, first_slot: 10,
-                       last_slot: 10}
+            arrivals: {{process: appointments, slot_minutes: 60, first_slot: 10,
+                       last_slot: 10, punctuality: {{dist: deterministic, value: {-early}}}}}
             expected_wait: 5
         stations:
-          doc: {servers: 1, service: {dist: deterministic, value: 30}}
+          doc: {{servers: 1, service: {{dist: deterministic, value: {visit}}}}}
     """))
     c = j.customers
     mine = c["customer_class"] == 1
     assert c["promised"][mine].tolist() == [10.0]
     e = customer_experience(j)
-    felt = e["felt_all"][mine][0]
-    # Nothing of the wait was before the booked time: the promise's felt wait is 0, so
-    # the reference stays E = 5 (a gain of at most 15) and every felt minute costs 6.4.
-    assert e["satisfaction"][mine][0] == pytest.approx(max(80 + 15 - 6.4 * felt, 0.0))
+    c_ = 1.35 * 5**0.1
+    felt, kept = e["felt_all"][mine][0], c_ * (0.3 * 0.95 * early) ** 0.9
+    assert felt == pytest.approx(c_ * (0.3 * 0.95 * early + 0.95 * (visit - 10)) ** 0.9)
+    assert promised_felt(j, j.plan.perception())[mine][0] == pytest.approx(kept)
+    # E = 5 and A = 7.5 counted from the slot: the unpromised curve of felt - kept.
+    late = felt - kept
+    curve = {"gain": 80 + 4 * min(5 - late, 3.75), "zone": 80 - 2 * (late - 5),
+             "beyond": max(80 - 2 * 2.5 - 6.4 * (late - 7.5), 0.0)}
+    zone = "gain" if late < 5 else "zone" if late <= 7.5 else "beyond"
+    assert zone == expected
+    assert e["satisfaction"][mine][0] == pytest.approx(curve[zone])
 
 
 def test_a_new_announcement_does_not_undo_a_broken_promise(plan_of):

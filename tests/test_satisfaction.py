@@ -17,10 +17,11 @@ P = SatisfactionParameters()
 
 
 def score(felt, expected=5.0, promise=np.nan, blamed=False, overtaken=0, parallel=False,
-          bonus=0.0, parameters=P):
+          bonus=0.0, parameters=P, booked=False):
     n = np.size(felt)
     e = Experience(felt=np.atleast_1d(np.asarray(felt, dtype=float)),
                    expected=np.full(n, expected), promise=np.full(n, promise),
+                   booked=np.full(n, booked),
                    blamed=np.full(n, blamed), overtaken=np.full(n, overtaken),
                    parallel_lines=np.full(n, parallel), bonus=np.full(n, bonus))
     return scores(e, parameters)
@@ -136,3 +137,12 @@ def test_impact_returns_exactly_its_named_metrics():
     assert tuple(impact(np.array([70.0]), P)) == IMPACT_METRICS
     assert set(IMPACT_METRICS) <= set(METRICS)
     assert all(np.isnan(v) for v in impact(np.array([]), P).values())
+
+
+def test_a_booked_time_counts_the_expectation_from_the_slot():
+    # Q = 2 felt minutes before the slot; the class expects 5 more past it (A = 7.5).
+    felt = np.linspace(0, 40, 4001)
+    booked = score(felt, promise=2.0, booked=True)
+    np.testing.assert_allclose(booked, score(felt - 2.0))
+    assert score(7.0, promise=2.0, booked=True)[0] == pytest.approx(80.0)
+    assert np.all(np.diff(booked) <= 1e-12)

@@ -231,9 +231,11 @@ class Conditions:
     def inform(self, customer: Customer, now: float, wait: float) -> None:
         """The customer is informed; a wait of ``wait`` minutes (not NaN) is a promise. It
         replaces a promise still standing (expectations are reset), but not one already
-        broken: a new time does not undo the minutes the customer was kept past the old."""
+        broken (a new time does not undo the minutes the customer was kept past the old),
+        nor a booked time in the wait for the booked service."""
         broken = customer.promise_hop == customer.hop and customer.promise < now  # this wait
-        if wait == wait and not broken:
+        booked = customer.hop == 0 and customer.booked == customer.booked
+        if wait == wait and not broken and not booked:
             customer.promise = now + wait
             customer.promise_station = self.station.index
             customer.promise_hop = customer.hop
