@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-from queueing_theory import erlang_a
 
-from simulator import Flag, SegmentKind, load_scenario, simulate
+from simulator import Flag, SegmentKind, simulate
 from simulator.experience import customer_experience, promised_felt, times_overtaken
 from simulator.summary import summarise
 
@@ -176,38 +173,6 @@ def test_balking_on_a_displayed_wait_changes_the_queue(plan_of):
     pessimist = summarise(simulate(plan_of(with_interventions(
         "wait_time_info: {balk_on_displayed: 6, bias: 0.5}"))))
     assert pessimist["balked_share"] > balking["balked_share"]  # a gloomy display turns away
-
-
-def test_information_makes_customers_more_patient_as_erlang_a_says(write_yaml):
-    # Every waiting customer is shown the wait as they join: felt time then runs at
-    # 1.35 x informed_factor and patience is spent x informed_patience_factor as fast.
-    lam, mu, servers, patience_mean = 0.45, 0.25, 2, 6.0
-    rate = 1.35 * 0.95 * 0.4
-    plan = load_scenario(write_yaml(f"""
-        name: informed patience
-        seed: 12
-        horizon: 400000
-        warmup: 500
-        perception: {{duration_exponent: 1}}
-        customers:
-          a:
-            arrivals: {{process: poisson, rate_per_hour: {lam * 60}}}
-            patience: {{dist: exponential, mean: {patience_mean}}}
-            expected_wait: 3
-        stations:
-          s: {{servers: {servers}, service: {{dist: exponential, mean: {1 / mu}}}}}
-        interventions:
-          wait_time_info: {{mode: position}}
-    """)).plans["base"]
-    j = simulate(plan)
-    counted = j.customers["arrival"] >= j.stats_start
-    abandoned = (j.customers["outcome"][counted] == 1).astype(float)
-    means = np.array([b.mean() for b in np.array_split(abandoned, 30)])
-    half = 3.66 * means.std(ddof=1) / math.sqrt(len(means))  # t(0.9995, 29)
-    theory = erlang_a(lam, mu, servers, rate / patience_mean).abandon_probability
-    uninformed = erlang_a(lam, mu, servers, 1.35 / patience_mean).abandon_probability
-    assert abs(abandoned.mean() - theory) < half, (abandoned.mean(), half, theory)
-    assert uninformed - theory > 3 * half
 
 
 GREETER = DAY.replace("        breakdowns: {mtbf: 90, repair: {dist: exponential, mean: 12}}\n",

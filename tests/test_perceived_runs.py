@@ -38,14 +38,23 @@ def test_waits_feel_longer_than_the_clock_by_default():
     assert set(METRICS) <= set(result.metrics["base"][0])
 
 
-def test_patience_is_spent_in_felt_minutes_erlang_a(write_yaml):
+@pytest.mark.parametrize(("lever", "rate", "other_rate", "seed", "horizon"), [
     # duration_exponent 1 and constant conditions: felt time runs at overestimation x weight
-    # = 1.35 per clock minute, so patience of mean 6 felt minutes is 6 / 1.35 clock minutes.
-    lam, mu, servers, patience_mean, rate = 0.45, 0.25, 2, 6.0, 1.35
+    # = 1.35 per clock minute, so patience of mean 6 felt minutes is 6 / 1.35 clock minutes;
+    # the check must tell felt from clock patience (other rate 1).
+    ("{}", 1.35, 1.0, 11, 600000),
+    # Every waiting customer is shown their place as they join: felt time runs at
+    # 1.35 x informed_factor and patience is spent x informed_patience_factor as fast; the
+    # check must tell informed from uninformed patience (other rate 1.35).
+    ("{wait_time_info: {mode: position}}", 1.35 * 0.95 * 0.4, 1.35, 12, 400000),
+], ids=["felt", "informed"])
+def test_patience_is_spent_in_felt_minutes_erlang_a(write_yaml, lever, rate, other_rate, seed,
+                                                    horizon):
+    lam, mu, servers, patience_mean = 0.45, 0.25, 2, 6.0
     plan = load_scenario(write_yaml(f"""
         name: felt patience
-        seed: 11
-        horizon: 600000
+        seed: {seed}
+        horizon: {horizon}
         warmup: 500
         perception: {{duration_exponent: 1}}
         customers:
@@ -55,6 +64,7 @@ def test_patience_is_spent_in_felt_minutes_erlang_a(write_yaml):
             expected_wait: 3
         stations:
           s: {{servers: {servers}, service: {{dist: exponential, mean: {1 / mu}}}}}
+        interventions: {lever}
     """)).plans["base"]
     j = simulate(plan)
     c = j.customers
@@ -64,9 +74,9 @@ def test_patience_is_spent_in_felt_minutes_erlang_a(write_yaml):
     means = np.array([b.mean() for b in batches])
     half = 3.66 * means.std(ddof=1) / math.sqrt(len(means))  # t(0.9995, 29)
     theory = erlang_a(lam, mu, servers, rate / patience_mean).abandon_probability
-    clock = erlang_a(lam, mu, servers, 1 / patience_mean).abandon_probability
+    other = erlang_a(lam, mu, servers, other_rate / patience_mean).abandon_probability
     assert abs(abandoned.mean() - theory) < half, (abandoned.mean(), half, theory)
-    assert abs(clock - theory) > 3 * half, "the check must tell felt from clock patience"
+    assert abs(other - theory) > 3 * half, "the check must tell the two patience rates apart"
 
 
 def test_overtaking_is_counted_for_priority_and_parallel_lines(plan_of):
