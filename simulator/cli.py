@@ -13,8 +13,9 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -160,12 +161,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+@contextmanager
+def _executor_and_progress(args: argparse.Namespace
+                           ) -> Iterator[tuple[Executor | None, int, Callable[[int, int], None]]]:
+    """The executor the work runs on (``--dask``, or a pool of ``--workers``), the number of
+    workers, and a progress callback drawing a bar on standard error (closed afterwards)."""
+    bar, update = _progress_bar()
+    with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):
+        try:
+            yield executor, workers, update
+        finally:
+            bar.close()
+
+
+def _progress_bar():  # type: ignore[no-untyped-def]
     """A tqdm bar on standard error that shows only on a terminal, after a moment."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="replication", file=sys.stderr, delay=0.5, leave=False,
-               disable=None if enabled else True)
+               disable=None)
 
     def update(done: int, total: int) -> None:
         if bar.total != total:  # the first call: work found done does not count in the ETA
@@ -218,13 +232,9 @@ def _where(out: Path, result: ExperimentResult, records: str) -> str:
 
 def _command_run(args: argparse.Namespace) -> int:
     loaded, variants, out = _load(args)
-    bar, update = _progress_bar(enabled=True)
-    with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):
-        try:
-            result = _runner(args, loaded, variants, out, update, executor,
-                             workers)(args.replications)
-        finally:
-            bar.close()
+    with _executor_and_progress(args) as (executor, workers, update):
+        result = _runner(args, loaded, variants, out, update, executor,
+                         workers)(args.replications)
     if args.json:
         print(json.dumps(json_document(result), indent=2, allow_nan=False))
     else:
@@ -244,20 +254,16 @@ def _command_compare(args: argparse.Namespace) -> int:
     loaded, variants, out = _load(args)
     if variants is not None:  # pairing needs the base
         variants = [BASE, *(v for v in variants if v != BASE)]
-    bar, update = _progress_bar(enabled=True)
     auto: AutoReplications | None = None
-    with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):
-        try:
-            run = _runner(args, loaded, variants, out, update, executor, workers)
-            if auto_mode:
-                start = max(loaded.base.replications, AUTO_START)
-                auto = run_until_precise(run, start, args.precision, args.max_replications,
-                                         args.rank_by)
-                comparison = auto.comparison
-            else:
-                comparison = compare(run(args.replications))
-        finally:
-            bar.close()
+    with _executor_and_progress(args) as (executor, workers, update):
+        run = _runner(args, loaded, variants, out, update, executor, workers)
+        if auto_mode:
+            start = max(loaded.base.replications, AUTO_START)
+            auto = run_until_precise(run, start, args.precision, args.max_replications,
+                                     args.rank_by)
+            comparison = auto.comparison
+        else:
+            comparison = compare(run(args.replications))
     effects = cost_effects(loaded, comparison)
     write_comparison(out, comparison, effects)
     if args.json:
@@ -276,14 +282,10 @@ def _command_sweep(args: argparse.Namespace) -> int:
     for warning in sweep.warnings:
         print(warning, file=sys.stderr)
     out = args.out or Path("results") / args.sweep.stem
-    bar, update = _progress_bar(enabled=True)
-    with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):
-        try:
-            result = run_sweep(sweep, out, workers=workers, executor=executor,
-                               restart=args.restart, progress=update,
-                               command=["waitsim", *sys.argv[1:]])
-        finally:
-            bar.close()
+    with _executor_and_progress(args) as (executor, workers, update):
+        result = run_sweep(sweep, out, workers=workers, executor=executor,
+                           restart=args.restart, progress=update,
+                           command=["waitsim", *sys.argv[1:]])
     if args.json:
         print(json.dumps(sweep_document(result), indent=2, allow_nan=False))
     else:
