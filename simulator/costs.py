@@ -7,8 +7,8 @@ Cost keys of a scenario (currency units of your choice, all >= 0, default 0):
   between opening and the end of arrivals (``open`` to ``close``, or the horizon), from the
   station's ``servers`` and ``schedule`` (a server under repair is still paid);
 - ``cost_per_day`` and ``cost_per_hour`` of any intervention block: ``cost_per_day`` +
-  ``cost_per_hour`` x opening hours (every block with those two fields is counted, so new
-  interventions need no change here);
+  ``cost_per_hour`` x opening hours (every intervention is a
+  :class:`~simulator.interventions.Costed` block, so new ones need no change here);
 - a top-level ``cost_per_day``: any other lever (training for faster service, a new form).
 
 "Per day" is per simulated run: for a ``horizon`` scenario, per horizon. A variant *has cost
@@ -21,15 +21,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from .compare import Comparison
+from .interventions import Costed
 from .loader import LoadedScenario
 from .plan import Plan, StationPlan
 from .scenario import Scenario
 from .stats import Interval
-
-INTERVENTION_COSTS = ("cost_per_day", "cost_per_hour")
 
 
 def opening_hours(plan: Plan) -> float:
@@ -47,11 +44,9 @@ def server_hours(station: StationPlan, start: float, end: float) -> float:
     return total / 60
 
 
-def _cost_blocks(scenario: Scenario) -> list[BaseModel]:
-    """The intervention blocks present that carry the two cost fields."""
-    blocks = (block for _, block in scenario.interventions)
-    return [b for b in blocks if isinstance(b, BaseModel)
-            and all(f in type(b).model_fields for f in INTERVENTION_COSTS)]
+def _cost_blocks(scenario: Scenario) -> list[Costed]:
+    """The intervention blocks present (each carries its costs)."""
+    return [block for _, block in scenario.interventions if isinstance(block, Costed)]
 
 
 def has_cost_data(scenario: Scenario) -> bool:
@@ -59,7 +54,8 @@ def has_cost_data(scenario: Scenario) -> bool:
     return ("cost_per_day" in scenario.model_fields_set
             or any("cost_per_server_hour" in st.model_fields_set
                    for st in scenario.stations.values())
-            or any(set(INTERVENTION_COSTS) & b.model_fields_set for b in _cost_blocks(scenario)))
+            or any({"cost_per_day", "cost_per_hour"} & b.model_fields_set
+                   for b in _cost_blocks(scenario)))
 
 
 @dataclass(frozen=True)
@@ -85,8 +81,7 @@ def daily_cost(scenario: Scenario, plan: Plan) -> DailyCost | None:
     hours = opening_hours(plan)
     servers = sum((scenario.stations[st.name].cost_per_server_hour
                   * server_hours(st, plan.open, plan.arrivals_end) for st in plan.stations), 0.0)
-    per_day, per_hour = INTERVENTION_COSTS
-    interventions = sum((getattr(b, per_day) + getattr(b, per_hour) * hours
+    interventions = sum((b.cost_per_day + b.cost_per_hour * hours
                          for b in _cost_blocks(scenario)), 0.0)
     return DailyCost(servers, interventions, scenario.cost_per_day, hours)
 

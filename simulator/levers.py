@@ -94,12 +94,11 @@ def compile_levers(block: Interventions, class_origins: Sequence[str],
     informed = cover(block.wait_time_info, "wait_time_info")
     greeted = cover(block.greeter, "greeter")
     ow = block.occupied_waiting
+    share, bonus = (ow.share, ow.satisfaction_bonus) if ow else (0.0, 0.0)
     stations = tuple(
         StationLevers(
-            occupied=tuple(ow.share if on else 0.0 for on in occupied[s]) if ow else
-            (0.0,) * len(class_origins),
-            room_bonus=tuple(ow.satisfaction_bonus if on else 0.0 for on in occupied[s]) if ow
-            else (0.0,) * len(class_origins),
+            occupied=tuple(share if on else 0.0 for on in occupied[s]),
+            room_bonus=tuple(bonus if on else 0.0 for on in occupied[s]),
             explained=tuple(explained[s]), informed=tuple(informed[s]),
             greeted=tuple(greeted[s]),
             greeters=block.greeter.staff if block.greeter and any(greeted[s]) else 0)

@@ -241,11 +241,11 @@ class _Compiler:
             update={"layout": "single_line", "jockeying": None}) if n in fair else st)
             for i, (n, st) in enumerate(s.stations.items()))
         classes = self.with_bookings([
-            self.customer_class(i, name, c, 0) for i, (name, c) in enumerate(s.customers.items())
+            self.customer_class(name, c) for name, c in s.customers.items()
         ])
         # Priority levels: lower ``priority`` first; within one priority, booked customers
         # before walk-ins.
-        keys = [(s.customers[cp.origin].priority, not cp.name.endswith(BOOKED_SUFFIX))
+        keys = [(s.customers[cp.origin].priority, cp.name == cp.origin)  # booked: name differs
                 for cp in classes]
         levels = sorted(set(keys))
         classes = [dataclasses.replace(cp, index=i, priority_level=levels.index(key))
@@ -429,8 +429,9 @@ class _Compiler:
                 todo.extend(steps[here][0])
         return seen
 
-    def customer_class(self, index: int, name: str, c: CustomerClass, level: int) -> ClassPlan:
-        """A class as the engine runs it (its priority level is set once all are known)."""
+    def customer_class(self, name: str, c: CustomerClass) -> ClassPlan:
+        """A class as the engine runs it (its index and priority level are set in
+        :meth:`compile`, once every class, booked ones included, is known)."""
         path: Path_ = ("customers", name)
         route = self.route(
             c.route if c.route is not None else self.s.route,
@@ -458,11 +459,11 @@ class _Compiler:
         if c.balk is not None and c.balk.probability is not None:
             balk_table = tuple(sorted(c.balk.probability.items()))
         return ClassPlan(
-            name=name, index=index, arrivals=self.arrivals(name, c, (*path, "arrivals")),
+            name=name, index=-1, arrivals=self.arrivals(name, c, (*path, "arrivals")),
             initial_queue=c.initial_queue, route=route, service=tuple(service),
             patience=c.patience,
             balk_threshold=c.balk.queue_length if c.balk is not None else None,
-            balk_table=balk_table, priority_level=level, expected_wait=expected,
+            balk_table=balk_table, priority_level=-1, expected_wait=expected,
             anxiety=c.anxiety, group_share=c.group_share, origin=name,
             perception=self.overridden(self.s.perception, c.perception, (*path, "perception")),
             satisfaction=self.overridden(self.s.satisfaction, c.satisfaction,

@@ -365,3 +365,28 @@ def test_a_promise_kept_at_one_station_does_not_block_the_next_one(plan_of, writ
     promised = j.customers["promised"]
     assert np.isnan(promised[0]) and promised[1] == 50.0
     assert j.customers["promise_station"].tolist() == [-1, 1]
+
+
+def test_an_arriving_priority_customer_is_shown_only_those_served_before_them(plan_of,
+                                                                               write_yaml):
+    # One server busy 0-10 and three walk-ins waiting; a priority customer arrives at 1 and
+    # will be next: shown (0 + 1) x 10 minutes, not (3 + 1) x 10, so it does not balk at 35
+    # (the walk-ins were shown 10, 20 and 30).
+    write_yaml("time,kind\n0,walk\n0,walk\n0,walk\n0,walk\n1,vip\n", "a.csv")
+    j = simulate(plan_of("""
+        name: priority display
+        close: 60
+        customers:
+          walk: {arrivals: {process: trace, file: a.csv, class_column: kind}, expected_wait: 5}
+          vip: {arrivals: {process: trace, file: a.csv, class_column: kind}, priority: -1,
+                expected_wait: 5}
+        stations:
+          s: {servers: 1, service: {dist: deterministic, value: 10}}
+        interventions:
+          wait_time_info: {balk_on_displayed: 35}
+    """))
+    c = j.customers
+    vip = c["customer_class"] == 1
+    assert c["outcome"][vip].tolist() == [0]  # served, not balked
+    assert c["promised"][vip].tolist() == [11.0]
+    assert (c["outcome"][~vip] == 0).all()

@@ -59,7 +59,11 @@ class Conditions:
         self.informed = here.informed
         self.mean_service = [dist.expected if dist is not None else 0.0
                              for dist in (cp.service[station.index] for cp in classes)]
-        self.recent: deque[float] = deque(maxlen=self.info.recent_customers if self.info else 1)
+        self.recent: deque[float] | None = (
+            deque(maxlen=self.info.recent_customers)
+            if self.info is not None and self.info.estimator == "recent" else None)
+        """The last waits that ended in service here (kept for the recent estimator only)."""
+        self.levels = [cp.priority_level for cp in classes]
         self.noise = (model.streams.draws(f"display:{station.plan.name}",
                                           lambda rng, n: rng.standard_normal(n))
                       if self.info is not None and self.info.noise > 0 else None)
@@ -106,7 +110,8 @@ class Conditions:
     def end(self, customer: Customer, wait: float) -> None:
         """The customer's wait here ends as service starts (``wait``: its clock minutes)."""
         customer.flags &= ~_PER_WAIT
-        self.recent.append(wait)
+        if self.recent is not None:
+            self.recent.append(wait)
 
     # -- disruptions -----------------------------------------------------------------------
 
@@ -188,10 +193,10 @@ class Conditions:
             line = self.station.choose_line()
             if line.idle:
                 return 0.0
-            ahead = line.waiting
+            ahead = line.ahead(self.levels[cls])
         else:
             line = customer.line
-            ahead = line.ahead_of(customer)
+            ahead = line.ahead(customer.level, customer)
         working = sum(1 for s in line.servers if s.on_duty and not s.down and not s.leaving)
         return (ahead + 1) * self.mean_service[cls] / max(working, 1)
 
@@ -205,9 +210,10 @@ class Conditions:
         return value
 
     def shown_on_arrival(self, cls: int) -> float:
-        """The wait shown to an arriving customer of class ``cls`` when balking reads the
-        display (``balk_on_displayed``), else NaN."""
-        if self.info is None or self.info.balk_on_displayed is None or not self.informed[cls]:
+        """The wait shown to an arriving customer of class ``cls`` (asked only when balking
+        reads the display, ``balk_on_displayed``); NaN where the display does not cover
+        the class."""
+        if self.info is None or not self.informed[cls]:
             return math.nan
         return self.shown_wait(cls, None)
 

@@ -85,7 +85,8 @@ class Model:
         balk_draw = next(draws.balk) if draws.balk is not None else 1.0
         # Drawn for every arrival, balking or not, so the streams stay in step across variants.
         flags = _IN_GROUP if draws.group is not None and next(draws.group) < cp.group_share else 0
-        shown = NAN if initial else first.conditions.shown_on_arrival(cp.index)
+        shown = (first.conditions.shown_on_arrival(cp.index)
+                 if not initial and self.balk_on_displayed < math.inf else NAN)
         if not initial and (self.balks(cp, first.waiting, balk_draw)
                             or shown >= self.balk_on_displayed):
             self.recorder.customer(cid, cp.index, now, now, Outcome.BALKED, booked, patience, 0)

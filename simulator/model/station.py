@@ -77,18 +77,18 @@ class Line:
         for queue in self.levels:
             yield from (c for c in queue if c.state == WAITING)
 
-    def ahead_of(self, customer: Customer) -> int:
-        """Customers who will be served before ``customer`` (higher priority levels, then
-        those ahead in the customer's own level)."""
+    def ahead(self, level: int, customer: Customer | None = None) -> int:
+        """Customers who will be served before ``customer`` of priority ``level`` (those of
+        higher priority levels, then those ahead in its own level); with no customer, before
+        one joining the end of that level now."""
         ahead = 0
-        for level, queue in enumerate(self.levels):
-            for other in queue:
-                if other is customer:
-                    return ahead
-                if other.state == WAITING:
-                    ahead += 1
-            if level == customer.level:
+        for queue in self.levels[:level]:
+            ahead += sum(1 for other in queue if other.state == WAITING)
+        for other in self.levels[level]:
+            if other is customer:
                 break
+            if other.state == WAITING:
+                ahead += 1
         return ahead
 
     @property
