@@ -8,7 +8,6 @@ message naming file, line and field and no traceback; 1 any other failure; 130 i
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import math
 import os
@@ -23,6 +22,7 @@ from . import __version__
 from .cluster import open_executor
 from .compare import RANKABLE, AutoReplications, compare, run_until_precise
 from .compare_report import compare_document, compare_text, write_comparison
+from .config import did_you_mean
 from .costs import cost_effects
 from .experiment import RECORDS_MODES, ExperimentResult, default_workers, run_experiment
 from .loader import BASE, LoadedScenario, load_scenario
@@ -201,8 +201,7 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
     if variants:
         for name in variants:
             if name not in loaded.plans:
-                close = difflib.get_close_matches(name, loaded.variant_names, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
+                hint = did_you_mean(name, loaded.variant_names)
                 raise ScenarioError(f"{args.scenario}: --variant {name}: no such variant{hint} "
                                     f"(variants: {', '.join(loaded.variant_names)})")
         variants = list(dict.fromkeys(variants))
@@ -311,8 +310,7 @@ def _command_plot(args: argparse.Namespace) -> int:
 
     for name in args.metric or ():
         if name not in METRICS:
-            close = difflib.get_close_matches(name, list(METRICS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(name, METRICS)
             raise ScenarioError(f"--metric {name}: no such metric{hint} (metrics: "
                                 f"{', '.join(METRICS)})")
 

@@ -5,13 +5,33 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .yamlsource import Path_
+
+
+def did_you_mean(name: str, options: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the option closest to an unknown ``name``, or ``""``."""
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def suggest(name: str, options: Sequence[str]) -> str:
+    """A "did you mean" hint and the known names, for an unknown name."""
+    return f"{did_you_mean(name, options)} (known: {', '.join(options)})"
+
+
+class PlanError(Exception):
+    """A scenario whose parts do not fit together; ``path`` is the YAML field at fault."""
+
+    def __init__(self, path: Path_, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
 
 
 class Strict(BaseModel):
@@ -28,8 +48,7 @@ class Strict(BaseModel):
             allowed |= {f.alias for f in cls.model_fields.values() if f.alias}
             for key in data:
                 if key not in allowed:
-                    close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
-                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    hint = did_you_mean(str(key), sorted(allowed))
                     raise PydanticCustomError(
                         "unknown_key",
                         "unknown key '{key}'{hint} (allowed: {allowed})",

@@ -7,32 +7,16 @@ other intervention covers them when it covers the class they were split from.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .config import PlanError, suggest
 from .interventions import ExplainedDelays, Greeter, Interventions, Scope, WaitTimeInfo
 from .yamlsource import Path_
 
 BOOKED_SUFFIX = ":booked"
 """Name suffix of the class of customers who book under ``appointments``."""
-
-
-class PlanError(Exception):
-    """A scenario whose parts do not fit together; ``path`` is the YAML field at fault."""
-
-    def __init__(self, path: Path_, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-
-
-def suggest(name: str, options: Sequence[str]) -> str:
-    """A "did you mean" hint and the known names, for an unknown name."""
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"{hint} (known: {', '.join(options)})"
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,15 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from .config import describe_error, format_clock, parse_clock
+from .config import PlanError, describe_error, format_clock, parse_clock, suggest
 from .distributions import Distribution
 from .levers import (
     BOOKED_SUFFIX,
     Levers,
-    PlanError,
     booking_slots,
     compile_levers,
     expected_bookings,
 )
-from .levers import suggest as _suggest
 from .perception import ClassPerception, PerceptionParameters
 from .satisfaction import SatisfactionParameters
 from .scenario import (
@@ -272,7 +270,7 @@ class _Compiler:
         for i, name in enumerate(block.classes or []):
             if name not in names:
                 raise PlanError((*path, "classes", i), f"no class named {name!r}"
-                                f"{_suggest(name, names)}")
+                                f"{suggest(name, names)}")
             if name not in poisson:
                 raise PlanError((*path, "classes", i), f"class {name!r} does not arrive as "
                                 "a Poisson stream (process: poisson), so it has no walk-ins "
@@ -315,7 +313,7 @@ class _Compiler:
         for i, name in enumerate(block.stations or []):
             if name not in self.station_names:
                 raise PlanError((*path, i), f"no station named {name!r}"
-                                f"{_suggest(name, self.station_names)}")
+                                f"{suggest(name, self.station_names)}")
             if name not in parallel:
                 raise PlanError((*path, i), f"station {name!r} already has one line "
                                 "(fair_queue acts on layout: line_per_server)")
@@ -349,7 +347,7 @@ class _Compiler:
         if name == EXIT_NAME:
             return EXIT
         if not isinstance(name, str) or name not in self.station_names:
-            hint = _suggest(str(name), self.station_names)
+            hint = suggest(str(name), self.station_names)
             raise PlanError(path, f"no station named {name!r}{hint}")
         return self.station_names.index(name)
 
