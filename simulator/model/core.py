@@ -66,6 +66,7 @@ class Customer:
         "path",
         "patience",
         "patience_event",
+        "patience_running",
         "piece_start",
         "promise",
         "promise_hop",
@@ -101,6 +102,9 @@ class Customer:
         self.rate = 1.0
         self.rate_since = arrival
         self.patience_event: Action | None = None
+        """When patience runs out at the current rate (None while felt time stands still)."""
+        self.patience_running = False
+        """Patience is being spent (armed in a wait; settled when the wait or rate ends)."""
         self.state = WAITING
         self.line: Any = None
         self.joined = arrival

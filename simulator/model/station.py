@@ -207,6 +207,7 @@ class Station:
         """Schedule the moment the customer's felt-time budget runs out at the current rate."""
         rate = self.model.felt.rate(customer.cls, self.index, customer.flags)
         customer.rate, customer.rate_since = rate, now
+        customer.patience_running = True
         if rate <= 0:
             customer.patience_event = None
             return
@@ -214,8 +215,10 @@ class Station:
         customer.patience_event = Action(self.env, delay, ABANDON, self.on_patience, customer)
 
     def settle_patience(self, customer: Customer, now: float) -> None:
-        if customer.patience_event is not None:
+        """Count the patience spent since it was (re-)armed; the pending deadline is void."""
+        if customer.patience_running:
             customer.spent += customer.rate * (now - customer.rate_since)
+            customer.patience_running = False
             customer.patience_event = None
 
     def change_conditions(self, customer: Customer, flags: int, now: float) -> None:
@@ -231,10 +234,8 @@ class Station:
                                 customer.flags)
             customer.piece_start = now
         customer.flags = flags
-        # Re-armed if armed, or if felt time stood still (a rate of 0 schedules nothing);
-        # not while joining, where ``join`` arms it once the conditions are set.
-        if customer.patience_event is not None or (customer.budget == customer.budget
-                                                   and customer.rate <= 0):
+        # Not while joining: ``join`` arms patience once the first conditions are set.
+        if customer.patience_running:
             self.settle_patience(customer, now)
             self.arm_patience(customer, now)
 
@@ -246,6 +247,7 @@ class Station:
         line = customer.line
         customer.state = GONE
         customer.patience_event = None
+        customer.patience_running = False
         line.waiting -= 1
         self.waiting -= 1
         self.last_piece(customer, now)
@@ -267,7 +269,7 @@ class Station:
     def start(self, server: Server, customer: Customer, now: float) -> None:
         customer.state = SERVING
         customer.line = None
-        self.settle_patience(customer, now)  # after a 0-minute wait too: its timer is void
+        self.settle_patience(customer, now)
         if now > customer.piece_start:
             self.record.segment(customer.id, self.index, customer.piece_start, now, _QUEUE,
                                 customer.flags)
