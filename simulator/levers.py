@@ -7,16 +7,12 @@ other intervention covers them when it covers the class they were split from.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import PlanError, suggest
 from .interventions import ExplainedDelays, Greeter, Interventions, Scope, WaitTimeInfo
 from .yamlsource import Path_
-
-BOOKED_SUFFIX = ":booked"
-"""Name suffix of the class of customers who book under ``appointments``."""
 
 
 @dataclass(frozen=True)
@@ -91,20 +87,3 @@ def compile_levers(block: Interventions, class_origins: Sequence[str],
                   wait_time_info=block.wait_time_info, greeter=block.greeter,
                   bookings_explained=bool(block.appointments and block.appointments.explained))
 
-
-def expected_bookings(pieces: Sequence[tuple[float, float, float]], slots: Sequence[float],
-                      slot_minutes: float, share: float) -> tuple[float, ...]:
-    """Expected bookings per slot: ``share`` of the arrivals a piecewise-constant Poisson rate
-    (pieces of (start, end, rate per minute)) brings during each slot."""
-    result = []
-    for slot in slots:
-        end = slot + slot_minutes
-        mass = sum(rate * max(0.0, min(b, end) - max(a, slot)) for a, b, rate in pieces)
-        result.append(share * mass)
-    return tuple(result)
-
-
-def booking_slots(open_: float, arrivals_end: float, slot_minutes: float) -> tuple[float, ...]:
-    """Slot starts every ``slot_minutes`` from opening while arrivals are taken."""
-    count = max(1, math.ceil((arrivals_end - open_) / slot_minutes - 1e-9))
-    return tuple(open_ + k * slot_minutes for k in range(count))

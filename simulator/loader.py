@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .compiler import compile_plan
 from .config import describe_error
-from .plan import Plan, PlanError, compile_plan
+from .plan import Plan, PlanError
 from .scenario import Scenario
 from .yamlsource import Path_, ScenarioError, YamlDocument, dotted, read_yaml_file
 

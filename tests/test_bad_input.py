@@ -290,6 +290,12 @@ CASES = [
          "did you mean 'walk_in'"),
     Case("appointments-share-above-1", BASE + "interventions:\n  appointments: {share: 2}\n",
          17, "interventions.appointments.share", "must be <= 1"),
+    Case("appointments-unknown-class", BASE + "interventions:\n  appointments:\n"
+         "    share: 0.3\n    classes: [walkin]\n", 19, "interventions.appointments.classes.0",
+         "no class named 'walkin'; did you mean 'walk_in'"),
+    Case("fair-queue-unknown-station", BASE + "interventions:\n  fair_queue:\n"
+         "    stations: [teler]\n", 18, "interventions.fair_queue.stations.0",
+         "no station named 'teler'; did you mean 'teller'"),
     Case("fair-queue-single-line-station", BASE + "interventions:\n  fair_queue:\n"
          "    stations: [teller]\n", 18, "interventions.fair_queue.stations.0",
          "already has one line"),

@@ -48,10 +48,11 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from simulator import Flag, Journeys, Outcome, SegmentKind
+from simulator.compiler import compile_plan
 from simulator.experience import promised_felt
 from simulator.model import Model
 from simulator.model.core import RELEASE, SERVING, WAITING, Action
-from simulator.plan import EXIT, Plan, PlanError, compile_plan
+from simulator.plan import EXIT, Plan, PlanError
 from simulator.scenario import Scenario
 from simulator.summary import summarise, timeseries
 
