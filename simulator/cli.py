@@ -29,7 +29,7 @@ from .loader import BASE, LoadedScenario, load_scenario
 from .report import json_document, table
 from .results import FIGURE_FORMATS
 from .sweep import load_sweep
-from .sweeprun import run_sweep, sweep_document, sweep_table
+from .sweeprun import SweepResult, run_sweep, sweep_document, sweep_table
 from .yamlsource import ScenarioError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -221,12 +221,19 @@ def _runner(args: argparse.Namespace, loaded: LoadedScenario, variants: list[str
     return run
 
 
-def _where(out: Path, result: ExperimentResult, records: str) -> str:
-    reused = f", {result.reused} reused from an earlier run" if result.reused else ""
-    where = f"Results in {out}/ ({result.seconds:.1f} s{reused})."
-    if records == "full":
-        where += f" Per-customer records: pandas.read_parquet('{out}/customers')."
-    return where
+def _where(out: Path, result: ExperimentResult | SweepResult, how: str, unit: str = "") -> str:
+    """The closing line of run, compare and sweep: the results folder, the time taken, the
+    ``result.reused`` replications (or ``unit``, e.g. ' tasks') an earlier run had finished,
+    and ``how`` to read the results (may be empty)."""
+    reused = f", {result.reused}{unit} reused from an earlier run" if result.reused else ""
+    return " ".join(filter(None, [f"Results in {out}/ ({result.seconds:.1f} s{reused}).", how]))
+
+
+def _records_hint(out: Path, records: str) -> str:
+    """How to read the per-customer records, when ``--records full`` wrote them."""
+    if records != "full":
+        return ""
+    return f"Per-customer records: pandas.read_parquet('{out}/customers')."
 
 
 def _command_run(args: argparse.Namespace) -> int:
@@ -239,7 +246,7 @@ def _command_run(args: argparse.Namespace) -> int:
     else:
         print(table(result))
         print()
-        print(_where(out, result, args.records))
+        print(_where(out, result, _records_hint(out, args.records)))
     return EXIT_OK
 
 
@@ -271,7 +278,7 @@ def _command_compare(args: argparse.Namespace) -> int:
     else:
         print(compare_text(comparison, args.rank_by, effects, auto))
         print()
-        print(_where(out, comparison.result, args.records)
+        print(_where(out, comparison.result, _records_hint(out, args.records))
               + " Comparison: comparison.csv, costs.csv.")
     return EXIT_OK
 
@@ -290,9 +297,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
     else:
         print(sweep_table(result))
         print()
-        reused = f", {result.reused} tasks reused from an earlier run" if result.reused else ""
-        print(f"Results in {out}/ ({result.seconds:.1f} s{reused}). Table: "
-              f"pandas.read_csv('{out}/replications.csv').")
+        print(_where(out, result, f"Table: pandas.read_csv('{out}/replications.csv').",
+                     unit=" tasks"))
     for point in sweep.points:
         error = result.error(point.id)
         if error:

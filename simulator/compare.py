@@ -22,7 +22,7 @@ from scipy.special import stdtrit
 
 from .experiment import ExperimentResult
 from .loader import BASE
-from .stats import Interval, PairedDifference, paired_difference, student_t_interval
+from .stats import Interval, PairedDifference, paired_difference
 from .summary import METRICS
 
 Better = Literal["higher", "lower", "neither"]
@@ -87,6 +87,12 @@ class Comparison:
     def variants(self) -> list[str]:
         return list(self.metrics)
 
+    @property
+    def intervals(self) -> dict[str, dict[str, Interval]]:
+        """Per variant and metric: the mean and its interval (what
+        :meth:`ExperimentResult.intervals` gives, already computed here)."""
+        return {v: {m: vm.interval for m, vm in by.items()} for v, by in self.metrics.items()}
+
 
 def compare(result: ExperimentResult, base: str = BASE, level: float = 0.95) -> Comparison:
     """Intervals and paired differences of every variant of ``result`` against ``base``."""
@@ -94,6 +100,7 @@ def compare(result: ExperimentResult, base: str = BASE, level: float = 0.95) -> 
         raise ValueError(f"the comparison needs the base variant {base!r} among the results "
                          f"(have: {', '.join(result.metrics)})")
     reference = result.metrics[base]
+    intervals = result.intervals(level)
     table: dict[str, dict[str, VariantMetric]] = {}
     for variant, reps in result.metrics.items():
         if len(reps) != len(reference):
@@ -101,10 +108,9 @@ def compare(result: ExperimentResult, base: str = BASE, level: float = 0.95) -> 
                              f"{len(reference)}: pairing needs the same replications")
         table[variant] = {}
         for m in METRICS:
-            values = [r[m] for r in reps]
             paired = (None if variant == base else
-                      paired_difference(values, [r[m] for r in reference], level))
-            table[variant][m] = VariantMetric(student_t_interval(values, level), paired)
+                      paired_difference([r[m] for r in reps], [r[m] for r in reference], level))
+            table[variant][m] = VariantMetric(intervals[variant][m], paired)
     return Comparison(result=result, base=base, metrics=table)
 
 

@@ -88,7 +88,7 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
     {metric: {mean, ci_low, ci_high}} (the contract's keys, exactly), and top-level
     ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
     ``replications_auto``."""
-    document = json_document(comparison.result)
+    document = json_document(comparison.result, comparison.intervals)
     paired: dict[str, Any] = {}
     for variant, by_metric in comparison.metrics.items():
         if variant == comparison.base:

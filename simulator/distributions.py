@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
@@ -22,7 +22,20 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
-class Exponential(Strict):
+class MeanExpected:
+    """For a distribution parameterised by its ``mean``: :attr:`expected` is that mean.
+    The others (deterministic, uniform, triangular, empirical) define ``expected`` their way."""
+
+    if TYPE_CHECKING:  # declared for mypy only: a runtime annotation would be a pydantic field
+        mean: float
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (minutes for durations)."""
+        return float(self.mean)
+
+
+class Exponential(MeanExpected, Strict):
     """Exponential with the given ``mean``."""
 
     dist: Literal["exponential"]
@@ -34,11 +47,6 @@ class Exponential(Strict):
     @property
     def lowest(self) -> float:
         return 0.0
-
-    @property
-    def expected(self) -> float:
-        """The mean of the distribution (minutes for durations)."""
-        return float(self.mean)
 
 
 class Deterministic(Strict):
@@ -60,7 +68,7 @@ class Deterministic(Strict):
         return float(self.value)
 
 
-class Lognormal(Strict):
+class Lognormal(MeanExpected, Strict):
     """Lognormal with the given ``mean`` and standard deviation ``sd`` of the value itself."""
 
     dist: Literal["lognormal"]
@@ -76,13 +84,8 @@ class Lognormal(Strict):
     def lowest(self) -> float:
         return 0.0
 
-    @property
-    def expected(self) -> float:
-        """The mean of the distribution (minutes for durations)."""
-        return float(self.mean)
 
-
-class Gamma(Strict):
+class Gamma(MeanExpected, Strict):
     """Gamma with the given ``mean`` and standard deviation ``sd``."""
 
     dist: Literal["gamma"]
@@ -97,13 +100,8 @@ class Gamma(Strict):
     def lowest(self) -> float:
         return 0.0
 
-    @property
-    def expected(self) -> float:
-        """The mean of the distribution (minutes for durations)."""
-        return float(self.mean)
 
-
-class Normal(Strict):
+class Normal(MeanExpected, Strict):
     """Normal with ``mean`` and ``sd``; for offsets that can be negative (punctuality)."""
 
     dist: Literal["normal"]
@@ -116,11 +114,6 @@ class Normal(Strict):
     @property
     def lowest(self) -> float:
         return -math.inf if self.sd > 0 else float(self.mean)
-
-    @property
-    def expected(self) -> float:
-        """The mean of the distribution (minutes for durations)."""
-        return float(self.mean)
 
 
 class Uniform(Strict):

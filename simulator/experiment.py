@@ -22,7 +22,7 @@ import platform
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +33,7 @@ import numpy as np
 from . import __version__
 from .experience import customer_experience
 from .journeys import Journeys, Table
-from .loader import LoadedScenario
+from .loader import BASE, LoadedScenario
 from .model import simulate
 from .plan import Plan
 from .results import (
@@ -250,10 +250,14 @@ class ExperimentResult:
 
     def intervals(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
         """Per variant and metric: mean and Student-t confidence interval."""
-        return {
-            variant: {m: student_t_interval([r[m] for r in reps], level) for m in METRICS}
-            for variant, reps in self.metrics.items()
-        }
+        return {variant: metric_intervals(reps, level) for variant, reps in self.metrics.items()}
+
+
+def metric_intervals(replications: Sequence[Mapping[str, float]], level: float = 0.95
+                     ) -> dict[str, Interval]:
+    """Per metric of :data:`METRICS`: the mean over ``replications`` (each the metrics of one
+    replication) and its Student-t confidence interval at ``level``."""
+    return {m: student_t_interval([r[m] for r in replications], level) for m in METRICS}
 
 
 def default_workers() -> int:
@@ -288,9 +292,9 @@ def run_experiment(
     task_out = out.resolve() if out is not None else None
     tasks = [Task(v, r, loaded.plans[v], root_seed, task_out, records)
              for v in names for r in range(reps)]
-    if out is not None:
+    if out is not None and task_out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        _prune(out.resolve(), tasks)
+        _prune(task_out, tasks)
         for name in COMPARISON_FILES:
             (out / name).unlink(missing_ok=True)
         remove_figures(out)
@@ -355,7 +359,7 @@ def _manifest(loaded: LoadedScenario, names: list[str], reps: int, seed: int,
         "replications": reps,
         "variants": {v: {"task_key": task_key(loaded.plans[v], seed),
                          "stats_start": loaded.plans[v].stats_start} for v in names},
-        "clock_at_zero": loaded.plans["base"].clock_at_zero,  # for clock-time axes (plots)
+        "clock_at_zero": loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
         "records": records,
         "command": list(command) if command is not None else None,
         "versions": {"waitsim": __version__, "python": platform.python_version(),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,11 @@ class LoadedScenario:
     """SHA-256 of the compiled plans: changes whenever anything the engine uses changes."""
     warnings: tuple[str, ...] = ()
     """Assumptions made for the user (``file:line: field: message``), once each."""
+    document: YamlDocument | None = None
+    """The parsed file, for errors about data derived from it (e.g. a sweep's points)."""
+    data: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Per name in :attr:`scenarios`: the mapping validated as that scenario (the base's
+    without ``variants``; a variant's merged into it). Shared: copy before changing it."""
 
     @property
     def base(self) -> Scenario:
@@ -162,6 +167,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     base_scenario, base_plan = _validate(doc.data, _Reporter(doc), base_dir)
     scenarios, plans = {BASE: base_scenario}, {BASE: base_plan}
     base_data = {k: v for k, v in doc.data.items() if k != "variants"}
+    data = {BASE: base_data}
     for name, patch in base_scenario.variants.items():
         if name == BASE:
             raise ScenarioError(_Reporter(doc).line(
@@ -172,11 +178,12 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         if "variants" in patch:
             raise ScenarioError(reporter.line(("variants",), "a variant cannot hold variants"))
         scenarios[name], plans[name] = _validate(merged, reporter, base_dir)
+        data[name] = merged
     digest = hashlib.sha256(repr(sorted(plans.items())).encode()).hexdigest()
     warnings = dict.fromkeys(_Reporter(doc).line(where, f"warning: {message}")
                              for plan in plans.values() for where, message in plan.notes)
     return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest,
-                          warnings=tuple(warnings))
+                          warnings=tuple(warnings), document=doc, data=data)
 
 
 def validation_error(doc: YamlDocument, exc: ValidationError) -> ScenarioError:

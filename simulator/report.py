@@ -16,15 +16,19 @@ SHARES = {"wait_probability", "abandoned_share", "balked_share", "utilisation",
           "dissatisfied_share", "satisfied_share"}
 
 
-def json_document(result: ExperimentResult) -> dict[str, Any]:
-    """The contract's ``--json`` document (NaN as null)."""
+def json_document(result: ExperimentResult,
+                  intervals: dict[str, dict[str, Interval]] | None = None) -> dict[str, Any]:
+    """The contract's ``--json`` document (NaN as null). ``intervals``: those of
+    ``result.intervals()`` when already computed (e.g. by a comparison)."""
+    if intervals is None:
+        intervals = result.intervals()
     return {
         "scenario": result.scenario,
         "seed": result.seed,
         "replications": result.replications,
         "variants": {
             variant: {"metrics": {m: i.as_dict() for m, i in by_metric.items()}}
-            for variant, by_metric in result.intervals().items()
+            for variant, by_metric in intervals.items()
         },
     }
 

@@ -134,14 +134,25 @@ def read_task(out: Path, variant: str, replication: int, key: str) -> dict[str, 
     metrics = document.get("metrics")
     if not isinstance(metrics, dict):
         return None
-    return {k: (float("nan") if v is None else float(v)) for k, v in metrics.items()}
+    return metrics_from_json(metrics)
 
 
 def write_task(out: Path, variant: str, replication: int, key: str,
                metrics: Mapping[str, float]) -> None:
-    clean = {k: (None if v != v else v) for k, v in metrics.items()}  # NaN -> null
     write_json(task_file(out, variant, replication),
-               {"key": key, "variant": variant, "replication": replication, "metrics": clean})
+               {"key": key, "variant": variant, "replication": replication,
+                "metrics": metrics_to_json(metrics)})
+
+
+def metrics_to_json(metrics: Mapping[str, float]) -> dict[str, float | None]:
+    """A replication's metrics for a JSON file: NaN (undefined) as null, since JSON has no
+    NaN."""
+    return {k: (None if v != v else v) for k, v in metrics.items()}
+
+
+def metrics_from_json(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """The inverse of :func:`metrics_to_json`: null as NaN, every value a float."""
+    return {k: (float("nan") if v is None else float(v)) for k, v in metrics.items()}
 
 
 class AppendLog:

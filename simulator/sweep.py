@@ -34,7 +34,7 @@ from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 from . import __version__
 from .config import Strict, field_error
 from .experiment import task_key
-from .loader import BASE, deep_merge, error_at, load_scenario, validate_derived, validation_error
+from .loader import BASE, error_at, load_scenario, validate_derived, validation_error
 from .plan import Plan
 from .yamlsource import ScenarioError, YamlDocument, read_yaml_file
 
@@ -237,13 +237,13 @@ def load_sweep(path: str | Path) -> Sweep:
     if not scenario_path.is_file():
         raise error_at(doc, ("scenario",), f"no such scenario file: {scenario_path}")
     loaded = load_scenario(scenario_path)  # the scenario file must be valid on its own
-    scenario_doc = read_yaml_file(scenario_path)
-    base_data = {k: v for k, v in scenario_doc.data.items() if k != "variants"}
-    if spec.variant is not None and spec.variant != BASE:
-        if spec.variant not in loaded.plans:
-            raise error_at(doc, ("variant",), f"no variant '{spec.variant}' in {spec.scenario} "
-                                              f"(variants: {', '.join(loaded.variant_names)})")
-        base_data = deep_merge(base_data, scenario_doc.data["variants"][spec.variant])
+    scenario_doc = loaded.document
+    assert scenario_doc is not None  # load_scenario keeps it
+    variant = spec.variant or BASE
+    if variant not in loaded.data:
+        raise error_at(doc, ("variant",), f"no variant '{variant}' in {spec.scenario} "
+                                          f"(variants: {', '.join(loaded.variant_names)})")
+    base_data = loaded.data[variant]  # deep-copied below before a point changes it
     seed = spec.seed if spec.seed is not None else loaded.base.seed
     replications = spec.replications or loaded.base.replications
 

@@ -28,15 +28,22 @@ import platform
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .experiment import Task, TaskOutcome, execute
+from .experiment import Task, TaskOutcome, execute, metric_intervals
 from .report import format_interval, grid
-from .results import AppendLog, read_manifest, write_csv, write_json
-from .stats import Interval, student_t_interval
+from .results import (
+    AppendLog,
+    metrics_from_json,
+    metrics_to_json,
+    read_manifest,
+    write_csv,
+    write_json,
+)
+from .stats import Interval
 from .summary import METRICS
 from .sweep import Sweep, shown
 from .yamlsource import ScenarioError
@@ -59,6 +66,10 @@ class SweepResult:
     reused: int
     """Tasks found finished in the results folder and not run again."""
     seconds: float
+    _intervals: dict[int, dict[str, Interval]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    """:meth:`intervals` of the points asked for so far (the tables and the report share
+    them)."""
 
     def status(self, point: int) -> str:
         if self.sweep.points[point].error is not None:
@@ -72,9 +83,12 @@ class SweepResult:
         return self.sweep.points[point].error or self.failures.get(point)
 
     def intervals(self, point: int) -> dict[str, Interval]:
-        """Mean and 95% Student-t interval of each metric over the point's replications."""
-        reps = [m for _, m in sorted(self.metrics.get(point, {}).items())]
-        return {m: student_t_interval([r[m] for r in reps]) for m in METRICS}
+        """Mean and 95% Student-t interval of each metric over the point's replications
+        (computed once per point)."""
+        if point not in self._intervals:
+            reps = [m for _, m in sorted(self.metrics.get(point, {}).items())]
+            self._intervals[point] = metric_intervals(reps)
+        return self._intervals[point]
 
     @property
     def complete(self) -> bool:
@@ -110,8 +124,7 @@ def _finished(log: AppendLog, sweep: Sweep) -> dict[tuple[int, int], Metrics]:
             record.get("metrics")
         if (isinstance(point, int) and isinstance(rep, int) and isinstance(metrics, dict)
                 and keys.get(point) == record.get("key") and 0 <= rep < sweep.replications):
-            done[(point, rep)] = {k: float("nan") if v is None else float(v)
-                                  for k, v in metrics.items()}
+            done[(point, rep)] = metrics_from_json(metrics)
     return done
 
 
@@ -144,7 +157,7 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 1, executor: Executor | No
                                            f"), replication {rep}: {outcome}")
             else:
                 log.append({"point": point, "replication": rep, "key": sweep.points[point].key,
-                            "metrics": {k: None if v != v else v for k, v in outcome.items()}})
+                            "metrics": metrics_to_json(outcome)})
                 done[(point, rep)] = outcome
             if progress:
                 progress(len(done) + len(failed), len(tasks))
