@@ -41,33 +41,43 @@ def felt_minutes(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE,
                       (s["end"] - s["start"])[mask])
 
 
-def times_overtaken(j: Journeys) -> np.ndarray:
+def times_overtaken(j: Journeys, starts: Table | None = None) -> np.ndarray:
     """How many later arrivals at the same station started service while the customer was
     still waiting there (every line of a station is in view). With ``appointments:
-    {explained: true}``, being passed by a booked customer does not count."""
+    {explained: true}``, being passed by a booked customer does not count.
+
+    ``starts``: the service starts that can have overtaken these customers (a ``starts``
+    table, :mod:`simulator.journeys`), when others than theirs count (a block of a streamed
+    run); by default the starts of ``j``'s own visits."""
     v, c = j.visits, j.customers
     n = len(c["customer"])
+    if starts is None:
+        begun = ~np.isnan(v["service_start"])
+        starts = {"station": v["station"][begun], "joined": v["joined"][begun],
+                  "start": v["service_start"][begun],
+                  "booked": ~np.isnan(c["booked"][v["customer"][begun]])}
     counts = np.zeros(n)
     wait_end = wait_ends(j)
-    start = np.where(np.isnan(v["service_start"]), np.inf, v["service_start"])
-    counts_against = np.ones(n, dtype=bool)
+    passing = np.ones(len(starts["station"]), dtype=bool)
     if j.plan.levers.bookings_explained:
-        counts_against = np.isnan(c["booked"])  # passing by a booked customer was explained
+        passing = starts["booked"] == 0  # passing by a booked customer was explained
     for station in np.unique(v["station"]):
         at = np.flatnonzero(v["station"] == station)
-        order = at[np.argsort(v["joined"][at], kind="stable")]
-        joined, begun, ends = v["joined"][order], start[order], wait_end[order]
+        mine = np.flatnonzero(passing & (starts["station"] == station))
+        order = mine[np.argsort(starts["joined"][mine], kind="stable")]
+        joined, begun = starts["joined"][order], starts["start"][order]
+        ends = wait_end[at]
         # Only those who joined during i's wait can overtake i: a window in join order.
-        first = np.searchsorted(joined, joined, side="right")
+        first = np.searchsorted(joined, v["joined"][at], side="right")
         last = np.searchsorted(joined, ends, side="left")
         width = np.maximum(last - first, 0)
         if not width.sum():
             continue
-        waiter = np.repeat(np.arange(len(order)), width)
+        waiter = np.repeat(np.arange(len(at)), width)
         other = np.repeat(first, width) + (np.arange(width.sum())
                                            - np.repeat(np.cumsum(width) - width, width))
-        passed = (begun[other] < ends[waiter]) & counts_against[v["customer"][order][other]]
-        counts += np.bincount(v["customer"][order][waiter], weights=passed, minlength=n)
+        passed = begun[other] < ends[waiter]
+        counts += np.bincount(v["customer"][at][waiter], weights=passed, minlength=n)
     return counts
 
 
@@ -106,10 +116,11 @@ def promised_felt(j: Journeys, model: ClassPerception) -> np.ndarray:
     return np.where(has, result, np.nan)
 
 
-def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception) -> np.ndarray:
+def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
+                        starts: Table | None = None) -> np.ndarray:
     """Satisfaction (0-100) of every customer from ``felt`` (felt minutes of all waiting):
     section 3 for those served, the class's scores for those who abandoned or balked, NaN
-    for the censored."""
+    for the censored. ``starts``: as for :func:`times_overtaken`."""
     c, s, v = j.customers, j.segments, j.visits
     n = len(c["customer"])
     unexplained = ((s["flags"] & Flag.DISRUPTED) != 0) & ((s["flags"] & Flag.EXPLAINED) == 0)
@@ -126,9 +137,8 @@ def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception) -
     expected = np.array([cp.expected_wait for cp in j.plan.classes])[c["customer_class"]]
     booked = ~np.isnan(c["booked"]) & (c["promise_hop"] == 0)  # the promise is the booking
     everyone = {"felt": felt, "expected": expected, "promise": promised_felt(j, model),
-                "booked": booked,
-                "blamed": blamed, "overtaken": times_overtaken(j), "parallel_lines": parallel,
-                "bonus": bonus}
+                "booked": booked, "blamed": blamed, "overtaken": times_overtaken(j, starts),
+                "parallel_lines": parallel, "bonus": bonus}
     result = np.full(n, np.nan)
     outcome = c["outcome"]
     for cp in j.plan.classes:
@@ -142,11 +152,11 @@ def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception) -
     return result
 
 
-def customer_experience(j: Journeys) -> Table:
+def customer_experience(j: Journeys, starts: Table | None = None) -> Table:
     """Per customer: ``wait`` and ``perceived_wait`` (clock and felt minutes in line, all
     stations), ``felt_all`` (felt minutes of all waiting, repairs mid-service included) and
-    ``satisfaction`` (0-100; NaN if censored)."""
+    ``satisfaction`` (0-100; NaN if censored). ``starts``: as for :func:`times_overtaken`."""
     model = j.plan.perception()
     felt_all = felt_minutes(j, None, model)
     return {"wait": per_customer_wait(j), "perceived_wait": felt_minutes(j, model=model),
-            "felt_all": felt_all, "satisfaction": satisfaction_scores(j, felt_all, model)}
+            "felt_all": felt_all, "satisfaction": satisfaction_scores(j, felt_all, model, starts)}

@@ -31,11 +31,10 @@ from typing import Literal
 import numpy as np
 
 from . import __version__
-from .experience import customer_experience
-from .journeys import Journeys, Table
+from .journeys import Table
 from .loader import BASE, LoadedScenario
-from .model import simulate
 from .plan import Plan
+from .replication import Replication, run_replication
 from .results import (
     COMPARISON_FILES,
     RECORD_TABLES,
@@ -49,7 +48,7 @@ from .results import (
     write_task,
 )
 from .stats import Interval, student_t_interval
-from .summary import METRICS, summarise, timeseries
+from .summary import METRICS
 
 RecordsMode = Literal["full", "summary", "none"]
 RECORDS_MODES: tuple[RecordsMode, ...] = ("full", "summary", "none")
@@ -105,12 +104,12 @@ def run_task(task: Task) -> dict[str, float]:
     """Simulate one replication, summarise it, write its record files (with an output
     directory and records other than none) and return its metrics. The caller writes the
     task's marker once the metrics are back (:func:`run_experiment`)."""
-    journeys = simulate(task.plan, task.replication, seed=task.seed)
-    experience = customer_experience(journeys)
-    metrics = summarise(journeys, experience)
+    keep = task.out is not None and task.records == "full"
+    result = run_replication(task.plan, task.replication, seed=task.seed,
+                             bin_minutes=timeseries_bin(task.plan), keep_records=keep)
     if task.out is not None:
-        write_task_files(task, journeys, experience)
-    return metrics
+        write_task_files(task, result)
+    return result.metrics
 
 
 TaskOutcome = dict[str, float] | str
@@ -181,33 +180,33 @@ def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcom
             pool.shutdown(cancel_futures=True)
 
 
-def _with_names(table: Table, journeys: Journeys) -> Table:
+def _with_names(table: Table, plan: Plan) -> Table:
     """Class and station names beside their indices, for readers of the files."""
     named = dict(table)
-    for column, names in (("customer_class", journeys.class_names),
-                          ("station", journeys.station_names)):
+    for column, names in (("customer_class", [cp.name for cp in plan.classes]),
+                          ("station", [sp.name for sp in plan.stations])):
         if column in table:
             named[f"{column}_name"] = np.asarray(names, dtype=str)[table[column]]
     return named
 
 
-def write_task_files(task: Task, journeys: Journeys, experience: Table) -> None:
+def write_task_files(task: Task, result: Replication) -> None:
     """A task's record files, as ``task.records`` asks (see :func:`tables_for`)."""
     assert task.out is not None
     constants = {"variant": task.variant, "replication": task.replication}
     tables = tables_for(task.records)
     for table in RECORD_TABLES:
         if table in tables:
-            columns = journeys.tables[table]
+            assert result.journeys is not None and result.experience is not None
+            columns = result.journeys.tables[table]
             if table == "customers":  # what each customer lived through, beside the record
-                columns = {**columns, **{k: experience[k] for k in EXPERIENCE_COLUMNS}}
+                columns = {**columns, **{k: result.experience[k] for k in EXPERIENCE_COLUMNS}}
             write_parquet(record_file(task.out, table, task.variant, task.replication),
-                          _with_names(columns, journeys), constants)
+                          _with_names(columns, task.plan), constants)
     if "timeseries" in tables:
-        bin_minutes = timeseries_bin(task.plan)
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
-                      _with_names(timeseries(journeys, bin_minutes), journeys),
-                      {**constants, "bin_minutes": bin_minutes})
+                      _with_names(result.timeseries, task.plan),
+                      {**constants, "bin_minutes": timeseries_bin(task.plan)})
 
 
 def _already_done(task: Task) -> dict[str, float] | None:

@@ -1,8 +1,7 @@
 """Journey records: what the queue model writes and everything downstream reads.
 
-During a run the model appends to compact typed columns (``array.array``: 1-8 bytes a value,
-no Python object per value); :meth:`JourneyRecorder.finish` hands them over as numpy arrays
-without copying. Times are run minutes (0 = the start of the run).
+During a run the model appends to compact typed columns (:mod:`simulator.recorder`), handed
+over as numpy arrays. Times are run minutes (0 = the start of the run).
 
 Tables (one row per...):
 
@@ -21,12 +20,13 @@ Tables (one row per...):
                ``start``, ``end``, ``kind`` (:class:`SegmentKind`), ``flags`` (:class:`Flag`)
 ``breakdowns`` repair: ``station``, ``server``, ``start``, ``end``
 ``duty``       change of one server's duty: ``station``, ``server``, ``time``, ``on_duty``
+``starts``     service start (kept only while a run streams its records in blocks, for the
+               overtaking count): ``station``, ``joined``, ``start``, ``booked`` (1 if the
+               customer has a booked time)
 """
 
 from __future__ import annotations
 
-import math
-from array import array
 from dataclasses import dataclass, field
 from enum import IntEnum, IntFlag
 from typing import TYPE_CHECKING
@@ -74,7 +74,7 @@ class Flag(IntFlag):
 Table = dict[str, np.ndarray]
 """Columns of equal length, by name."""
 
-_SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
+SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "customers": (("customer", "q"), ("customer_class", "h"), ("arrival", "d"),
                   ("departure", "d"), ("outcome", "b"), ("booked", "d"), ("patience", "d"),
                   ("initial", "b"), ("promised", "d"), ("promise_station", "h"),
@@ -85,92 +85,12 @@ _SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
                  ("kind", "b"), ("flags", "B")),
     "breakdowns": (("station", "h"), ("server", "h"), ("start", "d"), ("end", "d")),
     "duty": (("station", "h"), ("server", "h"), ("time", "d"), ("on_duty", "b")),
+    "starts": (("station", "h"), ("joined", "d"), ("start", "d"), ("booked", "b")),
 }
+"""Every record table's columns and their ``array`` type codes."""
 
-
-_ORDER = {"customers": ("customer",), "visits": ("customer", "hop"),
-          "segments": ("customer", "start")}
-
-
-def _columns(table: str) -> dict[str, array]:
-    return {name: array(code) for name, code in _SCHEMA[table]}
-
-
-class JourneyRecorder:
-    """Append-only columns the model writes while it runs (a row at a time)."""
-
-    def __init__(self) -> None:
-        self.tables = {name: _columns(name) for name in _SCHEMA}
-        # Bound ``append`` methods, looked up once: these run for every customer.
-        c, v, s = self.tables["customers"], self.tables["visits"], self.tables["segments"]
-        self._customer = tuple(c[name].append for name, _ in _SCHEMA["customers"])
-        self._visit = tuple(v[name].append for name, _ in _SCHEMA["visits"])
-        self._segment = tuple(s[name].append for name, _ in _SCHEMA["segments"])
-
-    # The three methods below run for every customer: unrolled, no loops.
-    def customer(self, customer: int, customer_class: int, arrival: float, departure: float,
-                 outcome: int, booked: float, patience: float, initial: int,
-                 promised: float = math.nan, promise_station: int = -1,
-                 promise_hop: int = -1) -> None:
-        a = self._customer
-        a[0](customer)
-        a[1](customer_class)
-        a[2](arrival)
-        a[3](departure)
-        a[4](outcome)
-        a[5](booked)
-        a[6](patience)
-        a[7](initial)
-        a[8](promised)
-        a[9](promise_station)
-        a[10](promise_hop)
-
-    def visit(self, customer: int, station: int, hop: int, server: int, joined: float,
-              service_start: float, left: float, outcome: int) -> None:
-        a = self._visit
-        a[0](customer)
-        a[1](station)
-        a[2](hop)
-        a[3](server)
-        a[4](joined)
-        a[5](service_start)
-        a[6](left)
-        a[7](outcome)
-
-    def segment(self, customer: int, station: int, start: float, end: float, kind: int,
-                flags: int) -> None:
-        a = self._segment
-        a[0](customer)
-        a[1](station)
-        a[2](start)
-        a[3](end)
-        a[4](kind)
-        a[5](flags)
-
-    def breakdown(self, station: int, server: int, start: float, end: float) -> None:
-        t = self.tables["breakdowns"]
-        for name, value in (("station", station), ("server", server), ("start", start),
-                            ("end", end)):
-            t[name].append(value)
-
-    def duty(self, station: int, server: int, time: float, on_duty: bool) -> None:
-        t = self.tables["duty"]
-        for name, value in (("station", station), ("server", server), ("time", time),
-                            ("on_duty", on_duty)):
-            t[name].append(value)
-
-    def finish(self) -> dict[str, Table]:
-        """The columns as numpy arrays, rows sorted by customer (then hop, or start time)."""
-        tables = {
-            table: {name: np.frombuffer(col, dtype=col.typecode) if len(col) else
-                    np.empty(0, dtype=col.typecode) for name, col in columns.items()}
-            for table, columns in self.tables.items()
-        }
-        for table, keys in _ORDER.items():
-            columns = tables[table]
-            order = np.lexsort([columns[k] for k in reversed(keys)])
-            tables[table] = {name: col[order] for name, col in columns.items()}
-        return tables
+CUSTOMER_TABLES = ("customers", "visits", "segments")
+"""The tables whose rows belong to one customer each."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +108,14 @@ class Journeys:
     end_time: float
     """Run minutes when the run stopped (the last departure, or ``end``)."""
     meta: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, plan: Plan, tables: dict[str, Table], end_time: float) -> Journeys:
+        """Journeys of a run of ``plan`` that stopped at ``end_time`` (run minutes)."""
+        return cls(plan=plan, tables=tables, class_names=tuple(cp.name for cp in plan.classes),
+                   station_names=tuple(sp.name for sp in plan.stations),
+                   stats_start=plan.stats_start, arrivals_end=plan.arrivals_end,
+                   end_time=end_time)
 
     @property
     def customers(self) -> Table:

@@ -14,12 +14,14 @@ import math
 import numpy as np
 
 from .experience import customer_experience, per_customer_wait, times_overtaken, wait_ends
-from .journeys import Journeys, Outcome, SegmentKind, Table
+from .journeys import Journeys, Outcome, Table
 from .plan import Plan
+from .quantiles import StreamPercentiles
 from .satisfaction import IMPACT_METRICS, impact
+from .timeline import bin_edges, busy_time, interval_integrals, server_time
 
-__all__ = ["METRICS", "per_customer_wait", "rescore", "summarise", "times_overtaken",
-           "timeseries"]
+__all__ = ["METRICS", "SummaryAccumulator", "per_customer_wait", "rescore", "summarise",
+           "times_overtaken", "timeseries"]
 
 METRICS: dict[str, str] = {
     "wait_mean": "mean clock minutes waiting in line (all stations) per customer who started "
@@ -49,139 +51,169 @@ METRICS: dict[str, str] = {
 """Every per-replication metric, with its meaning. Order is the order of reports."""
 
 
-def interval_integrals(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """For intervals [start, end) and bin edges, the integral over each bin of the number of
-    intervals covering t (e.g. customer-minutes of waiting per bin)."""
-    if len(edges) < 2:
-        return np.zeros(0)
-    times = np.concatenate([starts, ends])
-    steps = np.concatenate([np.ones(len(starts)), -np.ones(len(ends))])
-    order = np.argsort(times, kind="stable")
-    times, steps = times[order], steps[order]
-    level = np.cumsum(steps)
-    # Integral from the first event up to each event: sum of level x gap before it.
-    area = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(times))]) if len(times) else times
+class SummaryAccumulator:
+    """The metrics of :data:`METRICS` and the time series of one replication, from its
+    records given in blocks of finished customers (:meth:`add`; each block's customers
+    numbered from 0). Counts, sums and time integrals add up over blocks; percentiles come
+    from :class:`~simulator.quantiles.StreamPercentiles`. Memory does not grow with the
+    number of customers (beyond the percentiles' fixed budget).
 
-    def integral_to(t: np.ndarray) -> np.ndarray:
-        if not len(times):
-            return np.zeros(len(t))
-        k = np.searchsorted(times, t, side="right") - 1
-        inside = k >= 0
-        result = np.zeros(len(t))
-        result[inside] = area[k[inside]] + level[k[inside]] * (t[inside] - times[k[inside]])
-        return result
+    With the whole run as one block the results are those of :func:`summarise`; over several
+    blocks, sums are taken in another order and may differ in the last digits.
+    """
 
-    return np.diff(integral_to(edges))
+    def __init__(self, plan: Plan, stats_start: float, arrivals_end: float,
+                 bin_minutes: float | None = None) -> None:
+        self.plan = plan
+        self.stats_start = stats_start
+        self.window = np.array([stats_start, arrivals_end])
+        """Observation window of the time averages (run minutes)."""
+        self.bin_minutes = bin_minutes
+        self.sums: dict[str, float] = dict.fromkeys(_SUMS, 0.0)
+        self.waits = StreamPercentiles()
+        self.felt_waits = StreamPercentiles()
+        self.impact_totals: dict[str, float] = {}
+        """Per impact metric: sum over classes and blocks of the class mean x its arrivals."""
+        stations = len(plan.stations)
+        self.queue_area: list[np.ndarray] = [np.zeros(0)] * stations
+        self.busy_area: list[np.ndarray] = [np.zeros(0)] * stations
+        """Per station and time bin: customer-minutes waiting, server-minutes busy."""
+
+    def add(self, block: Journeys, experience: Table | None = None) -> None:
+        """Count a block: its metrics (``experience``: its
+        :func:`~simulator.experience.customer_experience`, computed if not given) and, with
+        ``bin_minutes``, its part of the time series."""
+        self._add_metrics(block, experience if experience is not None
+                          else customer_experience(block))
+        if self.bin_minutes is not None:
+            self.add_series(block)
+
+    def _add_metrics(self, j: Journeys, e: Table) -> None:
+        c, v, add = j.customers, j.visits, self.sums
+        counted = c["arrival"] >= self.stats_start
+        outcome = c["outcome"]
+        present = counted & (outcome != Outcome.CENSORED)
+        n = len(c["customer"])
+        started = np.bincount(v["customer"], weights=~np.isnan(v["service_start"]),
+                              minlength=n) > 0
+        waited = e["wait"][started & present]
+        felt_in_line = e["perceived_wait"][started & present]
+        served = present & (outcome == Outcome.SERVED)
+        for key, value in (
+            ("waited", len(waited)), ("wait", waited.sum()), ("wait_positive", (waited > 0).sum()),
+            ("felt", felt_in_line.sum()), ("felt_all", e["felt_all"][present].sum()),
+            ("clock_all", per_customer_wait(j, None)[present].sum()),
+            ("time_in_system", (c["departure"] - c["arrival"])[served].sum()),
+            ("served", served.sum()), ("arrivals", present.sum()),
+            ("abandoned", (present & (outcome == Outcome.ABANDONED)).sum()),
+            ("balked", (present & (outcome == Outcome.BALKED)).sum()),
+            ("censored", (counted & (outcome == Outcome.CENSORED)).sum()),
+            ("waiting_area", interval_integrals(v["joined"], wait_ends(j), self.window)[0]),
+            ("busy", busy_time(j, FIRST_STATION, self.window)[0]),
+        ):
+            add[key] += float(value)
+        self.waits.add(waited)
+        self.felt_waits.add(felt_in_line)
+        for cp in self.plan.classes:  # each class with its own impact parameters
+            mine = present & (c["customer_class"] == cp.index)
+            if mine.any():
+                for key, value in impact(e["satisfaction"][mine], cp.satisfaction).items():
+                    self.impact_totals[key] = (self.impact_totals.get(key, 0.0)
+                                               + value * mine.sum())
+
+    def add_series(self, j: Journeys) -> None:
+        """Count a block's waiting and serving in the time series."""
+        assert self.bin_minutes is not None, "the accumulator was made without time bins"
+        v = j.visits
+        edges = bin_edges(j.end_time, self.bin_minutes)
+        ends = wait_ends(j)
+        for station in range(len(self.plan.stations)):
+            at = v["station"] == station
+            self.queue_area[station] = _plus(self.queue_area[station], interval_integrals(
+                v["joined"][at], ends[at], edges))
+            self.busy_area[station] = _plus(self.busy_area[station],
+                                            busy_time(j, station, edges))
+
+    def metrics(self, run: Journeys) -> dict[str, float]:
+        """The metrics, once every block is in. ``run``: the run's journeys, for its end time,
+        duty changes and breakdowns."""
+        s = self.sums
+        arrivals = s["arrivals"]
+        available = server_time(run, FIRST_STATION, self.window)[1][0]
+        impact_counted = s["arrivals"]
+
+        def ratio(a: float, b: float) -> float:
+            return a / b if b else math.nan
+
+        return {
+            "wait_mean": ratio(s["wait"], s["waited"]),
+            "wait_p90": self.waits.percentile(90),
+            "wait_probability": ratio(s["wait_positive"], s["waited"]),
+            "perceived_wait_mean": ratio(s["felt"], s["waited"]),
+            "perceived_wait_p90": self.felt_waits.percentile(90),
+            "overestimation_ratio": (s["felt_all"] / s["clock_all"] if s["clock_all"] > 0
+                                     else math.nan),
+            "time_in_system_mean": ratio(s["time_in_system"], s["served"]),
+            "abandoned_share": ratio(s["abandoned"], arrivals),
+            "balked_share": ratio(s["balked"], arrivals),
+            "served": s["served"],
+            "arrivals": arrivals,
+            "censored": s["censored"],
+            "queue_length_mean": s["waiting_area"] / (self.window[1] - self.window[0]),
+            # Busy time can exceed available time only by rounding (sums of many intervals).
+            "utilisation": min(s["busy"] / available, 1.0) if available > 0 else math.nan,
+            **({k: v / impact_counted for k, v in self.impact_totals.items()}
+               if impact_counted else dict.fromkeys(IMPACT_METRICS, math.nan)),
+        }
+
+    def timeseries(self, run: Journeys) -> Table:
+        """Per station and time bin (from the start of the run to its end): time-average
+        number waiting, servers busy, on duty and available (on duty, not under repair), and
+        utilisation (busy / available). Needs ``bin_minutes``."""
+        assert self.bin_minutes is not None, "the accumulator was made without time bins"
+        edges = bin_edges(run.end_time, self.bin_minutes)
+        width = np.diff(edges)
+        columns: dict[str, list[np.ndarray]] = {k: [] for k in (
+            "station", "bin_start", "queue_length", "busy", "on_duty", "available",
+            "utilisation")}
+        for station in range(len(self.plan.stations)):
+            queue = _plus(self.queue_area[station], np.zeros(len(width))) / width
+            busy = _plus(self.busy_area[station], np.zeros(len(width))) / width
+            on_duty, available = (x / width for x in server_time(run, station, edges))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                utilisation = np.where(available > 0, np.minimum(busy / available, 1.0),
+                                       np.nan)
+            for key, values in (("station", np.full(len(width), station)),
+                                ("bin_start", edges[:-1]), ("queue_length", queue),
+                                ("busy", busy), ("on_duty", on_duty),
+                                ("available", available), ("utilisation", utilisation)):
+                columns[key].append(values)
+        return {k: np.concatenate(vals) for k, vals in columns.items()}
 
 
-def satisfaction_metrics(j: Journeys, present: np.ndarray, score: np.ndarray
-                         ) -> dict[str, float]:
-    """Satisfaction and impact over all arrivals after the warm-up (censored excluded), each
-    class with its own impact parameters, weighted by its arrivals."""
-    c = j.customers
-    totals: dict[str, float] = {}
-    counted = 0
-    for cp in j.plan.classes:
-        mine = present & (c["customer_class"] == cp.index)
-        if not mine.any():
-            continue
-        for key, value in impact(score[mine], cp.satisfaction).items():
-            totals[key] = totals.get(key, 0.0) + value * mine.sum()
-        counted += int(mine.sum())
-    if not counted:
-        return dict.fromkeys(IMPACT_METRICS, math.nan)
-    return {k: v / counted for k, v in totals.items()}
+_SUMS = ("waited", "wait", "wait_positive", "felt", "felt_all", "clock_all", "time_in_system",
+         "served", "arrivals", "abandoned", "balked", "censored", "waiting_area", "busy")
+"""What :class:`SummaryAccumulator` adds up over blocks (counts, minutes, areas)."""
+FIRST_STATION = 0
+"""Utilisation in the metrics is the first station's."""
 
 
-def _server_time(j: Journeys, station: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(on duty, available = on duty and working) server-minutes per bin at a station."""
-    duty, down = j.tables["duty"], j.tables["breakdowns"]
-    on_starts, on_ends, avail_starts, avail_ends = [], [], [], []
-    for server in np.unique(duty["server"][duty["station"] == station]):
-        mine = (duty["station"] == station) & (duty["server"] == server)
-        times, flags = duty["time"][mine], duty["on_duty"][mine]
-        repairs = (down["station"] == station) & (down["server"] == server)
-        gaps = sorted(zip(down["start"][repairs], down["end"][repairs], strict=True))
-        on_since = None
-        for t, on in [*zip(times, flags, strict=True), (j.end_time, 0)]:
-            if on and on_since is None:
-                on_since = t
-            elif not on and on_since is not None:
-                on_starts.append(on_since)
-                on_ends.append(t)
-                cursor = on_since
-                for a, b in gaps:
-                    if b <= cursor or a >= t:
-                        continue
-                    if a > cursor:
-                        avail_starts.append(cursor)
-                        avail_ends.append(a)
-                    cursor = max(cursor, b)
-                if cursor < t:
-                    avail_starts.append(cursor)
-                    avail_ends.append(t)
-                on_since = None
-    as_array = np.asarray
-    return (interval_integrals(as_array(on_starts, float), as_array(on_ends, float), edges),
-            interval_integrals(as_array(avail_starts, float), as_array(avail_ends, float), edges))
-
-
-def _busy_time(j: Journeys, station: int, edges: np.ndarray) -> np.ndarray:
-    """Server-minutes spent serving per bin (repair pauses mid-service excluded)."""
-    v, s = j.visits, j.segments
-    served = (v["station"] == station) & ~np.isnan(v["service_start"])
-    ends = np.where(np.isnan(v["left"][served]), j.end_time, v["left"][served])
-    pauses = (s["station"] == station) & (s["kind"] == SegmentKind.SERVICE_INTERRUPTED)
-    return (interval_integrals(v["service_start"][served], ends, edges)
-            - interval_integrals(s["start"][pauses], s["end"][pauses], edges))
+def _plus(total: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """``total + part``, the shorter padded with zeros (later blocks reach later bins)."""
+    if len(part) > len(total):
+        total, part = part, total
+    total = total.copy()
+    total[:len(part)] += part
+    return total
 
 
 def summarise(j: Journeys, experience: Table | None = None) -> dict[str, float]:
-    """The metrics of :data:`METRICS` for one replication (``experience``: the replication's
-    :func:`~simulator.experience.customer_experience`, computed here if not given)."""
-    e = experience if experience is not None else customer_experience(j)
-    c, v = j.customers, j.visits
-    counted = c["arrival"] >= j.stats_start
-    outcome = c["outcome"]
-    present = counted & (outcome != Outcome.CENSORED)
-    arrivals = int(present.sum())
-    n = len(c["customer"])
-    started = np.bincount(v["customer"], weights=~np.isnan(v["service_start"]), minlength=n) > 0
-    waited = e["wait"][started & present]
-    served = present & (outcome == Outcome.SERVED)
-    window = np.array([j.stats_start, j.arrivals_end])
-    waiting_area = interval_integrals(v["joined"], wait_ends(j), window)[0]
-    first = 0
-    busy = _busy_time(j, first, window)[0]
-    available = _server_time(j, first, window)[1][0]
-
-    def mean(x: np.ndarray) -> float:
-        return float(x.mean()) if len(x) else math.nan
-
-    felt_in_line = e["perceived_wait"][started & present]
-    felt_all, clock_all = e["felt_all"], per_customer_wait(j, None)
-    return {
-        "wait_mean": mean(waited),
-        "wait_p90": float(np.percentile(waited, 90)) if len(waited) else math.nan,
-        "wait_probability": mean(waited > 0),
-        "perceived_wait_mean": mean(felt_in_line),
-        "perceived_wait_p90": (float(np.percentile(felt_in_line, 90)) if len(felt_in_line)
-                               else math.nan),
-        "overestimation_ratio": (float(felt_all[present].sum() / clock_all[present].sum())
-                                 if clock_all[present].sum() > 0 else math.nan),
-        "time_in_system_mean": mean((c["departure"] - c["arrival"])[served]),
-        "abandoned_share": float((present & (outcome == Outcome.ABANDONED)).sum()
-                                 / arrivals) if arrivals else math.nan,
-        "balked_share": float((present & (outcome == Outcome.BALKED)).sum()
-                              / arrivals) if arrivals else math.nan,
-        "served": float(served.sum()),
-        "arrivals": float(arrivals),
-        "censored": float((counted & (outcome == Outcome.CENSORED)).sum()),
-        "queue_length_mean": waiting_area / (window[1] - window[0]),
-        # Busy time can exceed available time only by rounding (sums of many intervals).
-        "utilisation": min(busy / available, 1.0) if available > 0 else math.nan,
-        **satisfaction_metrics(j, present, e["satisfaction"]),
-    }
+    """The metrics of :data:`METRICS` for one replication from all its records
+    (``experience``: the replication's :func:`~simulator.experience.customer_experience`,
+    computed here if not given)."""
+    accumulator = SummaryAccumulator(j.plan, j.stats_start, j.arrivals_end)
+    accumulator.add(j, experience)
+    return accumulator.metrics(j)
 
 
 def rescore(j: Journeys, plan: Plan) -> dict[str, float]:
@@ -198,26 +230,8 @@ def rescore(j: Journeys, plan: Plan) -> dict[str, float]:
 
 
 def timeseries(j: Journeys, bin_minutes: float) -> Table:
-    """Per station and time bin (from the start of the run to its end): time-average number
-    waiting, servers busy, on duty and available (on duty, not under repair), and utilisation
-    (busy / available)."""
-    edges = np.arange(0.0, j.end_time + bin_minutes, bin_minutes)
-    if len(edges) < 2:
-        edges = np.array([0.0, bin_minutes])
-    width = np.diff(edges)
-    v = j.visits
-    ends = wait_ends(j)
-    columns: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "station", "bin_start", "queue_length", "busy", "on_duty", "available", "utilisation")}
-    for station in range(len(j.station_names)):
-        at = v["station"] == station
-        queue = interval_integrals(v["joined"][at], ends[at], edges) / width
-        busy = _busy_time(j, station, edges) / width
-        on_duty, available = (x / width for x in _server_time(j, station, edges))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            utilisation = np.where(available > 0, np.minimum(busy / available, 1.0), np.nan)
-        for key, values in (("station", np.full(len(width), station)), ("bin_start", edges[:-1]),
-                            ("queue_length", queue), ("busy", busy), ("on_duty", on_duty),
-                            ("available", available), ("utilisation", utilisation)):
-            columns[key].append(values)
-    return {k: np.concatenate(vals) for k, vals in columns.items()}
+    """Per station and time bin of ``bin_minutes``: see
+    :meth:`SummaryAccumulator.timeseries`."""
+    accumulator = SummaryAccumulator(j.plan, j.stats_start, j.arrivals_end, bin_minutes)
+    accumulator.add_series(j)
+    return accumulator.timeseries(j)

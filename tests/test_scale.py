@@ -73,20 +73,20 @@ def test_records_modes_give_the_same_metrics_and_switching_prunes_files(loaded, 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_one_failing_task_is_reported_by_name_and_finished_ones_are_kept(
         loaded, tmp_path, monkeypatch, workers):
-    real = experiment_module.simulate
+    real = experiment_module.run_replication
 
-    def flaky(plan, replication, seed=None):
+    def flaky(plan, replication, **options):
         if plan.stations[0].servers == 3 and replication == 5:
             raise ValueError("engine trouble")
-        return real(plan, replication, seed=seed)
+        return real(plan, replication, **options)
 
     # The pool's workers are forked from this process, so they see the patch too.
-    monkeypatch.setattr(experiment_module, "simulate", flaky)
+    monkeypatch.setattr(experiment_module, "run_replication", flaky)
     out = tmp_path / "run"
     with pytest.raises(RuntimeError, match=r"variant extra, replication 5: ValueError: engine"):
         run_experiment(loaded, out=out, records="none", workers=workers)
     assert task_file(out, "base", 0).exists()
-    monkeypatch.setattr(experiment_module, "simulate", real)
+    monkeypatch.setattr(experiment_module, "run_replication", real)
     again = run_experiment(loaded, out=out, records="none", workers=workers)
     assert again.reused >= 1
     assert again.metrics == run_experiment(loaded).metrics

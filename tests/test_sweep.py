@@ -213,22 +213,22 @@ def test_an_invalid_point_is_reported_with_its_parameters_and_the_others_kept(
 def test_a_point_whose_tasks_raise_is_reported_and_retried_on_rerun(
         sweep_file, tmp_path, monkeypatch):
     sweep = load_sweep(sweep_file())
-    real = experiment_module.simulate
+    real = experiment_module.run_replication
 
-    def flaky(plan, replication, seed=None):
+    def flaky(plan, replication, **options):
         rate_per_hour = plan.classes[0].arrivals.pieces[0][2] * 60
         if plan.stations[0].servers == 3 and rate_per_hour == pytest.approx(40):
             raise ValueError("engine trouble")
-        return real(plan, replication, seed=seed)
+        return real(plan, replication, **options)
 
-    monkeypatch.setattr(experiment_module, "simulate", flaky)
+    monkeypatch.setattr(experiment_module, "run_replication", flaky)
     result = run_sweep(sweep, tmp_path / "out", workers=2)
     assert result.failures == {7: "point 7 (stations.teller.servers=3, customers.walk_in."
                                   "arrivals.rate_per_hour=40), replication 0: ValueError: "
                                   "engine trouble"}
     assert result.status(7) == "failed" and not result.complete
     assert sum(result.status(p.id) == "ok" for p in sweep.points) == 8
-    monkeypatch.setattr(experiment_module, "simulate", real)
+    monkeypatch.setattr(experiment_module, "run_replication", real)
     again = run_sweep(sweep, tmp_path / "out", workers=1)
     assert again.reused == 24 and again.complete
 

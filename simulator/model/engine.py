@@ -14,10 +14,11 @@ from collections.abc import Iterator
 import simpy
 
 from ..arrivals import arrival_times
-from ..journeys import Flag, JourneyRecorder, Journeys, Outcome
+from ..journeys import Flag, Journeys, Outcome
 from ..perception import FeltTime
 from ..plan import EXIT, ClassPlan, Plan
 from ..randomness import Streams
+from ..recorder import BLOCK_CUSTOMERS, BlockHandler, JourneyRecorder
 from .core import ARRIVE, RELEASE, Action, Customer
 from .station import Station
 
@@ -46,15 +47,21 @@ class _ClassDraws:
 
 
 class Model:
-    """One replication of a plan. ``run()`` returns the journeys."""
+    """One replication of a plan. ``run()`` returns the journeys.
+
+    With ``on_block`` the records stream: finished customers' rows go to ``on_block`` in
+    blocks of ``block_customers`` (:mod:`simulator.recorder`) and the journeys returned keep
+    only the run-wide tables (duty changes, breakdowns).
+    """
 
     def __init__(self, plan: Plan, replication: int, felt: FeltTime | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, on_block: BlockHandler | None = None,
+                 block_customers: int = BLOCK_CUSTOMERS) -> None:
         self.plan = plan
         self.env = simpy.Environment()
         self.streams = Streams(plan.seed if seed is None else seed, replication)
         self.felt: FeltTime = felt or plan.perception()
-        self.recorder = JourneyRecorder()
+        self.recorder = JourneyRecorder(on_block, block_customers, self.oldest_inside)
         self.stations = [Station(self, sp, plan.priority_levels) for sp in plan.stations]
         self.draws = [_ClassDraws(cp, self.streams) for cp in plan.classes]
         info = plan.levers.wait_time_info
@@ -150,6 +157,11 @@ class Model:
         if not self.in_system and not self.sources:
             self.finish_run()
 
+    def oldest_inside(self) -> float:
+        """Earliest arrival time of the customers inside now (now if nobody is)."""
+        return min((c.arrival for station in self.stations for c in station.present()),
+                   default=self.env.now)
+
     def finish_run(self) -> None:
         if not self.done.triggered:
             self.done.succeed()
@@ -219,15 +231,7 @@ class Model:
         end_time = env.now
         for station in self.stations:
             station.censor(end_time)
-        return Journeys(
-            plan=plan,
-            tables=self.recorder.finish(),
-            class_names=tuple(cp.name for cp in plan.classes),
-            station_names=tuple(sp.name for sp in plan.stations),
-            stats_start=plan.stats_start,
-            arrivals_end=plan.arrivals_end,
-            end_time=end_time,
-        )
+        return Journeys.of(plan, self.recorder.finish(), end_time)
 
 
 def simulate(plan: Plan, replication: int = 0, *, felt: FeltTime | None = None,

@@ -142,6 +142,7 @@ class Station:
         self.plan = plan
         self.index = plan.index
         self.record = model.recorder
+        self.record_start = model.recorder.start if model.recorder.streaming else None
         per_server = plan.layout == "line_per_server"
         self.lines = [Line(i, levels) for i in range(plan.servers if per_server else 1)]
         self.servers = [Server(i, self, self.lines[i if per_server else 0])
@@ -162,6 +163,14 @@ class Station:
         self.greeters = Greeters(self, levers.greeters) if levers.greeters else None
 
     # -- customers -------------------------------------------------------------------------
+
+    def present(self) -> Iterator[Customer]:
+        """Everyone here: waiting, or in service (or waiting for a repair mid-service)."""
+        for line in self.lines:
+            yield from line.waiting_customers()
+        for server in self.servers:
+            if server.customer is not None:
+                yield server.customer
 
     def waiting_customers(self) -> list[Customer]:
         """Everyone waiting here, line by line."""
@@ -275,6 +284,9 @@ class Station:
                                 customer.flags)
         self.conditions.end(customer, now - customer.joined)
         customer.started = now
+        if self.record_start is not None:  # a streamed run: for the overtaking count
+            self.record_start(self.index, customer.joined, now,
+                              customer.booked == customer.booked)  # booked is NaN if none
         duration = customer.services[customer.hop]
         if self.greeters is not None:
             self.greeters.leaves(customer, now)

@@ -1,0 +1,83 @@
+"""One replication, its records streamed through perception and the summary.
+
+The model hands over its records in blocks of finished customers (:mod:`simulator.recorder`);
+each block's felt waits and scores are computed and added to the summary, then the block is
+dropped (or kept, when the records are wanted). Memory therefore stays bounded however many
+customers a replication has, and the metrics do not depend on whether records are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .experience import customer_experience
+from .journeys import CUSTOMER_TABLES, Journeys, Table
+from .model.engine import Model
+from .plan import Plan
+from .recorder import BLOCK_CUSTOMERS, sort_tables
+from .summary import SummaryAccumulator
+
+
+@dataclass(frozen=True)
+class Replication:
+    metrics: dict[str, float]
+    """The metrics of :data:`~simulator.summary.METRICS`."""
+    timeseries: Table
+    """Per station and time bin: see :meth:`SummaryAccumulator.timeseries`."""
+    journeys: Journeys | None
+    """Every record (rows sorted as :func:`simulator.simulate` gives them), if kept."""
+    experience: Table | None
+    """Per customer, in the order of ``journeys.customers``: see
+    :func:`~simulator.experience.customer_experience`; if kept."""
+
+
+def renumbered(tables: dict[str, Table]) -> dict[str, Table]:
+    """A block's customer tables with its customers numbered 0, 1, ... in the order of their
+    ids (what the per-customer functions of :mod:`simulator.experience` index by)."""
+    ids = tables["customers"]["customer"]
+    local = {name: dict(columns) for name, columns in tables.items()}
+    local["customers"]["customer"] = np.arange(len(ids))
+    for name in ("visits", "segments"):
+        local[name]["customer"] = np.searchsorted(ids, tables[name]["customer"])
+    return local
+
+
+def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
+                    bin_minutes: float, keep_records: bool = False,
+                    block_customers: int = BLOCK_CUSTOMERS) -> Replication:
+    """Simulate one replication of ``plan`` (seed: the plan's unless given), with its
+    metrics and time series (bins of ``bin_minutes``), keeping the records if asked."""
+    summary = SummaryAccumulator(plan, plan.stats_start, plan.arrivals_end, bin_minutes)
+    kept: list[tuple[dict[str, Table], Table]] = []
+
+    def on_block(tables: dict[str, Table], starts: Table) -> None:
+        block = Journeys.of(plan, renumbered(tables), model.env.now)
+        experience = customer_experience(block, starts)
+        summary.add(block, experience)
+        if keep_records:
+            kept.append((tables, experience))
+
+    model = Model(plan, replication, seed=seed, on_block=on_block,
+                  block_customers=block_customers)
+    run = model.run()
+    journeys = experience = None
+    if keep_records:
+        journeys, experience = _joined(run, kept)
+    return Replication(summary.metrics(run), summary.timeseries(run), journeys, experience)
+
+
+def _joined(run: Journeys, blocks: list[tuple[dict[str, Table], Table]]
+            ) -> tuple[Journeys, Table]:
+    """The run's journeys with the blocks' rows put back together, and the customers'
+    experience in the same order."""
+    tables = dict(run.tables)
+    for name in CUSTOMER_TABLES:
+        tables[name] = {column: np.concatenate([t[name][column] for t, _ in blocks])
+                        for column in run.tables[name]} if blocks else run.tables[name]
+    experience = {key: np.concatenate([e[key] for _, e in blocks]) for key in blocks[0][1]
+                  } if blocks else {}
+    order = np.argsort(tables["customers"]["customer"], kind="stable")
+    return (Journeys.of(run.plan, sort_tables(tables), run.end_time),
+            {key: values[order] for key, values in experience.items()})
