@@ -30,8 +30,8 @@ _FIRST = math.ceil(math.log(SMALLEST) / _LOG_GAMMA)
 class StreamPercentiles:
     """Percentiles of all the values given to :meth:`add`."""
 
-    def __init__(self, exact_values: int = EXACT_VALUES) -> None:
-        self.exact_values = exact_values
+    def __init__(self, exact_values: int | None = None) -> None:
+        self.exact_values = EXACT_VALUES if exact_values is None else exact_values
         self.count = 0
         self._values: list[np.ndarray] = []
         self._zeros = 0

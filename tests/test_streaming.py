@@ -1,0 +1,155 @@
+"""Streamed replications: records in blocks of finished customers give the records, the
+per-customer results and the metrics of the whole run at once, in bounded memory."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import load_scenario, simulate
+from simulator import quantiles as quantiles_module
+from simulator.experience import times_overtaken
+from simulator.model.engine import Model
+from simulator.quantiles import RELATIVE_ACCURACY, StreamPercentiles
+from simulator.replication import run_replication
+from simulator.summary import summarise
+
+SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+
+COUNTS = ("served", "arrivals", "censored")
+
+
+def assert_same_metrics(whole: dict[str, float], streamed: dict[str, float],
+                        rel: float = 1e-12) -> None:
+    """Counts exactly, the rest to ``rel`` (sums taken in another order)."""
+    assert whole.keys() == streamed.keys()
+    for key, value in whole.items():
+        if math.isnan(value):
+            assert math.isnan(streamed[key]), key
+        elif key in COUNTS:
+            assert streamed[key] == value, key
+        else:
+            assert streamed[key] == pytest.approx(value, rel=rel, abs=1e-12), key
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_blocks_of_seven_customers_give_the_whole_run(path):
+    """Every bundled scenario and variant: records, experience (overtaking across blocks
+    included) and time series identical; metrics to rounding."""
+    loaded = load_scenario(path)
+    for plan in loaded.plans.values():
+        whole = run_replication(plan, 1, bin_minutes=15, keep_records=True)
+        blocks = run_replication(plan, 1, bin_minutes=15, keep_records=True,
+                                 block_customers=7)
+        assert whole.journeys is not None and blocks.journeys is not None
+        reference = simulate(plan, 1)
+        for name in ("customers", "visits", "segments"):
+            for column, values in reference.tables[name].items():
+                np.testing.assert_array_equal(blocks.journeys.tables[name][column], values)
+        for key, values in whole.experience.items():  # type: ignore[union-attr]
+            np.testing.assert_array_equal(blocks.experience[key], values)  # type: ignore[index]
+        assert_same_metrics(whole.metrics, blocks.metrics)
+        assert whole.metrics == summarise(reference)
+        for key, values in whole.timeseries.items():
+            np.testing.assert_allclose(blocks.timeseries[key], values, rtol=1e-12, atol=1e-9)
+
+
+def test_overtaking_is_counted_across_blocks():
+    """Customers overtaken by someone whose records went out in an earlier block."""
+    plan = load_scenario(SCENARIOS[0].parent / "bank_branch.yaml").plans["lines_per_teller"]
+    whole = run_replication(plan, 0, bin_minutes=15, keep_records=True)
+    assert whole.journeys is not None
+    overtaken = times_overtaken(whole.journeys)
+    assert overtaken.sum() > 20
+    blocks = run_replication(plan, 0, bin_minutes=15, keep_records=True, block_customers=3)
+    # The satisfaction scores depend on the overtaking count: same scores, same counts.
+    np.testing.assert_array_equal(blocks.experience["satisfaction"],  # type: ignore[index]
+                                  whole.experience["satisfaction"])  # type: ignore[index]
+
+
+MM1 = """
+name: long M/M/1
+seed: 7
+horizon: {minutes}
+warmup: 60
+customers:
+  walk_in:
+    arrivals: {{process: poisson, rate_per_hour: 12}}
+    expected_wait: 5
+stations:
+  desk: {{servers: 1, service: {{dist: exponential, mean: 4}}}}
+"""
+
+
+def test_a_long_run_in_small_blocks_keeps_little_and_agrees(write_yaml, monkeypatch):
+    """M/M/1 at utilisation 0.8, about 60,000 customers in blocks of 500, percentiles from
+    the histogram (exact budget 1,000 values): what the recorder hands over stays small, and
+    the metrics agree with the whole run summarised at once."""
+    monkeypatch.setattr(quantiles_module, "EXACT_VALUES", 1000)
+    plan = load_scenario(write_yaml(MM1.format(minutes=300_000))).plans["base"]
+    blocks: list[int] = []
+    starts_held: list[int] = []
+
+    def watch(tables, starts):
+        blocks.append(len(tables["customers"]["customer"]))
+        starts_held.append(len(starts["start"]))
+
+    Model(plan, 0, on_block=watch, block_customers=500).run()
+    assert sum(blocks) > 55_000 and max(blocks) == 500
+    # Service starts kept for the overtaking count: those since the last block and of
+    # customers who joined after the oldest one inside, not all of the run's 60,000.
+    assert max(starts_held) < 1000
+    streamed = run_replication(plan, 0, bin_minutes=60, block_customers=500).metrics
+    whole = summarise(simulate(plan, 0))
+    for key in ("wait_p90", "perceived_wait_p90"):
+        assert streamed.pop(key) == pytest.approx(whole.pop(key), rel=2 * RELATIVE_ACCURACY)
+    assert_same_metrics(whole, streamed, rel=1e-9)
+
+
+# -- percentiles ---------------------------------------------------------------------------
+
+
+def waits(n: int, seed: int = 1) -> np.ndarray:
+    """Waits as a queue gives them: about 30% exactly 0, the rest spread over decades."""
+    rng = np.random.default_rng(seed)
+    values = rng.lognormal(1.0, 1.5, n)
+    values[rng.random(n) < 0.3] = 0.0
+    return values
+
+
+def test_percentiles_are_exact_within_the_budget():
+    values = waits(5000)
+    p = StreamPercentiles(exact_values=5000)
+    for part in np.array_split(values, 7):
+        p.add(part)
+    assert p.exact
+    for q in (0, 10, 50, 90, 99, 100):
+        assert p.percentile(q) == np.percentile(values, q)
+
+
+@pytest.mark.parametrize("q", [0, 25, 30, 50, 90, 99, 99.9, 100])
+def test_histogram_percentiles_are_within_the_stated_accuracy(q):
+    values = waits(200_000)
+    p = StreamPercentiles(exact_values=1000)
+    for part in np.array_split(values, 13):
+        p.add(part)
+    assert not p.exact and p.count == len(values)
+    exact = np.percentile(values, q)
+    assert p.percentile(q) == pytest.approx(exact, rel=RELATIVE_ACCURACY, abs=1e-6)
+
+
+def test_histogram_percentiles_do_not_depend_on_the_order_of_blocks():
+    values = waits(50_000)
+    forward, backward = StreamPercentiles(exact_values=100), StreamPercentiles(exact_values=100)
+    for part in np.array_split(values, 9):
+        forward.add(part)
+    for part in reversed(np.array_split(np.random.default_rng(3).permutation(values), 4)):
+        backward.add(part)
+    assert forward.percentile(90) == backward.percentile(90)
+
+
+def test_no_values_no_percentile():
+    assert math.isnan(StreamPercentiles().percentile(90))
