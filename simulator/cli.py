@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def _executor_and_progress(args: argparse.Namespace
-                           ) -> Iterator[tuple[Executor | None, int, Callable[[int, int], None]]]:
+                           ) -> Iterator[tuple[Executor | None, int, Callable[[float, int], None]]]:
     """The executor the work runs on (``--dask``, or a pool of ``--workers``), the number of
     workers, and a progress callback drawing a bar on standard error (closed afterwards)."""
     bar, update = _progress_bar()
@@ -181,12 +181,13 @@ def _progress_bar():  # type: ignore[no-untyped-def]
     bar = tqdm(total=0, unit="replication", file=sys.stderr, delay=0.5, leave=False,
                disable=None)
 
-    def update(done: int, total: int) -> None:
+    def update(done: float, total: int) -> None:
         if bar.total != total:  # the first call: work found done does not count in the ETA
             bar.total, bar.initial, bar.n, bar.last_print_n = total, done, done, done
             bar.refresh()
-        else:
+        else:  # ``done`` may have a fraction (a long replication under way)
             bar.update(done - bar.n)
+            bar.n = done  # no drift from adding fractions
 
     return bar, update
 
@@ -209,7 +210,7 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
 
 
 def _runner(args: argparse.Namespace, loaded: LoadedScenario, variants: list[str] | None,
-            out: Path, progress: Callable[[int, int], None], executor: Executor | None,
+            out: Path, progress: Callable[[float, int], None], executor: Executor | None,
             workers: int) -> Callable[[int | None], ExperimentResult]:
     """``run(replications)``: the experiment the options ask for, into ``out``, on
     ``executor`` (see :func:`simulator.cluster.open_executor`)."""

@@ -100,13 +100,16 @@ class Task:
         return task_key(self.plan, self.seed)
 
 
-def run_task(task: Task) -> dict[str, float]:
+def run_task(task: Task, progress: Callable[[float], None] | None = None
+             ) -> dict[str, float]:
     """Simulate one replication, summarise it, write its record files (with an output
     directory and records other than none) and return its metrics. The caller writes the
-    task's marker once the metrics are back (:func:`run_experiment`)."""
+    task's marker once the metrics are back (:func:`run_experiment`). ``progress``: see
+    :func:`~simulator.replication.run_replication`."""
     keep = task.out is not None and task.records == "full"
     result = run_replication(task.plan, task.replication, seed=task.seed,
-                             bin_minutes=timeseries_bin(task.plan), keep_records=keep)
+                             bin_minutes=timeseries_bin(task.plan), keep_records=keep,
+                             progress=progress)
     if task.out is not None:
         write_task_files(task, result)
     return result.metrics
@@ -116,14 +119,15 @@ TaskOutcome = dict[str, float] | str
 """A task's metrics, or the text of the error it raised."""
 
 
-def run_chunk(tasks: Sequence[Task]) -> list[TaskOutcome]:
+def run_chunk(tasks: Sequence[Task], progress: Callable[[float], None] | None = None
+              ) -> list[TaskOutcome]:
     """Run tasks one after another in this process (a worker). A task that raises gives the
     error's text instead of metrics, so one failure does not lose the chunk's other results
     (and an exception that cannot be pickled cannot break the pool)."""
     outcomes: list[TaskOutcome] = []
     for task in tasks:
         try:
-            outcomes.append(run_task(task))
+            outcomes.append(run_task(task, progress))
         except Exception as exc:
             outcomes.append(f"{type(exc).__name__}: {exc}")
     return outcomes
@@ -148,20 +152,23 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcome], None],
-            workers: int = 1, executor: Executor | None = None) -> None:
+            workers: int = 1, executor: Executor | None = None,
+            on_progress: Callable[[float], None] | None = None) -> None:
     """Run ``todo`` (index, task) and call ``on_done(index, outcome)`` here, in the calling
     process, as each task finishes (in any order).
 
     With ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's, whose
     ``workers`` threads in all it has) or ``workers > 1``, the tasks go out in chunks of
-    :func:`chunk_size`; otherwise they run here, one by one. Tasks not yet started are
-    cancelled when this returns early (an interruption, or ``on_done`` raising).
+    :func:`chunk_size`; otherwise they run here, one by one, and ``on_progress(fraction)``
+    hears how far the task in hand is (long replications only: see
+    :func:`~simulator.replication.run_replication`). Tasks not yet started are cancelled
+    when this returns early (an interruption, or ``on_done`` raising).
     """
     if not todo:
         return
     if executor is None and (workers <= 1 or len(todo) == 1):
         for index, task in todo:
-            on_done(index, run_chunk([task])[0])
+            on_done(index, run_chunk([task], on_progress)[0])
         return
     size = chunk_size(len(todo), workers, MAX_CHUNK if executor is None else MAX_CHUNK_EXECUTOR)
     chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
@@ -271,16 +278,17 @@ def run_experiment(
     workers: int = 1,
     out: Path | None = None,
     records: RecordsMode = "full",
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, int], None] | None = None,
     command: Sequence[str] | None = None,
     executor: Executor | None = None,
 ) -> ExperimentResult:
     """Run replications of the chosen variants (default: base and all variants).
 
     ``seed`` and ``replications`` default to the scenario file's. ``progress(done, total)`` is
-    called as tasks finish. ``executor``: any ``concurrent.futures.Executor`` (e.g. a Dask
-    client's, with ``workers`` its number of worker threads); by default a process pool of
-    ``workers`` processes, or this process for one. ``records``: see :func:`tables_for`.
+    called as tasks finish (``done`` has a fraction for a long replication under way here).
+    ``executor``: any ``concurrent.futures.Executor`` (e.g. a Dask client's, with ``workers``
+    its number of worker threads); by default a process pool of ``workers`` processes, or
+    this process for one. ``records``: see :func:`tables_for`.
     """
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
@@ -320,7 +328,11 @@ def run_experiment(
         if progress:
             progress(len(results), len(tasks))
 
-    execute(todo, finished, workers, executor)
+    def partly(fraction: float) -> None:
+        if progress:
+            progress(len(results) + round(fraction, 2), len(tasks))
+
+    execute(todo, finished, workers, executor, partly)
     per_variant: dict[str, list[dict[str, float]]] = {v: [] for v in names}
     for index, task in enumerate(tasks):
         per_variant[task.variant].append(results[index])

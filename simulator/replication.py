@@ -8,6 +8,7 @@ customers a replication has, and the metrics do not depend on whether records ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,9 +47,12 @@ def renumbered(tables: dict[str, Table]) -> dict[str, Table]:
 
 def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
                     bin_minutes: float, keep_records: bool = False,
-                    block_customers: int = BLOCK_CUSTOMERS) -> Replication:
+                    block_customers: int = BLOCK_CUSTOMERS,
+                    progress: Callable[[float], None] | None = None) -> Replication:
     """Simulate one replication of ``plan`` (seed: the plan's unless given), with its
-    metrics and time series (bins of ``bin_minutes``), keeping the records if asked."""
+    metrics and time series (bins of ``bin_minutes``), keeping the records if asked.
+    ``progress(fraction)`` is called after each block with the share of the arrival window
+    simulated so far (a run long enough to have several blocks)."""
     summary = SummaryAccumulator(plan, plan.stats_start, plan.arrivals_end, bin_minutes)
     kept: list[tuple[dict[str, Table], Table]] = []
 
@@ -58,6 +62,8 @@ def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
         summary.add(block, experience)
         if keep_records:
             kept.append((tables, experience))
+        if progress is not None and plan.arrivals_end > 0:
+            progress(min(model.env.now / plan.arrivals_end, 1.0))
 
     model = Model(plan, replication, seed=seed, on_block=on_block,
                   block_customers=block_customers)

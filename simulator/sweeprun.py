@@ -129,7 +129,7 @@ def _finished(log: AppendLog, sweep: Sweep) -> dict[tuple[int, int], Metrics]:
 
 
 def run_sweep(sweep: Sweep, out: Path, workers: int = 1, executor: Executor | None = None,
-              restart: bool = False, progress: Callable[[int, int], None] | None = None,
+              restart: bool = False, progress: Callable[[float, int], None] | None = None,
               command: Sequence[str] | None = None) -> SweepResult:
     """Run the sweep's missing tasks and write its tables (see the module docstring)."""
     started = time.perf_counter()

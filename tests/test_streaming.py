@@ -153,3 +153,17 @@ def test_histogram_percentiles_do_not_depend_on_the_order_of_blocks():
 
 def test_no_values_no_percentile():
     assert math.isnan(StreamPercentiles().percentile(90))
+
+
+def test_a_long_replication_reports_progress_as_it_goes(write_yaml):
+    """About 80,000 customers (two blocks): the progress callback hears a fraction of the
+    replication before it ends, never going back."""
+    from simulator.experiment import run_experiment
+
+    loaded = load_scenario(write_yaml(MM1.format(minutes=400_000)))
+    calls: list[tuple[float, int]] = []
+    run_experiment(loaded, replications=1, records="none",
+                   progress=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert calls[-1] == (1, 1) and done == sorted(done)
+    assert any(0 < d < 1 for d in done)
