@@ -10,7 +10,7 @@ from .loader import LoadedScenario, load_scenario
 from .model import simulate
 from .yamlsource import ScenarioError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Flag", "Journeys", "LoadedScenario", "Outcome", "ScenarioError", "SegmentKind",
            "load_scenario", "simulate"]

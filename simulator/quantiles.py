@@ -2,8 +2,9 @@
 
 Exact (``numpy.percentile``, linear interpolation) while the values seen fit a fixed budget
 (:data:`EXACT_VALUES`); beyond it, every value is counted in a logarithmic histogram whose
-buckets are :data:`RELATIVE_ACCURACY` wide (the idea of DDSketch, Masson, Rim and Lee 2019), so
-a percentile is within that relative error of the exact one (or :data:`SMALLEST` minutes for
+buckets are about twice :data:`RELATIVE_ACCURACY` wide, each value counted as its bucket's
+midpoint (the idea of DDSketch, Masson, Rim and Lee 2019), so a percentile is within
+:data:`RELATIVE_ACCURACY` of the exact one (or :data:`SMALLEST` minutes for
 values below it). Either way the result depends only on the values, not on the order or the
 blocks they came in.
 """
@@ -39,7 +40,10 @@ class StreamPercentiles:
         """Counts per bucket (index k - _FIRST); None while the values are kept exactly."""
 
     def add(self, values: np.ndarray) -> None:
+        """Count ``values``: finite and not negative (minutes), or ValueError."""
         values = np.asarray(values, dtype=float)
+        if len(values) and not (np.isfinite(values).all() and values.min() >= 0):
+            raise ValueError("percentiles are of finite, non-negative values")
         self.count += len(values)
         if self._buckets is None:
             self._values.append(values)

@@ -45,19 +45,20 @@ def sort_tables(tables: dict[str, Table]) -> dict[str, Table]:
 class JourneyRecorder:
     """Append-only columns the model writes while it runs.
 
-    ``oldest_inside()``: the earliest arrival time of the customers still inside (now if
-    none); a streamed run forgets the service starts no later customer can be overtaken by.
+    ``joined_inside()``: per station, the earliest time a customer still inside joined it,
+    for those there now (now if nobody is); a streamed run forgets the service starts no
+    later block can need.
     """
 
     def __init__(self, on_block: BlockHandler | None = None,
                  block_customers: int = BLOCK_CUSTOMERS,
-                 oldest_inside: Callable[[], float] | None = None) -> None:
+                 joined_inside: Callable[[], np.ndarray] | None = None) -> None:
         self.tables = {name: _columns(name) for name in SCHEMA}
         self.on_block = on_block
         self.streaming = on_block is not None
         """Service starts are recorded (:meth:`start`) only when streaming."""
         self.block_size = block_customers if on_block is not None else math.inf
-        self.oldest_inside = oldest_inside
+        self.joined_inside = joined_inside
         self.finished = 0
         """Customers finished since the last block."""
         self._bind()
@@ -161,18 +162,32 @@ class JourneyRecorder:
         self.finished = 0
         starts = self._take("starts")
         self.on_block(sort_tables(block), starts)
-        # A start can count against a customer only if it was of someone who joined after
-        # them: those who joined no later than everyone still inside can be forgotten.
-        oldest = self.oldest_inside() if self.oldest_inside is not None else -math.inf
-        keep = starts["joined"] > oldest
-        self._put_back("starts", {k: col[keep] for k, col in starts.items()})
+        self._put_back("starts", self._still_needed(starts))
+
+    def _still_needed(self, starts: Table) -> Table:
+        """The service starts a later block can need. A start at a station counts against a
+        customer there only if its customer joined the station after them; so a start is
+        kept if its customer joined after the earliest visit there of someone still inside
+        (now there, or an earlier visit of theirs, whose rows are still here)."""
+        if self.joined_inside is None:
+            return starts
+        earliest = self.joined_inside().copy()
+        visits = self.tables["visits"]
+        if len(visits["station"]):
+            np.minimum.at(earliest, np.array(visits["station"], dtype=np.intp),
+                          np.array(visits["joined"]))
+        keep = starts["joined"] > earliest[starts["station"]]
+        return {k: col[keep] for k, col in starts.items()}
 
     def finish(self) -> dict[str, Table]:
         """Every table, customer rows sorted (:data:`ORDER`). When streaming, the last block
-        goes to ``on_block`` first, so the customer tables come back empty."""
+        goes to ``on_block`` first, so the customer tables (and the service starts, needed by
+        no later block) come back empty."""
         if self.on_block is not None and len(self.tables["customers"]["customer"]):
             self.flush()
-        return sort_tables({name: self._take(name) for name in SCHEMA})
+        tables = {name: self._take(name) for name in SCHEMA}
+        tables["starts"] = {name: col[:0] for name, col in tables["starts"].items()}
+        return sort_tables(tables)
 
 
 def _columns(table: str) -> dict[str, array]:

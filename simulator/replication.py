@@ -52,7 +52,8 @@ def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
     """Simulate one replication of ``plan`` (seed: the plan's unless given), with its
     metrics and time series (bins of ``bin_minutes``), keeping the records if asked.
     ``progress(fraction)`` is called after each block with the share of the arrival window
-    simulated so far (a run long enough to have several blocks)."""
+    (``open`` to the end of arrivals) simulated so far (a run long enough to have several
+    blocks)."""
     summary = SummaryAccumulator(plan, plan.stats_start, plan.arrivals_end, bin_minutes)
     kept: list[tuple[dict[str, Table], Table]] = []
 
@@ -62,28 +63,30 @@ def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
         summary.add(block, experience)
         if keep_records:
             kept.append((tables, experience))
-        if progress is not None and plan.arrivals_end > 0:
-            progress(min(model.env.now / plan.arrivals_end, 1.0))
+        if progress is not None and plan.arrivals_end > plan.open:
+            window = plan.arrivals_end - plan.open
+            progress(min(max((model.env.now - plan.open) / window, 0.0), 1.0))
 
     model = Model(plan, replication, seed=seed, on_block=on_block,
                   block_customers=block_customers)
     run = model.run()
     journeys = experience = None
-    if keep_records:
+    if keep_records and kept:
         journeys, experience = _joined(run, kept)
+    elif keep_records:  # nobody came
+        journeys, experience = run, customer_experience(run)
     return Replication(summary.metrics(run), summary.timeseries(run), journeys, experience)
 
 
 def _joined(run: Journeys, blocks: list[tuple[dict[str, Table], Table]]
             ) -> tuple[Journeys, Table]:
-    """The run's journeys with the blocks' rows put back together, and the customers'
-    experience in the same order."""
+    """The run's journeys with the blocks' rows (at least one block) put back together, and
+    the customers' experience in the same order."""
     tables = dict(run.tables)
     for name in CUSTOMER_TABLES:
         tables[name] = {column: np.concatenate([t[name][column] for t, _ in blocks])
-                        for column in run.tables[name]} if blocks else run.tables[name]
-    experience = {key: np.concatenate([e[key] for _, e in blocks]) for key in blocks[0][1]
-                  } if blocks else {}
+                        for column in run.tables[name]}
+    experience = {key: np.concatenate([e[key] for _, e in blocks]) for key in blocks[0][1]}
     order = np.argsort(tables["customers"]["customer"], kind="stable")
     return (Journeys.of(run.plan, sort_tables(tables), run.end_time),
             {key: values[order] for key, values in experience.items()})

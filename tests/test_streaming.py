@@ -7,11 +7,13 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from simulator import load_scenario, simulate
 from simulator import quantiles as quantiles_module
 from simulator.experience import times_overtaken
+from simulator.experiment import run_experiment
 from simulator.model.engine import Model
 from simulator.quantiles import RELATIVE_ACCURACY, StreamPercentiles
 from simulator.replication import run_replication
@@ -155,15 +157,52 @@ def test_no_values_no_percentile():
     assert math.isnan(StreamPercentiles().percentile(90))
 
 
-def test_a_long_replication_reports_progress_as_it_goes(write_yaml):
-    """About 80,000 customers (two blocks): the progress callback hears a fraction of the
-    replication before it ends, never going back."""
-    from simulator.experiment import run_experiment
-
-    loaded = load_scenario(write_yaml(MM1.format(minutes=400_000)))
+@pytest.mark.parametrize("opening", ["", "open: 600000\n"])
+def test_a_long_replication_reports_progress_as_it_goes(write_yaml, opening):
+    """About 80,000 customers (two blocks): the progress callback hears the share of the
+    arrival window simulated (from open, wherever the day starts) before the replication
+    ends, never going back."""
+    loaded = load_scenario(write_yaml(opening + MM1.format(minutes=400_000)))
     calls: list[tuple[float, int]] = []
     run_experiment(loaded, replications=1, records="none",
                    progress=lambda done, total: calls.append((done, total)))
     done = [d for d, _ in calls]
     assert calls[-1] == (1, 1) and done == sorted(done)
-    assert any(0 < d < 1 for d in done)
+    assert [d for d in done if 0 < d < 1] == [pytest.approx(0.82, abs=0.05)]
+
+
+def test_a_replication_nobody_comes_to_writes_empty_records(write_yaml, tmp_path):
+    text = MM1.format(minutes=80).replace("rate_per_hour: 12", "rate_per_hour: 0.001")
+    result = run_experiment(load_scenario(write_yaml(text)), replications=2,
+                            out=tmp_path / "out", records="full")
+    assert [r["arrivals"] for r in result.metrics["base"]] == [0, 0]
+    assert len(pd.read_parquet(tmp_path / "out" / "customers")) == 0
+
+
+STUCK = """
+name: stuck
+seed: 1
+horizon: 60000
+end: 60000
+stations:
+  main: {servers: 2, service: {dist: exponential, mean: 1}}
+  back: {servers: 1, schedule: {30: 0}, service: {dist: exponential, mean: 1}}
+customers:
+  walk_in:
+    arrivals: {process: poisson, rate_per_hour: 90}
+    route: {start: main, main: exit}
+  late:
+    arrivals: {process: trace, file: late.csv}
+    route: {start: back, back: exit}
+"""
+
+
+def test_a_customer_stuck_at_one_station_does_not_hold_the_starts_of_another(write_yaml):
+    """A customer waits all run at a station whose only server went home; the service
+    starts kept for the overtaking count at the busy station stay about a block's worth."""
+    write_yaml("time\n40\n", "late.csv")
+    plan = load_scenario(write_yaml(STUCK)).plans["base"]
+    held: list[int] = []
+    Model(plan, 0, on_block=lambda tables, starts: held.append(len(starts["start"])),
+          block_customers=1000).run()
+    assert len(held) > 50 and max(held) < 1100

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+import numpy as np
 import simpy
 
 from ..arrivals import arrival_times
@@ -61,7 +62,7 @@ class Model:
         self.env = simpy.Environment()
         self.streams = Streams(plan.seed if seed is None else seed, replication)
         self.felt: FeltTime = felt or plan.perception()
-        self.recorder = JourneyRecorder(on_block, block_customers, self.oldest_inside)
+        self.recorder = JourneyRecorder(on_block, block_customers, self.joined_inside)
         self.stations = [Station(self, sp, plan.priority_levels) for sp in plan.stations]
         self.draws = [_ClassDraws(cp, self.streams) for cp in plan.classes]
         info = plan.levers.wait_time_info
@@ -157,10 +158,12 @@ class Model:
         if not self.in_system and not self.sources:
             self.finish_run()
 
-    def oldest_inside(self) -> float:
-        """Earliest arrival time of the customers inside now (now if nobody is)."""
-        return min((c.arrival for station in self.stations for c in station.present()),
-                   default=self.env.now)
+    def joined_inside(self) -> np.ndarray:
+        """Per station, the earliest time one of the customers there now joined it (now if
+        nobody is there)."""
+        now = self.env.now
+        return np.array([min((c.joined for c in station.present()), default=now)
+                         for station in self.stations])
 
     def finish_run(self) -> None:
         if not self.done.triggered:

@@ -228,6 +228,10 @@ class Station:
         if customer.patience_running:
             customer.spent += customer.rate * (now - customer.rate_since)
             customer.patience_running = False
+            if customer.patience_event is not None:
+                # The void deadline stays in SimPy's queue until its time: it lets go of the
+                # customer, who may be long gone by then (memory of long runs).
+                customer.patience_event.target = None
             customer.patience_event = None
 
     def change_conditions(self, customer: Customer, flags: int, now: float) -> None:
@@ -249,8 +253,8 @@ class Station:
             self.arm_patience(customer, now)
 
     def on_patience(self, event: Action) -> None:
-        customer: Customer = event.target
-        if event is not customer.patience_event or customer.state != WAITING:
+        customer: Customer | None = event.target
+        if customer is None or event is not customer.patience_event or customer.state != WAITING:
             return
         now = self.env.now
         line = customer.line
