@@ -2,15 +2,16 @@
 
 Each part prints a Markdown table (the README's Benchmarks section holds the results)::
 
-    python benchmarks/scale.py scaling [--customers 10000 100000 1000000]
+    python benchmarks/scale.py scaling [--customers 10000 100000 1000000] [--records full]
     python benchmarks/scale.py efficiency [--replications 100] [--repeat 3]
     python benchmarks/scale.py sweep [--points 200] [--replications 5]
     python benchmarks/scale.py overhead [--tasks 2000]
     python benchmarks/scale.py resume [--points 200] [--replications 5]
 
-``scaling``     ``waitsim run --records summary --workers 1`` on the M/M/3 queue of
-                ``engine.py`` (utilisation 0.9) for about N customers, each size in a fresh
-                process: wall time, customers/s and the process's peak resident memory
+``scaling``     ``waitsim run --records summary --workers 1`` (or the ``--records`` given) on
+                the M/M/3 queue of ``engine.py`` (utilisation 0.9) for about N customers,
+                each size in a fresh process: wall time, customers/s, the size of the
+                Parquet files written and the process's peak resident memory
                 (``ru_maxrss``), less that of a 1-customer run (Python and the libraries);
                 customers/s also less the 1-customer run's wall time (start-up, imports).
 ``efficiency``  the bundled bank branch (all variants), ``--workers 1`` and ``--workers 2``,
@@ -88,7 +89,7 @@ def run_measured(command: list[str]) -> tuple[float, float]:
 # --- scaling -------------------------------------------------------------------------------
 
 
-def scaling(sizes: list[int], workdir: Path) -> list[dict[str, Any]]:
+def scaling(sizes: list[int], workdir: Path, records: str = "summary") -> list[dict[str, Any]]:
     rows = []
     baseline = None
     for customers in [1, *sizes]:
@@ -98,7 +99,7 @@ def scaling(sizes: list[int], workdir: Path) -> list[dict[str, Any]]:
             rate_per_hour=ARRIVAL_RATE * 60, servers=SERVERS, service_mean=SERVICE_MEAN))
         out = workdir / f"out-{customers}"
         log(f"scaling: {customers:,} customers")
-        seconds, peak = run_measured(waitsim("run", str(scenario), "--records", "summary",
+        seconds, peak = run_measured(waitsim("run", str(scenario), "--records", records,
                                              "--workers", "1", "--replications", "1",
                                              "--out", str(out)))
         if baseline is None:
@@ -112,19 +113,22 @@ def scaling(sizes: list[int], workdir: Path) -> list[dict[str, Any]]:
                      "net_customers_per_second": arrivals / (seconds - startup),
                      "peak_mib": peak,
                      "above_baseline_mib": peak - baseline,
-                     "bytes_per_customer": (peak - baseline) * 2**20 / arrivals})
+                     "bytes_per_customer": (peak - baseline) * 2**20 / arrivals,
+                     "files_mib": sum(f.stat().st_size for f in out.rglob("*.parquet")) / 2**20})
+        shutil.rmtree(out)
     return rows
 
 
-def print_scaling(rows: list[dict[str, Any]]) -> None:
+def print_scaling(rows: list[dict[str, Any]], records: str) -> None:
+    print(f"--records {records}")
     print("| customers | wall s | customers/s | customers/s less start-up | peak RSS MiB "
-          "| above 1-customer run MiB | bytes/customer |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+          "| above 1-customer run MiB | bytes/customer | Parquet files MiB |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(f"| {r['customers']:,} | {r['seconds']:.1f} | {r['customers_per_second']:,.0f} "
               f"| {r['net_customers_per_second']:,.0f} "
               f"| {r['peak_mib']:,.0f} | {r['above_baseline_mib']:,.0f} "
-              f"| {r['bytes_per_customer']:,.0f} |")
+              f"| {r['bytes_per_customer']:,.0f} | {r['files_mib']:,.1f} |")
 
 
 # --- parallel efficiency -------------------------------------------------------------------
@@ -353,12 +357,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="efficiency: per variant (default 100); sweep, resume: per point "
                              "(default 5)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--records", choices=["full", "summary", "none"], default="summary",
+                        help="scaling: records mode of the runs")
     parser.add_argument("--points", type=int, default=200)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         if args.part == "scaling":
-            print_scaling(scaling(args.customers, workdir))
+            print_scaling(scaling(args.customers, workdir, args.records), args.records)
         elif args.part == "efficiency":
             reps = args.replications or 100
             print_efficiency(efficiency(reps, args.repeat), reps)

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -34,10 +35,11 @@ from . import __version__
 from .journeys import Table
 from .loader import BASE, LoadedScenario
 from .plan import Plan
-from .replication import Replication, run_replication
+from .replication import RecordsHandler, run_replication
 from .results import (
     COMPARISON_FILES,
     RECORD_TABLES,
+    parquet_parts,
     read_task,
     record_file,
     remove_figures,
@@ -103,16 +105,40 @@ class Task:
 def run_task(task: Task, progress: Callable[[float], None] | None = None
              ) -> dict[str, float]:
     """Simulate one replication, summarise it, write its record files (with an output
-    directory and records other than none) and return its metrics. The caller writes the
-    task's marker once the metrics are back (:func:`run_experiment`). ``progress``: see
+    directory and records other than none; the per-customer ones block by block, so they
+    are never all in memory) and return its metrics. The caller writes the task's marker
+    once the metrics are back (:func:`run_experiment`). ``progress``: see
     :func:`~simulator.replication.run_replication`."""
-    keep = task.out is not None and task.records == "full"
-    result = run_replication(task.plan, task.replication, seed=task.seed,
-                             bin_minutes=timeseries_bin(task.plan), keep_records=keep,
-                             progress=progress)
-    if task.out is not None:
-        write_task_files(task, result)
+    with ExitStack() as files:  # the record files go in place when it closes without error
+        result = run_replication(task.plan, task.replication, seed=task.seed,
+                                 bin_minutes=timeseries_bin(task.plan),
+                                 on_records=_record_writer(task, files), progress=progress)
+    if task.out is not None and "timeseries" in tables_for(task.records):
+        write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
+                      _with_names(result.timeseries, task.plan),
+                      {"variant": task.variant, "replication": task.replication,
+                       "bin_minutes": timeseries_bin(task.plan)})
     return result.metrics
+
+
+def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
+    """What writes a task's per-customer records, a block at a time, into files opened on
+    ``files`` (None if the task writes none)."""
+    if task.out is None or task.records != "full":
+        return None
+    out = task.out
+    constants = {"variant": task.variant, "replication": task.replication}
+    writers = {table: files.enter_context(parquet_parts(
+        record_file(out, table, task.variant, task.replication))) for table in RECORD_TABLES}
+
+    def write(tables: dict[str, Table], experience: Table) -> None:
+        for table, write_part in writers.items():
+            columns = tables[table]
+            if table == "customers":  # what each customer lived through, beside the record
+                columns = {**columns, **{k: experience[k] for k in EXPERIENCE_COLUMNS}}
+            write_part(_with_names(columns, task.plan), constants)
+
+    return write
 
 
 TaskOutcome = dict[str, float] | str
@@ -195,25 +221,6 @@ def _with_names(table: Table, plan: Plan) -> Table:
         if column in table:
             named[f"{column}_name"] = np.asarray(names, dtype=str)[table[column]]
     return named
-
-
-def write_task_files(task: Task, result: Replication) -> None:
-    """A task's record files, as ``task.records`` asks (see :func:`tables_for`)."""
-    assert task.out is not None
-    constants = {"variant": task.variant, "replication": task.replication}
-    tables = tables_for(task.records)
-    for table in RECORD_TABLES:
-        if table in tables:
-            assert result.journeys is not None and result.experience is not None
-            columns = result.journeys.tables[table]
-            if table == "customers":  # what each customer lived through, beside the record
-                columns = {**columns, **{k: result.experience[k] for k in EXPERIENCE_COLUMNS}}
-            write_parquet(record_file(task.out, table, task.variant, task.replication),
-                          _with_names(columns, task.plan), constants)
-    if "timeseries" in tables:
-        write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
-                      _with_names(result.timeseries, task.plan),
-                      {**constants, "bin_minutes": timeseries_bin(task.plan)})
 
 
 def _already_done(task: Task) -> dict[str, float] | None:

@@ -20,6 +20,11 @@ from .plan import Plan
 from .recorder import BLOCK_CUSTOMERS, sort_tables
 from .summary import SummaryAccumulator
 
+RecordsHandler = Callable[[dict[str, Table], Table], None]
+"""``on_records(tables, experience)``: a block's customer tables (customers numbered as in
+the run, rows sorted by customer) and their :func:`~simulator.experience.customer_experience`
+in the same order."""
+
 
 @dataclass(frozen=True)
 class Replication:
@@ -47,22 +52,35 @@ def renumbered(tables: dict[str, Table]) -> dict[str, Table]:
 
 def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
                     bin_minutes: float, keep_records: bool = False,
+                    on_records: RecordsHandler | None = None,
                     block_customers: int = BLOCK_CUSTOMERS,
                     progress: Callable[[float], None] | None = None) -> Replication:
     """Simulate one replication of ``plan`` (seed: the plan's unless given), with its
     metrics and time series (bins of ``bin_minutes``), keeping the records if asked.
+
+    ``on_records(tables, experience)`` is handed each block's records as they come (at least
+    one block, empty if nobody came), e.g. to write them out without keeping them.
     ``progress(fraction)`` is called after each block with the share of the arrival window
     (``open`` to the end of arrivals) simulated so far (a run long enough to have several
     blocks)."""
     summary = SummaryAccumulator(plan, plan.stats_start, plan.arrivals_end, bin_minutes)
     kept: list[tuple[dict[str, Table], Table]] = []
 
+    def hand_over(tables: dict[str, Table], experience: Table) -> None:
+        if keep_records:
+            kept.append((tables, experience))
+        if on_records is not None:
+            on_records(tables, experience)
+
+    blocks = 0
+
     def on_block(tables: dict[str, Table], starts: Table) -> None:
+        nonlocal blocks
+        blocks += 1
         block = Journeys.of(plan, renumbered(tables), model.env.now)
         experience = customer_experience(block, starts)
         summary.add(block, experience)
-        if keep_records:
-            kept.append((tables, experience))
+        hand_over(tables, experience)
         if progress is not None and plan.arrivals_end > plan.open:
             window = plan.arrivals_end - plan.open
             progress(min(max((model.env.now - plan.open) / window, 0.0), 1.0))
@@ -70,18 +88,17 @@ def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
     model = Model(plan, replication, seed=seed, on_block=on_block,
                   block_customers=block_customers)
     run = model.run()
-    journeys = experience = None
-    if keep_records and kept:
-        journeys, experience = _joined(run, kept)
-    elif keep_records:  # nobody came
-        journeys, experience = run, customer_experience(run)
+    if not blocks:  # nobody came: one empty block, so that there are (empty) records
+        hand_over({name: run.tables[name] for name in CUSTOMER_TABLES},
+                  customer_experience(run))
+    journeys, experience = _joined(run, kept) if keep_records else (None, None)
     return Replication(summary.metrics(run), summary.timeseries(run), journeys, experience)
 
 
 def _joined(run: Journeys, blocks: list[tuple[dict[str, Table], Table]]
             ) -> tuple[Journeys, Table]:
-    """The run's journeys with the blocks' rows (at least one block) put back together, and
-    the customers' experience in the same order."""
+    """The run's journeys with the blocks' rows (at least one block, maybe empty) put back
+    together, and the customers' experience in the same order."""
     tables = dict(run.tables)
     for name in CUSTOMER_TABLES:
         tables[name] = {column: np.concatenate([t[name][column] for t, _ in blocks])

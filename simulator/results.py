@@ -22,9 +22,10 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -61,21 +62,29 @@ _UMASK = _umask()
 """The process's umask, read once at import (reading it means setting it)."""
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a
-    partial one (temporary file in the same folder, fsync, rename)."""
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to write ``path`` through, so that readers see the old file or the new one,
+    never a partial one: a temporary file in the same folder, fsynced and renamed when the
+    block ends, removed if it raises."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (:func:`atomic_file`)."""
+    with atomic_file(path) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -86,15 +95,39 @@ def write_json(path: Path, document: Any) -> None:
     atomic_write_text(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
 
 
-def write_parquet(path: Path, table: Table, constants: Mapping[str, Any]) -> None:
-    """A table of numpy columns, plus constant columns (variant, replication), as Parquet."""
+def _arrow(table: Table, constants: Mapping[str, Any]) -> pa.Table:
     n = len(next(iter(table.values()))) if table else 0
     columns = {k: pa.array(np.full(n, v)) if not isinstance(v, str) else
                pa.array([v] * n, type=pa.string()) for k, v in constants.items()}
     columns.update({k: pa.array(v) for k, v in table.items()})
-    buffer = io.BytesIO()
-    pq.write_table(pa.table(columns), buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    return pa.table(columns)
+
+
+@contextmanager
+def parquet_parts(path: Path) -> Iterator[Callable[[Table, Mapping[str, Any]], None]]:
+    """``write(table, constants)``, to call once or more: a Parquet file at ``path`` made of
+    the parts written (a row group each), put in place atomically when the block ends. The
+    parts must have the same columns; at least one must be written."""
+    with atomic_file(path) as handle:
+        writer: pq.ParquetWriter | None = None
+
+        def write(table: Table, constants: Mapping[str, Any]) -> None:
+            nonlocal writer
+            part = _arrow(table, constants)
+            if writer is None:
+                writer = pq.ParquetWriter(handle, part.schema)
+            writer.write_table(part)
+
+        yield write
+        if writer is None:
+            raise ValueError(f"{path}: nothing was written")
+        writer.close()
+
+
+def write_parquet(path: Path, table: Table, constants: Mapping[str, Any]) -> None:
+    """A table of numpy columns, plus constant columns (variant, replication), as Parquet."""
+    with parquet_parts(path) as write:
+        write(table, constants)
 
 
 def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from simulator import load_scenario, simulate
@@ -206,3 +207,23 @@ def test_a_customer_stuck_at_one_station_does_not_hold_the_starts_of_another(wri
     Model(plan, 0, on_block=lambda tables, starts: held.append(len(starts["start"])),
           block_customers=1000).run()
     assert len(held) > 50 and max(held) < 1100
+
+
+def test_full_records_of_a_long_run_are_written_block_by_block(write_yaml, tmp_path):
+    """About 80,000 customers (two blocks) with --records full: the files hold every record
+    of the run (sorted by customer within a block) and each customer's experience."""
+    loaded = load_scenario(write_yaml(MM1.format(minutes=400_000)))
+    run_experiment(loaded, replications=1, out=tmp_path / "out", records="full")
+    whole = run_replication(loaded.plans["base"], 0, bin_minutes=60, keep_records=True)
+    assert whole.journeys is not None and whole.experience is not None
+    for table, keys in (("customers", ["customer"]), ("visits", ["customer", "hop"]),
+                        ("segments", ["customer", "start"])):
+        files = list((tmp_path / "out" / table).glob("*.parquet"))
+        assert len(files) == 1 and pq.ParquetFile(files[0]).num_row_groups == 2  # two blocks
+        written = pd.read_parquet(files[0]).sort_values(keys, kind="stable")
+        for column, values in whole.journeys.tables[table].items():
+            np.testing.assert_array_equal(written[column].to_numpy(), values)
+        if table == "customers":
+            for column in ("wait", "perceived_wait", "satisfaction"):
+                np.testing.assert_array_equal(written[column].to_numpy(),
+                                              whole.experience[column])
