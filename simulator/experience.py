@@ -28,8 +28,9 @@ def _of_kind(j: Journeys, kind: SegmentKind | None) -> np.ndarray:
 def per_customer_wait(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE) -> np.ndarray:
     """Clock minutes each customer spent in segments of ``kind``."""
     s, mask = j.segments, _of_kind(j, kind)
+    # float even with no segments at all (bincount then counts in int64)
     return np.bincount(s["customer"][mask], weights=(s["end"] - s["start"])[mask],
-                       minlength=len(j.customers["customer"]))
+                       minlength=len(j.customers["customer"])).astype(float, copy=False)
 
 
 def felt_minutes(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE,

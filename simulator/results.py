@@ -11,8 +11,9 @@ Layout of a run directory (every file readable by pandas in one call)::
     visits/...  segments/...  timeseries/...    (pd.read_parquet("DIR/customers") reads all)
 
 Every file is written to a temporary name and renamed, so an interrupted run never leaves a
-half-written file; a replication counts as done only once its ``tasks`` JSON exists, and it is
-written last.
+half-written file under a result's name (a kill -9 can leave a hidden ``.NAME.*.tmp`` file,
+which readers of a folder skip and the next run in the folder removes); a replication counts
+as done only once its ``tasks`` JSON exists, and it is written last.
 """
 
 from __future__ import annotations
@@ -118,7 +119,12 @@ def parquet_parts(path: Path) -> Iterator[Callable[[Table, Mapping[str, Any]], N
                 writer = pq.ParquetWriter(handle, part.schema)
             writer.write_table(part)
 
-        yield write
+        try:
+            yield write
+        except BaseException:
+            if writer is not None:  # closed now, not when collected (onto a closed file)
+                writer.close()
+            raise
         if writer is None:
             raise ValueError(f"{path}: nothing was written")
         writer.close()

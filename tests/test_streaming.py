@@ -3,6 +3,7 @@ per-customer results and the metrics of the whole run at once, in bounded memory
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from simulator import experiment as experiment_module
 from simulator import load_scenario, simulate
 from simulator import quantiles as quantiles_module
 from simulator.experience import times_overtaken
@@ -227,3 +229,29 @@ def test_full_records_of_a_long_run_are_written_block_by_block(write_yaml, tmp_p
             for column in ("wait", "perceived_wait", "satisfaction"):
                 np.testing.assert_array_equal(written[column].to_numpy(),
                                               whole.experience[column])
+
+
+def test_full_records_in_blocks_of_three_keep_one_schema_and_every_row(tmp_path, monkeypatch):
+    """The bank branch with blocks of three customers, many of whom never wait (a block
+    without a single wait): each file has one schema, a row group per block, and the rows
+    and experience of the whole run."""
+    loaded = load_scenario(SCENARIOS[0].parent / "bank_branch.yaml")
+    monkeypatch.setattr(experiment_module, "run_replication",
+                        functools.partial(run_replication, block_customers=3))
+    run_experiment(loaded, variants=["extra_teller"], replications=1, out=tmp_path / "out",
+                   records="full")
+    whole = run_replication(loaded.plans["extra_teller"], 0, bin_minutes=15,
+                            keep_records=True)
+    assert whole.journeys is not None and whole.experience is not None
+    for table, keys in (("customers", ["customer"]), ("visits", ["customer", "hop"]),
+                        ("segments", ["customer", "start"])):
+        (path,) = (tmp_path / "out" / table).glob("*.parquet")
+        assert pq.ParquetFile(path).num_row_groups > 50
+        written = pd.read_parquet(path).sort_values(keys, kind="stable")
+        expected = dict(whole.journeys.tables[table])
+        if table == "customers":
+            expected.update({k: whole.experience[k]
+                             for k in ("wait", "perceived_wait", "satisfaction")})
+        for column, values in expected.items():
+            assert written[column].dtype == values.dtype, column
+            np.testing.assert_array_equal(written[column].to_numpy(), values)
