@@ -15,19 +15,21 @@ marker (:mod:`simulator.results`), so a rerun of the same command skips finished
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
+import multiprocessing
 import os
 import platform
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -67,6 +69,8 @@ arrive often (measured: benchmarks/scale.py overhead)."""
 MAX_CHUNK_EXECUTOR = 32
 """The same for an executor passed in (Dask): a submission there costs some 6-10 ms of the
 cluster's time on a 2-core machine, whose cores the scheduler shares with the workers."""
+PROGRESS_SECONDS = 0.5
+"""How often a parallel run looks for progress of the tasks under way."""
 
 
 def tables_for(records: RecordsMode) -> tuple[str, ...]:
@@ -165,9 +169,16 @@ def chunk_size(tasks: int, workers: int, most: int = MAX_CHUNK) -> int:
     return max(1, min(most, tasks // (max(1, workers) * CHUNKS_PER_WORKER)))
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Pool worker start-up: exit once the process that made the pool is gone. After a kill -9
-    of the command, its workers would otherwise wait for work on their queue forever."""
+_worker_progress: Any = None
+"""In a pool worker: the queue it tells how far its task in hand is, as (index, fraction)."""
+
+
+def _start_worker(parent: int, progress: Any) -> None:
+    """Pool worker start-up: exit once the process that made the pool is gone (after a kill
+    -9 of the command, its workers would otherwise wait for work on their queue forever),
+    and keep the queue to report progress on (None: none wanted)."""
+    global _worker_progress
+    _worker_progress = progress
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -177,40 +188,75 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
+def _pool_chunk(chunk: Sequence[tuple[int, Task]]) -> list[TaskOutcome]:
+    """:func:`run_chunk` in a pool worker, telling the pool's progress queue (if any) how
+    far each task is."""
+    queue = _worker_progress
+    return [run_chunk([task], None if queue is None else
+                      functools.partial(_put_progress, queue, index))[0]
+            for index, task in chunk]
+
+
+def _put_progress(queue: Any, index: int, fraction: float) -> None:
+    queue.put((index, fraction))
+
+
+ProgressHandler = Callable[[int, float], None]
+"""``on_progress(index, fraction)``: how far the task of that index is (0 to 1)."""
+
+
 def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcome], None],
             workers: int = 1, executor: Executor | None = None,
-            on_progress: Callable[[float], None] | None = None) -> None:
+            on_progress: ProgressHandler | None = None) -> None:
     """Run ``todo`` (index, task) and call ``on_done(index, outcome)`` here, in the calling
     process, as each task finishes (in any order).
 
     With ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's, whose
     ``workers`` threads in all it has) or ``workers > 1``, the tasks go out in chunks of
-    :func:`chunk_size`; otherwise they run here, one by one, and ``on_progress(fraction)``
-    hears how far the task in hand is (long replications only: see
-    :func:`~simulator.replication.run_replication`). Tasks not yet started are cancelled
-    when this returns early (an interruption, or ``on_done`` raising).
+    :func:`chunk_size`; otherwise they run here, one by one. Here and on the local pool
+    (not on an executor passed in), ``on_progress`` hears how far the tasks under way are
+    (long replications only: see :func:`~simulator.replication.run_replication`), before
+    their ``on_done``. Tasks not yet started are cancelled when this returns early (an
+    interruption, or ``on_done`` raising).
     """
     if not todo:
         return
     if executor is None and (workers <= 1 or len(todo) == 1):
         for index, task in todo:
-            on_done(index, run_chunk([task], on_progress)[0])
+            report = None if on_progress is None else functools.partial(on_progress, index)
+            on_done(index, run_chunk([task], report)[0])
         return
     size = chunk_size(len(todo), workers, MAX_CHUNK if executor is None else MAX_CHUNK_EXECUTOR)
     chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-    pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                                           initializer=_exit_with_parent,
-                                           initargs=(os.getpid(),))
-    futures = {pool.submit(run_chunk, [task for _, task in chunk]): chunk for chunk in chunks}
+    queue: Any = (multiprocessing.Queue() if executor is None and on_progress is not None
+                  else None)
+    if executor is None:
+        pool: Executor = ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                                             initializer=_start_worker,
+                                             initargs=(os.getpid(), queue))
+        futures = {pool.submit(_pool_chunk, chunk): chunk for chunk in chunks}
+    else:
+        pool = executor
+        futures = {pool.submit(run_chunk, [task for _, task in chunk]): chunk
+                   for chunk in chunks}
     try:
-        for future in as_completed(futures):
-            for (index, _), outcome in zip(futures[future], future.result(), strict=True):
-                on_done(index, outcome)
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
+            if queue is not None and on_progress is not None:
+                while not queue.empty():
+                    on_progress(*queue.get())
+            for future in done:
+                for (index, _), outcome in zip(futures[future], future.result(), strict=True):
+                    on_done(index, outcome)
     finally:
         for future in futures:
             future.cancel()
         if executor is None:
             pool.shutdown(cancel_futures=True)
+        if queue is not None:
+            queue.close()
+            queue.join_thread()
 
 
 def _with_names(table: Table, plan: Plan) -> Table:
@@ -332,12 +378,16 @@ def run_experiment(
         if out is not None:  # the marker last: records are written by now
             write_task(out, task.variant, task.replication, task.key, outcome)
         results[index] = outcome
+        under_way.pop(index, None)
         if progress:
-            progress(len(results), len(tasks))
+            progress(round(len(results) + sum(under_way.values()), 2), len(tasks))
 
-    def partly(fraction: float) -> None:
-        if progress:
-            progress(len(results) + round(fraction, 2), len(tasks))
+    under_way: dict[int, float] = {}  # index: fraction done, of long replications
+
+    def partly(index: int, fraction: float) -> None:
+        if progress and index not in results:  # a late report of a finished task is void
+            under_way[index] = fraction
+            progress(round(len(results) + sum(under_way.values()), 2), len(tasks))
 
     execute(todo, finished, workers, executor, partly)
     per_variant: dict[str, list[dict[str, float]]] = {v: [] for v in names}

@@ -255,3 +255,16 @@ def test_full_records_in_blocks_of_three_keep_one_schema_and_every_row(tmp_path,
         for column, values in expected.items():
             assert written[column].dtype == values.dtype, column
             np.testing.assert_array_equal(written[column].to_numpy(), values)
+
+
+def test_long_replications_on_the_pool_report_progress_before_they_end(write_yaml):
+    """Two replications of about 140,000 customers (three blocks each) on two workers: the
+    workers' progress reaches the callback before either replication ends."""
+    loaded = load_scenario(write_yaml(MM1.format(minutes=700_000)))
+    calls: list[tuple[float, int]] = []
+    result = run_experiment(loaded, replications=2, workers=2, records="none",
+                            progress=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert calls[-1] == (2, 2) and done == sorted(done)
+    assert any(0 < d < 1 for d in done)
+    assert result.metrics == run_experiment(loaded, replications=2, records="none").metrics
