@@ -268,3 +268,26 @@ def test_long_replications_on_the_pool_report_progress_before_they_end(write_yam
     assert calls[-1] == (2, 2) and done == sorted(done)
     assert any(0 < d < 1 for d in done)
     assert result.metrics == run_experiment(loaded, replications=2, records="none").metrics
+
+
+def test_void_patience_deadlines_are_dropped_at_each_block(write_yaml):
+    """Customers with a patience of months, almost all served within minutes: without the
+    clean-up every void deadline would stay in SimPy's queue until its time (the run's
+    60,000). Records are still those of the run at once."""
+    text = MM1.format(minutes=300_000).replace(
+        "expected_wait: 5", "expected_wait: 5\n    patience: {dist: exponential, mean: 100000}")
+    plan = load_scenario(write_yaml(text)).plans["base"]
+    queued: list[int] = []
+
+    def watch(tables, starts):
+        queued.append(len(model.env._queue))
+
+    model = Model(plan, 0, on_block=watch, block_customers=500)
+    model.run()
+    assert len(queued) > 100 and max(queued) < 1500
+    blocks = run_replication(plan, 0, bin_minutes=60, keep_records=True, block_customers=500)
+    reference = simulate(plan, 0)
+    assert blocks.journeys is not None
+    for name in ("customers", "visits", "segments"):
+        for column, values in reference.tables[name].items():
+            np.testing.assert_array_equal(blocks.journeys.tables[name][column], values)

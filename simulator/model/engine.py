@@ -8,6 +8,7 @@ the same service times: the comparison is between systems, not between luck.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterator
 
@@ -15,7 +16,7 @@ import numpy as np
 import simpy
 
 from ..arrivals import arrival_times
-from ..journeys import Flag, Journeys, Outcome
+from ..journeys import Flag, Journeys, Outcome, Table
 from ..perception import FeltTime
 from ..plan import EXIT, ClassPlan, Plan
 from ..randomness import Streams
@@ -62,7 +63,9 @@ class Model:
         self.env = simpy.Environment()
         self.streams = Streams(plan.seed if seed is None else seed, replication)
         self.felt: FeltTime = felt or plan.perception()
-        self.recorder = JourneyRecorder(on_block, block_customers, self.joined_inside)
+        self.recorder = JourneyRecorder(
+            None if on_block is None else self.after_block(on_block), block_customers,
+            self.joined_inside)
         self.stations = [Station(self, sp, plan.priority_levels) for sp in plan.stations]
         self.draws = [_ClassDraws(cp, self.streams) for cp in plan.classes]
         info = plan.levers.wait_time_info
@@ -157,6 +160,28 @@ class Model:
         """The run ends when no source will send anyone and nobody is inside."""
         if not self.in_system and not self.sources:
             self.finish_run()
+
+    def after_block(self, on_block: BlockHandler) -> BlockHandler:
+        """``on_block``, then :meth:`drop_void_events`: what a streamed run keeps of the past
+        is bounded by a block."""
+        def handle(tables: dict[str, Table], starts: Table) -> None:
+            on_block(tables, starts)
+            self.drop_void_events()
+        return handle
+
+    def drop_void_events(self) -> None:
+        """Take out of SimPy's event queue the events nobody listens to any more: patience
+        deadlines voided when the wait ended (a customer served long before their patience
+        would run out leaves one for as long as that patience). Firing one does nothing, and
+        the others keep their (time, priority, order) keys, so the run is unchanged; only
+        memory is saved."""
+        queue = getattr(self.env, "_queue", None)  # SimPy's heap of (time, priority, id, event)
+        if not isinstance(queue, list):
+            return
+        live = [entry for entry in queue if entry[3].callbacks]
+        if len(live) < len(queue):
+            heapq.heapify(live)
+            queue[:] = live
 
     def joined_inside(self) -> np.ndarray:
         """Per station, the earliest time one of the customers there now joined it (now if

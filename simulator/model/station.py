@@ -229,9 +229,10 @@ class Station:
             customer.spent += customer.rate * (now - customer.rate_since)
             customer.patience_running = False
             if customer.patience_event is not None:
-                # The void deadline stays in SimPy's queue until its time: it lets go of the
-                # customer, who may be long gone by then (memory of long runs).
+                # The void deadline stays in SimPy's queue until its time (or until
+                # Model.drop_void_events): it lets go of the customer and does nothing.
                 customer.patience_event.target = None
+                customer.patience_event.callbacks.clear()
             customer.patience_event = None
 
     def change_conditions(self, customer: Customer, flags: int, now: float) -> None:
