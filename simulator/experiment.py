@@ -113,16 +113,21 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
     are never all in memory) and return its metrics. The caller writes the task's marker
     once the metrics are back (:func:`run_experiment`). ``progress``: see
     :func:`~simulator.replication.run_replication`."""
+    bin_minutes = timeseries_bin(task.plan)
     with ExitStack() as files:  # the record files go in place when it closes without error
         result = run_replication(task.plan, task.replication, seed=task.seed,
-                                 bin_minutes=timeseries_bin(task.plan),
+                                 bin_minutes=bin_minutes,
                                  on_records=_record_writer(task, files), progress=progress)
     if task.out is not None and "timeseries" in tables_for(task.records):
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                       _with_names(result.timeseries, task.plan),
-                      {"variant": task.variant, "replication": task.replication,
-                       "bin_minutes": timeseries_bin(task.plan)})
+                      {**_constants(task), "bin_minutes": bin_minutes})
     return result.metrics
+
+
+def _constants(task: Task) -> dict[str, str | int]:
+    """The columns that say whose records a file holds."""
+    return {"variant": task.variant, "replication": task.replication}
 
 
 def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
@@ -131,7 +136,7 @@ def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
     if task.out is None or task.records != "full":
         return None
     out = task.out
-    constants = {"variant": task.variant, "replication": task.replication}
+    constants = _constants(task)
     writers = {table: files.enter_context(parquet_parts(
         record_file(out, table, task.variant, task.replication))) for table in RECORD_TABLES}
 
@@ -370,6 +375,8 @@ def run_experiment(
     if progress:
         progress(len(results), len(tasks))
 
+    under_way: dict[int, float] = {}  # index: fraction done, of long replications
+
     def finished(index: int, outcome: TaskOutcome) -> None:
         task = tasks[index]
         if isinstance(outcome, str):
@@ -381,8 +388,6 @@ def run_experiment(
         under_way.pop(index, None)
         if progress:
             progress(round(len(results) + sum(under_way.values()), 2), len(tasks))
-
-    under_way: dict[int, float] = {}  # index: fraction done, of long replications
 
     def partly(index: int, fraction: float) -> None:
         if progress and index not in results:  # a late report of a finished task is void

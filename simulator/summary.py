@@ -141,7 +141,6 @@ class SummaryAccumulator:
         s = self.sums
         arrivals = s["arrivals"]
         available = server_time(run, FIRST_STATION, self.window)[1][0]
-        impact_counted = s["arrivals"]
 
         def ratio(a: float, b: float) -> float:
             return a / b if b else math.nan
@@ -163,8 +162,8 @@ class SummaryAccumulator:
             "queue_length_mean": s["waiting_area"] / (self.window[1] - self.window[0]),
             # Busy time can exceed available time only by rounding (sums of many intervals).
             "utilisation": min(s["busy"] / available, 1.0) if available > 0 else math.nan,
-            **({k: v / impact_counted for k, v in self.impact_totals.items()}
-               if impact_counted else dict.fromkeys(IMPACT_METRICS, math.nan)),
+            **({k: v / arrivals for k, v in self.impact_totals.items()}
+               if arrivals else dict.fromkeys(IMPACT_METRICS, math.nan)),
         }
 
     def timeseries(self, run: Journeys) -> Table:
