@@ -44,7 +44,7 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator import Journeys, load_scenario, simulate
-from simulator.summary import summarise
+from simulator.analysis.summary import summarise
 
 ARRIVAL_RATE = 0.675
 """Arrivals a minute (40.5 an hour)."""

@@ -136,7 +136,7 @@ def print_scaling(rows: list[dict[str, Any]], records: str) -> None:
 
 def efficiency(replications: int, repeat: int) -> list[dict[str, Any]]:
     from simulator import load_scenario
-    from simulator.experiment import run_experiment
+    from simulator.runs.experiment import run_experiment
 
     loaded = load_scenario(BANK)
     rows = []
@@ -186,9 +186,9 @@ def write_sweep(folder: Path, points: int, replications: int) -> Path:
 
 
 def sweep_overhead(points: int, replications: int, workdir: Path) -> list[dict[str, Any]]:
-    from simulator.cluster import open_executor
-    from simulator.sweep import load_sweep
-    from simulator.sweeprun import run_sweep
+    from simulator.runs.executor import open_executor
+    from simulator.runs.sweep import run_sweep
+    from simulator.runs.sweep_points import load_sweep
 
     started = time.perf_counter()
     sweep = load_sweep(write_sweep(workdir, points, replications))
@@ -247,9 +247,10 @@ stations:
 def overhead(tasks: int, workdir: Path) -> list[dict[str, Any]]:
     """Cost per task of each executor, on tasks that do almost nothing (one simulated minute),
     sent one by one (chunks of 1) and in chunks as waitsim sends them."""
-    from simulator import experiment, load_scenario
-    from simulator.cluster import open_executor
-    from simulator.experiment import run_experiment
+    from simulator import load_scenario
+    from simulator.runs import experiment
+    from simulator.runs.executor import open_executor
+    from simulator.runs.experiment import run_experiment
 
     path = workdir / "tiny.yaml"
     path.write_text(TINY_YAML.format(replications=tasks))

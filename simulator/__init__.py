@@ -5,12 +5,12 @@ Data flows one way: YAML -> :func:`load_scenario` (validated scenarios and plans
 summaries and experiments.
 """
 
-from .journeys import Flag, Journeys, Outcome, SegmentKind
-from .loader import LoadedScenario, load_scenario
-from .model import simulate
-from .yamlsource import ScenarioError
-
-__version__ = "0.2.0"
+from simulator.engine.journeys import Journeys
+from simulator.engine.model import simulate
+from simulator.errors import ScenarioError
+from simulator.models.codes import Flag, Outcome, SegmentKind
+from simulator.plan.loader import LoadedScenario, load_scenario
+from simulator.version import __version__ as __version__
 
 __all__ = ["Flag", "Journeys", "LoadedScenario", "Outcome", "ScenarioError", "SegmentKind",
            "load_scenario", "simulate"]

@@ -18,19 +18,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cluster import open_executor
-from .compare import RANKABLE, AutoReplications, compare, run_until_precise
-from .compare_report import compare_document, compare_text, write_comparison
-from .config import did_you_mean
-from .costs import cost_effects
-from .experiment import RECORDS_MODES, ExperimentResult, default_workers, run_experiment
-from .loader import BASE, LoadedScenario, load_scenario
-from .report import json_document, table
-from .results import FIGURE_FORMATS
-from .sweep import load_sweep
-from .sweeprun import SweepResult, run_sweep, sweep_document, sweep_table
-from .yamlsource import ScenarioError
+from simulator.analysis.comparison import RANKABLE, AutoReplications, compare, run_until_precise
+from simulator.analysis.costs import cost_effects
+from simulator.analysis.result import ExperimentResult
+from simulator.errors import InputError, ScenarioError, WaitsimError
+from simulator.plan.loader import BASE, LoadedScenario, load_scenario
+from simulator.report.comparison import compare_document, compare_text, write_comparison
+from simulator.report.console import json_document, table
+from simulator.report.sweep import sweep_document, sweep_table
+from simulator.runs.executor import open_executor
+from simulator.runs.experiment import RECORDS_MODES, default_workers, run_experiment
+from simulator.runs.store import FIGURE_FORMATS
+from simulator.runs.sweep import SweepResult, run_sweep
+from simulator.runs.sweep_points import load_sweep
+from simulator.spec.base import did_you_mean
+from simulator.version import __version__
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -213,7 +215,7 @@ def _runner(args: argparse.Namespace, loaded: LoadedScenario, variants: list[str
             out: Path, progress: Callable[[float, int], None], executor: Executor | None,
             workers: int) -> Callable[[int | None], ExperimentResult]:
     """``run(replications)``: the experiment the options ask for, into ``out``, on
-    ``executor`` (see :func:`simulator.cluster.open_executor`)."""
+    ``executor`` (see :func:`simulator.runs.executor.open_executor`)."""
     def run(replications: int | None) -> ExperimentResult:
         return run_experiment(
             loaded, variants=variants, replications=replications, seed=args.seed,
@@ -312,8 +314,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 
 def _command_plot(args: argparse.Namespace) -> int:
-    from . import plots  # matplotlib loads only for this command
-    from .summary import METRICS
+    from simulator import plots  # matplotlib loads only for this command
+    from simulator.analysis.summary import METRICS
 
     for name in args.metric or ():
         if name not in METRICS:
@@ -336,7 +338,7 @@ def _command_validate(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         try:
             loaded = load_scenario(path)
-        except ScenarioError as exc:
+        except InputError as exc:
             print(exc, file=sys.stderr)
             status = EXIT_INVALID
             continue
@@ -363,9 +365,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "sweep": _command_sweep, "validate": _command_validate,
                     "plot": _command_plot}
         return commands[args.command](args)
-    except ScenarioError as exc:
+    except InputError as exc:
         print(exc, file=sys.stderr)
-        return EXIT_INVALID
+        return exc.exit_code
+    except WaitsimError as exc:
+        print(f"waitsim: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except BrokenPipeError:  # e.g. `waitsim run ... --json | head`: the reader left
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return EXIT_OK

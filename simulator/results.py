@@ -1,236 +1,133 @@
-"""Writing and reading results: atomic files, one set per finished replication.
+"""Reading a results folder back (for figures and notebooks): :class:`Results`.
 
-Layout of a run directory (every file readable by pandas in one call)::
-
-    manifest.json                    scenario, file digest, seed, versions, command, variants
-    summary.csv                      variant, metric, mean, ci_low, ci_high, n
-    replications.csv                 one row per variant x replication: every metric
-    comparison.csv, costs.csv        ``waitsim compare`` only (removed when a run starts)
-    tasks/<variant>/r<rep>.json      metrics of a finished replication (the "done" marker)
-    customers/<variant>-r<rep>.parquet   records, with variant and replication columns
-    visits/...  segments/...  timeseries/...    (pd.read_parquet("DIR/customers") reads all)
-
-Every file is written to a temporary name and renamed, so an interrupted run never leaves a
-half-written file under a result's name (a kill -9 can leave a hidden ``.NAME.*.tmp`` file,
-which readers of a folder skip and the next run in the folder removes); a replication counts
-as done only once its ``tasks`` JSON exists, and it is written last.
+The folder is what ``waitsim run`` (or ``compare``) wrote (:mod:`simulator.runs.store`); times are
+run minutes, as in the files. Reading needs pandas; the simulation never imports this module.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pandas as pd
 
-from .journeys import Table
+from simulator.analysis.summary import METRICS
+from simulator.errors import ResultsError
+from simulator.models.codes import Outcome
+from simulator.runs.store import read_manifest
+from simulator.spec.base import format_clock
 
-RECORD_TABLES = ("customers", "visits", "segments")
-"""Per-customer tables written with ``--records full``."""
-COMPARISON_FILES = ("comparison.csv", "costs.csv")
-"""Written by ``waitsim compare`` from a finished run; a new run removes them first, so they
-never describe results that are no longer in the folder."""
-FIGURES_DIR, FIGURE_FORMATS = "figures", ("png", "svg", "pdf")
-"""Where ``waitsim plot`` writes by default, and the formats it writes."""
-
-
-def remove_figures(out: Path) -> None:
-    """Remove the figures ``waitsim plot`` drew into ``out/figures`` (other files stay): a new
-    run calls this first, so no figure describes results that are no longer in the folder."""
-    folder = out / FIGURES_DIR
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.is_file() and path.suffix.lstrip(".") in FIGURE_FORMATS:
-                path.unlink()
+CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
+TIMESERIES_COLUMNS = ["variant", "replication", "station", "station_name", "bin_start",
+                      "bin_minutes", "queue_length", "on_duty"]
+COST_COLUMNS = ["variant", "extra_cost_per_day", "satisfaction_gain",
+                "satisfaction_gain_ci_low", "satisfaction_gain_ci_high"]
+"""The columns read (of more in the files): what the figures need."""
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _need(path: Path, what: str) -> None:
+    if not path.exists():
+        raise ResultsError(f"{path}: missing ({what}); is this a complete waitsim results "
+                           "folder? `waitsim run SCENARIO.yaml --out DIR` writes one")
 
 
-_UMASK = _umask()
-"""The process's umask, read once at import (reading it means setting it)."""
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A file to write ``path`` through, so that readers see the old file or the new one,
-    never a partial one: a temporary file in the same folder, fsynced and renamed when the
-    block ends, removed if it raises."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"{path}: unreadable ({exc})") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ResultsError(f"{path}:1: missing column(s) {', '.join(missing)} (found: "
+                           f"{', '.join(map(str, frame.columns))})")
+    return frame
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (:func:`atomic_file`)."""
-    with atomic_file(path) as handle:
-        handle.write(data)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_json(path: Path, document: Any) -> None:
-    atomic_write_text(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
-
-
-def _arrow(table: Table, constants: Mapping[str, Any]) -> pa.Table:
-    n = len(next(iter(table.values()))) if table else 0
-    columns = {k: pa.array(np.full(n, v)) if not isinstance(v, str) else
-               pa.array([v] * n, type=pa.string()) for k, v in constants.items()}
-    columns.update({k: pa.array(v) for k, v in table.items()})
-    return pa.table(columns)
-
-
-@contextmanager
-def parquet_parts(path: Path) -> Iterator[Callable[[Table, Mapping[str, Any]], None]]:
-    """``write(table, constants)``, to call once or more: a Parquet file at ``path`` made of
-    the parts written (a row group each), put in place atomically when the block ends. The
-    parts must have the same columns; at least one must be written."""
-    with atomic_file(path) as handle:
-        writer: pq.ParquetWriter | None = None
-
-        def write(table: Table, constants: Mapping[str, Any]) -> None:
-            nonlocal writer
-            part = _arrow(table, constants)
-            if writer is None:
-                writer = pq.ParquetWriter(handle, part.schema)
-            writer.write_table(part)
-
-        try:
-            yield write
-        except BaseException:
-            if writer is not None:  # closed now, not when collected (onto a closed file)
-                writer.close()
-            raise
-        if writer is None:
-            raise ValueError(f"{path}: nothing was written")
-        writer.close()
-
-
-def write_parquet(path: Path, table: Table, constants: Mapping[str, Any]) -> None:
-    """A table of numpy columns, plus constant columns (variant, replication), as Parquet."""
-    with parquet_parts(path) as write:
-        write(table, constants)
-
-
-def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    atomic_write_text(path, text.getvalue())
-
-
-def task_file(out: Path, variant: str, replication: int) -> Path:
-    return out / "tasks" / variant / f"r{replication:05d}.json"
-
-
-def record_file(out: Path, table: str, variant: str, replication: int) -> Path:
-    return out / table / f"{variant}-r{replication:05d}.parquet"
-
-
-def read_manifest(out: Path) -> dict[str, Any] | None:
-    """The manifest of a run directory, or None if there is none (or it is unreadable)."""
+def _read_parquet(folder: Path, columns: list[str]) -> pd.DataFrame:
     try:
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
+        return pd.read_parquet(folder, columns=columns)
+    except Exception as exc:  # pyarrow raises several types; the message says which
+        raise ResultsError(f"{folder}: unreadable records ({type(exc).__name__}: {exc})"
+                           ) from None
 
 
-def read_task(out: Path, variant: str, replication: int, key: str) -> dict[str, float] | None:
-    """Metrics of a finished replication, if its marker exists and was made under ``key``
-    (the variant's plan digest, seed and waitsim version)."""
-    try:
-        document = json.loads(task_file(out, variant, replication).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(document, dict) or document.get("key") != key:
-        return None
-    metrics = document.get("metrics")
-    if not isinstance(metrics, dict):
-        return None
-    return metrics_from_json(metrics)
+@dataclass(frozen=True)
+class Results:
+    """The files of one results folder, read once."""
 
+    folder: Path
+    manifest: dict[str, Any]
+    summary: pd.DataFrame
+    """summary.csv: variant, metric, mean, ci_low, ci_high, n."""
+    replications: pd.DataFrame
+    """replications.csv: one row per variant and replication, every metric."""
+    timeseries: pd.DataFrame
+    """Per variant, replication, station and bin (:data:`TIMESERIES_COLUMNS`)."""
+    customers: pd.DataFrame | None
+    """The customers records (:data:`CUSTOMER_COLUMNS`; None after ``--records summary``)."""
+    costs: pd.DataFrame | None
+    """costs.csv, written by ``waitsim compare`` (None when absent)."""
 
-def write_task(out: Path, variant: str, replication: int, key: str,
-               metrics: Mapping[str, float]) -> None:
-    write_json(task_file(out, variant, replication),
-               {"key": key, "variant": variant, "replication": replication,
-                "metrics": metrics_to_json(metrics)})
+    @classmethod
+    def load(cls, folder: Path | str) -> Results:
+        """Read a results folder; :class:`ResultsError` says which file is missing or bad."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise ResultsError(f"{folder}: no such folder (give the folder `waitsim run` wrote, "
+                               "e.g. results/bank_branch)")
+        manifest = read_manifest(folder)
+        if manifest is None:
+            raise ResultsError(f"{folder}: not a waitsim results folder (no readable "
+                               "manifest.json; `waitsim run SCENARIO.yaml --out DIR` writes one)")
+        if manifest.get("status") != "complete" or not isinstance(manifest.get("variants"),
+                                                                   dict):
+            raise ResultsError(f"{folder / 'manifest.json'}: status '{manifest.get('status')}': "
+                               "the run did not finish; run the same command again to finish it")
+        for name, what in (("summary.csv", "means and intervals"),
+                           ("replications.csv", "metrics per replication"),
+                           ("timeseries", "queue length over time")):
+            _need(folder / name, what)
+        summary = _read_csv(folder / "summary.csv", ["variant", "metric", "mean", "ci_low",
+                                                     "ci_high", "n"])
+        replications = _read_csv(folder / "replications.csv",
+                                 ["variant", "replication", *METRICS])
+        timeseries = _read_parquet(folder / "timeseries", TIMESERIES_COLUMNS)
+        customers = None
+        if (folder / "customers").is_dir():
+            customers = _read_parquet(folder / "customers", CUSTOMER_COLUMNS)
+        costs = None
+        if (folder / "costs.csv").exists():
+            costs = _read_csv(folder / "costs.csv", COST_COLUMNS)
+        return cls(folder, manifest, summary, replications, timeseries, customers, costs)
 
+    @property
+    def variants(self) -> list[str]:
+        """Variant names in the run's order (the base first when it was run)."""
+        return list(self.manifest["variants"])
 
-def metrics_to_json(metrics: Mapping[str, float]) -> dict[str, float | None]:
-    """A replication's metrics for a JSON file: NaN (undefined) as null, since JSON has no
-    NaN."""
-    return {k: (None if v != v else v) for k, v in metrics.items()}
+    @property
+    def clock_at_zero(self) -> float | None:
+        """Clock minutes after midnight at run minute 0 (None: the scenario has no clock)."""
+        value = self.manifest.get("clock_at_zero")
+        return float(value) if value is not None else None
 
+    def stats_start(self, variant: str) -> float:
+        """Run minute from which arrivals count (open + warm-up); 0 for older manifests."""
+        return float(self.manifest["variants"][variant].get("stats_start", 0.0))
 
-def metrics_from_json(metrics: Mapping[str, Any]) -> dict[str, float]:
-    """The inverse of :func:`metrics_to_json`: null as NaN, every value a float."""
-    return {k: (float("nan") if v is None else float(v)) for k, v in metrics.items()}
+    def clock_label(self, run_minutes: float) -> str:
+        """A run minute as HH:MM when the clock is known, else as minutes."""
+        if self.clock_at_zero is None:
+            return f"{run_minutes:g}"
+        return format_clock(self.clock_at_zero + run_minutes)
 
-
-class AppendLog:
-    """A JSON-lines file that grows one whole line at a time, for results that must survive
-    an interruption (e.g. a sweep's finished tasks).
-
-    Each record is one ``write`` of one line, flushed to disk (fsync) before :meth:`append`
-    returns, so a kill -9 loses at most the record being written; a torn last line (a crash
-    or power cut mid-write) is cut off when the log is opened again, before anything is added.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.records: list[dict[str, Any]] = []
-        if path.exists():
-            data = path.read_bytes()
-            whole = data[: data.rfind(b"\n") + 1]
-            if len(whole) != len(data):
-                os.truncate(path, len(whole))
-            for line in whole.splitlines():
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue  # not written by this class; ignored rather than trusted
-                if isinstance(record, dict):
-                    self.records.append(record)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-
-    def append(self, record: Mapping[str, Any]) -> None:
-        line = json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
-        os.fsync(self._fd)
-
-    def close(self) -> None:
-        os.close(self._fd)
-
-    def __enter__(self) -> AppendLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def counted_customers(self) -> pd.DataFrame | None:
+        """Customers who arrived after the warm-up and were not censored, as the metrics count
+        them (None without per-customer records)."""
+        c = self.customers
+        if c is None:
+            return None
+        start = c["variant"].map({v: self.stats_start(v) for v in self.variants})
+        return c[(c["arrival"] >= start) & (c["outcome"] != Outcome.CENSORED)]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 
 from simulator import load_scenario
-from simulator.plan import Plan
+from simulator.plan.compiled import Plan
 
 # In CI (CI=true) every property test draws the same examples each run: a red build then
 # always means a change, never a new random draw; development runs keep exploring.

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from simulator import ScenarioError
 from simulator.cli import main
-from simulator.loader import load_scenario
+from simulator.plan.loader import load_scenario
 
 # A valid scenario; the numbers on the right are its line numbers, which the cases below rely on.
 BASE = """\

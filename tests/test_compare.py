@@ -13,8 +13,7 @@ import pytest
 from scipy import stats
 
 from simulator import load_scenario
-from simulator.cli import main
-from simulator.compare import (
+from simulator.analysis.comparison import (
     BETTER,
     RANKABLE,
     compare,
@@ -23,16 +22,18 @@ from simulator.compare import (
     replications_needed,
     run_until_precise,
 )
-from simulator.compare_report import (
+from simulator.analysis.costs import CostEffect, DailyCost, cost_effects, daily_cost, server_hours
+from simulator.analysis.result import ExperimentResult
+from simulator.analysis.statistics import Interval
+from simulator.analysis.summary import METRICS
+from simulator.cli import main
+from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
     comparison_rows,
     costs_text,
 )
-from simulator.costs import CostEffect, DailyCost, cost_effects, daily_cost, server_hours
-from simulator.experiment import ExperimentResult, run_experiment
-from simulator.stats import Interval
-from simulator.summary import METRICS
+from simulator.runs.experiment import run_experiment
 
 # One server near saturation: waits vary a lot from day to day, which the variants share.
 SCENARIO = """

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from simulator import Flag, Outcome, SegmentKind, simulate
-from simulator.model import Model
-from simulator.model.core import RELEASE, Action
-from simulator.summary import summarise
+from simulator.analysis.summary import summarise
+from simulator.engine.core import RELEASE, Action
+from simulator.engine.model import Model
 
 
 def trace_scenario(write_yaml, times, servers=1, service="{dist: deterministic, value: 5}",

@@ -48,14 +48,15 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from simulator import Flag, Journeys, Outcome, SegmentKind
-from simulator.compiler import compile_plan
-from simulator.experience import customer_experience, promised_felt
-from simulator.model import Model
-from simulator.model.core import RELEASE, SERVING, WAITING, Action
-from simulator.plan import EXIT, Plan, PlanError
-from simulator.replication import run_replication
-from simulator.scenario import Scenario
-from simulator.summary import summarise, timeseries
+from simulator.analysis.experience import customer_experience, promised_felt
+from simulator.analysis.summary import summarise, timeseries
+from simulator.engine.core import RELEASE, SERVING, WAITING, Action
+from simulator.engine.model import Model
+from simulator.errors import PlanError
+from simulator.plan.compiled import EXIT, Plan
+from simulator.plan.compiler import compile_plan
+from simulator.runs.replication import run_replication
+from simulator.spec.scenario import Scenario
 
 EPS = 1e-7
 DATA = Path(tempfile.mkdtemp(prefix="waitsim-stress-"))

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from simulator import load_scenario
-from simulator.experiment import run_experiment
-from simulator.results import task_file
-from simulator.stats import student_t_interval
+from simulator.analysis.statistics import student_t_interval
+from simulator.runs.experiment import run_experiment
+from simulator.runs.store import task_file
 
 SCENARIO = """
     name: Small branch
@@ -135,7 +135,7 @@ def test_result_files_are_ordinary_files_not_private_ones(tmp_path):
     import os
     import stat
 
-    from simulator.results import atomic_write_text
+    from simulator.runs.store import atomic_write_text
 
     path = tmp_path / "x.csv"
     atomic_write_text(path, "a\n")

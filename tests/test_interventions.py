@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simulator import Flag, SegmentKind, simulate
-from simulator.experience import customer_experience, promised_felt, times_overtaken
-from simulator.summary import summarise
+from simulator.analysis.experience import customer_experience, promised_felt, times_overtaken
+from simulator.analysis.summary import summarise
 
 # A day with breakdowns and a schedule (disruptions to explain), no patience: a lever that
 # acts on perception only must leave every clock time as it was.

@@ -10,8 +10,8 @@ import pytest
 from queueing_theory import erlang_a
 
 from simulator import load_scenario, simulate
-from simulator.experiment import run_experiment
-from simulator.summary import METRICS, summarise, times_overtaken
+from simulator.analysis.summary import METRICS, summarise, times_overtaken
+from simulator.runs.experiment import run_experiment
 
 BANK = Path(__file__).resolve().parent.parent / "scenarios" / "bank_branch.yaml"
 
@@ -130,8 +130,7 @@ def test_satisfaction_responds_to_each_lever(plan_of):
 
 
 def test_the_readme_documents_every_model_parameter():
-    from simulator.perception import PerceptionParameters
-    from simulator.satisfaction import SatisfactionParameters
+    from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
 
     readme = (BANK.parent.parent / "README.md").read_text(encoding="utf-8")
     for model in (PerceptionParameters, SatisfactionParameters):
@@ -152,7 +151,7 @@ OCCUPIED_BASE = """
 
 
 def test_occupied_waiting_is_perception_only_and_lowers_the_felt_wait(plan_of):
-    from simulator.journeys import Flag, SegmentKind
+    from simulator.models.codes import Flag, SegmentKind
 
     plain = simulate(plan_of(OCCUPIED_BASE))
     tv = simulate(plan_of(OCCUPIED_BASE + """
@@ -211,7 +210,7 @@ def test_fair_queue_merges_parallel_lines_into_one(plan_of):
 
 
 def test_recorded_journeys_can_be_rescored_with_other_parameters(plan_of):
-    from simulator.summary import rescore
+    from simulator.analysis.summary import rescore
 
     base = plan_of(OCCUPIED_BASE)
     j = simulate(base)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.journeys import Flag
-from simulator.perception import ClassPerception, PerceptionParameters, felt_waits
+from simulator.models.codes import Flag
+from simulator.models.perception import ClassPerception, felt_waits
+from simulator.spec.parameters import PerceptionParameters
 
 DEFAULT = PerceptionParameters()
 C = 1.35 * 5 ** 0.1  # overestimation x reference_minutes ** (1 - duration_exponent)

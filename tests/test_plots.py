@@ -17,9 +17,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from simulator import load_scenario
+from simulator.analysis.statistics import paired_difference
+from simulator.analysis.summary import METRICS
 from simulator.cli import main
-from simulator.experiment import run_experiment
-from simulator.journeys import Outcome
+from simulator.models.codes import Outcome
 from simulator.plots import (
     FRONTIER_LABEL,
     FigureUnavailable,
@@ -35,8 +36,7 @@ from simulator.plots import (
     save_all,
     wait_distributions,
 )
-from simulator.stats import paired_difference
-from simulator.summary import METRICS
+from simulator.runs.experiment import run_experiment
 
 # Two hours, two stations, impatient customers who balk at long lines; "same" patches the
 # base to what it already is, so its paired difference is exactly 0 (not distinguishable).
@@ -228,7 +228,7 @@ def test_a_forest_plot_for_every_metric_names_its_unit(results: Results) -> None
         assert label.startswith("difference from base, variant - base (") and "()" not in label
     assert "(per 100 arrivals)" in paired_improvement(results, "complaints_per_100"
                                                       ).axes[0].get_xlabel()
-    # Which side is better comes from simulator.compare.BETTER.
+    # Which side is better comes from simulator.analysis.comparison.BETTER.
     for metric, arrow in (("satisfaction_mean", "better →"), ("perceived_wait_mean", "← better")):
         assert arrow in [t.get_text() for t in paired_improvement(results, metric).axes[0].texts]
     assert not any("better" in t.get_text()

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator import Outcome, simulate
-from simulator.plan import Plan, compile_plan
-from simulator.scenario import Scenario
+from simulator.plan.compiled import Plan
+from simulator.plan.compiler import compile_plan
+from simulator.spec.scenario import Scenario
 
 
 def plan_from(data: dict[str, Any]) -> Plan:

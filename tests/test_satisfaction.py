@@ -5,13 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.satisfaction import (
-    Experience,
-    SatisfactionParameters,
-    dissatisfaction,
-    impact,
-    scores,
-)
+from simulator.models.satisfaction import Experience, dissatisfaction, impact, scores
+from simulator.spec.parameters import SatisfactionParameters
 
 P = SatisfactionParameters()
 
@@ -131,8 +126,8 @@ def test_every_default_has_its_source_or_is_labelled_an_assumption():
 
 
 def test_impact_returns_exactly_its_named_metrics():
-    from simulator.satisfaction import IMPACT_METRICS
-    from simulator.summary import METRICS
+    from simulator.analysis.summary import METRICS
+    from simulator.models.satisfaction import IMPACT_METRICS
 
     assert tuple(impact(np.array([70.0]), P)) == IMPACT_METRICS
     assert set(IMPACT_METRICS) <= set(METRICS)

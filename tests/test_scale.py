@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulator import cluster, load_scenario
-from simulator import experiment as experiment_module
+from simulator import load_scenario
 from simulator.cli import main
-from simulator.cluster import open_executor
-from simulator.experiment import chunk_size, run_experiment
-from simulator.results import task_file
+from simulator.runs import executor as cluster
+from simulator.runs import experiment as experiment_module
+from simulator.runs.executor import open_executor
+from simulator.runs.experiment import chunk_size, run_experiment
+from simulator.runs.store import task_file
 
 SCENARIO = """
     name: Small branch

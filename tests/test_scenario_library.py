@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from simulator import load_scenario
-from simulator.costs import has_cost_data
-from simulator.experiment import run_experiment
+from simulator.analysis.costs import has_cost_data
+from simulator.runs.experiment import run_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from simulator import load_scenario
-from simulator.experiment import run_experiment
+from simulator.runs.experiment import run_experiment
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.stats import paired_difference, student_t_interval
+from simulator.analysis.statistics import paired_difference, student_t_interval
 
 
 def test_student_t_interval_matches_scipy():

@@ -12,15 +12,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from simulator import experiment as experiment_module
 from simulator import load_scenario, simulate
-from simulator import quantiles as quantiles_module
-from simulator.experience import times_overtaken
-from simulator.experiment import run_experiment
-from simulator.model.engine import Model
-from simulator.quantiles import RELATIVE_ACCURACY, StreamPercentiles
-from simulator.replication import run_replication
-from simulator.summary import summarise
+from simulator.analysis import quantiles as quantiles_module
+from simulator.analysis.experience import times_overtaken
+from simulator.analysis.quantiles import RELATIVE_ACCURACY, StreamPercentiles
+from simulator.analysis.summary import summarise
+from simulator.engine.model import Model
+from simulator.runs import experiment as experiment_module
+from simulator.runs.experiment import run_experiment
+from simulator.runs.replication import run_replication
 
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simulator import simulate
-from simulator.summary import summarise, timeseries
-from simulator.timeline import interval_integrals
+from simulator.analysis.summary import summarise, timeseries
+from simulator.analysis.timeline import interval_integrals
 
 
 def test_interval_integrals_by_hand():

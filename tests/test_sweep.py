@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator import experiment as experiment_module
+from simulator.analysis.summary import METRICS
 from simulator.cli import main
-from simulator.results import AppendLog
-from simulator.summary import METRICS
-from simulator.sweep import load_sweep
-from simulator.sweeprun import run_sweep, sweep_document
-from simulator.yamlsource import ScenarioError
+from simulator.errors import ScenarioError
+from simulator.report.sweep import sweep_document
+from simulator.runs import experiment as experiment_module
+from simulator.runs.store import AppendLog
+from simulator.runs.sweep import run_sweep
+from simulator.runs.sweep_points import load_sweep
 
 SCENARIO = """
     name: Sweep branch

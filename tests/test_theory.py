@@ -45,8 +45,8 @@ import yaml
 from scipy import stats
 
 from simulator import Journeys, Outcome, load_scenario, simulate
-from simulator.summary import per_customer_wait, summarise
-from simulator.timeline import interval_integrals
+from simulator.analysis.summary import per_customer_wait, summarise
+from simulator.analysis.timeline import interval_integrals
 
 CONFIDENCE = 0.999
 """Two-sided level of each interval and test: a correct engine fails one in 1000."""

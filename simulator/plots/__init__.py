@@ -23,29 +23,30 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from ..results import FIGURE_FORMATS, FIGURES_DIR, atomic_write_bytes
-from ..results_folder import Results, ResultsError
-from ..summary import METRICS
-from .comparison import FOREST_KINDS as FOREST_KINDS
-from .comparison import FOREST_LEGEND as FOREST_LEGEND
-from .comparison import FRONTIER_LABEL as FRONTIER_LABEL
-from .comparison import LABEL_PLACES as LABEL_PLACES
-from .comparison import (
+from simulator.analysis.summary import METRICS
+from simulator.errors import ResultsError
+from simulator.plots.comparison import FOREST_KINDS as FOREST_KINDS
+from simulator.plots.comparison import FOREST_LEGEND as FOREST_LEGEND
+from simulator.plots.comparison import FRONTIER_LABEL as FRONTIER_LABEL
+from simulator.plots.comparison import LABEL_PLACES as LABEL_PLACES
+from simulator.plots.comparison import (
     cost_vs_satisfaction,
     efficient_frontier,
     paired_differences,
     paired_improvement,
     satisfaction_by_variant,
 )
-from .operations import abandonment_by_hour, queue_over_day, wait_distributions
-from .style import CLOCK_COLOUR as CLOCK_COLOUR
-from .style import EDGE as EDGE
-from .style import FELT_COLOUR as FELT_COLOUR
-from .style import LABEL_BOX as LABEL_BOX
-from .style import LABELS as LABELS
-from .style import MUTED as MUTED
-from .style import OKABE_ITO as OKABE_ITO
-from .style import STYLE, FigureUnavailable
+from simulator.plots.operations import abandonment_by_hour, queue_over_day, wait_distributions
+from simulator.plots.style import CLOCK_COLOUR as CLOCK_COLOUR
+from simulator.plots.style import EDGE as EDGE
+from simulator.plots.style import FELT_COLOUR as FELT_COLOUR
+from simulator.plots.style import LABEL_BOX as LABEL_BOX
+from simulator.plots.style import LABELS as LABELS
+from simulator.plots.style import MUTED as MUTED
+from simulator.plots.style import OKABE_ITO as OKABE_ITO
+from simulator.plots.style import STYLE, FigureUnavailable
+from simulator.results import Results
+from simulator.runs.store import FIGURE_FORMATS, FIGURES_DIR, atomic_write_bytes
 
 # ``__all__`` as before the split into modules; the constants the module had (``X as X``
 # above) stay importable from ``simulator.plots`` too, outside ``__all__`` as they were.

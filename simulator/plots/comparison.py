@@ -14,11 +14,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 
-from ..compare import BETTER
-from ..results_folder import Results
-from ..stats import PairedDifference, paired_difference
-from ..summary import METRICS
-from .style import (
+from simulator.analysis.comparison import BETTER
+from simulator.analysis.statistics import PairedDifference, paired_difference
+from simulator.analysis.summary import METRICS
+from simulator.plots.style import (
     EDGE,
     LABEL_BOX,
     LABELS,
@@ -32,6 +31,7 @@ from .style import (
     _subtitle,
     _unit,
 )
+from simulator.results import Results
 
 # -- Satisfaction by variant ----------------------------------------------------------------
 

@@ -12,10 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from ..journeys import Outcome
-from ..results_folder import Results
-from ..stats import student_t_interval
-from .style import (
+from simulator.analysis.statistics import student_t_interval
+from simulator.models.codes import Outcome
+from simulator.plots.style import (
     CLOCK_COLOUR,
     FELT_COLOUR,
     _colour,
@@ -27,6 +26,7 @@ from .style import (
     _subtitle,
     _time_axis,
 )
+from simulator.results import Results
 
 # -- Clock vs felt waits ------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-from ..report import SHARES, UNITS
-from ..results_folder import Results
+from simulator.report.console import SHARES, UNITS
+from simulator.results import Results
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 """Colour-blind-safe colours (Okabe & Ito 2008) for variants after the base (black)."""

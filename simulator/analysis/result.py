@@ -1,0 +1,33 @@
+"""What an experiment produced: every variant's metrics, replication by replication, and their
+confidence intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from simulator.analysis.statistics import Interval, student_t_interval
+from simulator.analysis.summary import METRICS
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    scenario: str
+    seed: int
+    replications: int
+    metrics: dict[str, list[dict[str, float]]]
+    """Per variant (base first), the metrics of each replication in order."""
+    reused: int
+    """Replications found finished in the output directory and not run again."""
+    seconds: float
+
+    def intervals(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
+        """Per variant and metric: mean and Student-t confidence interval."""
+        return {variant: metric_intervals(reps, level) for variant, reps in self.metrics.items()}
+
+
+def metric_intervals(replications: Sequence[Mapping[str, float]], level: float = 0.95
+                     ) -> dict[str, Interval]:
+    """Per metric of :data:`METRICS`: the mean over ``replications`` (each the metrics of one
+    replication) and its Student-t confidence interval at ``level``."""
+    return {m: student_t_interval([r[m] for r in replications], level) for m in METRICS}

@@ -1,0 +1,1 @@
+"""What waitsim shows and writes for people and scripts: console tables and JSON documents."""

@@ -1,0 +1,246 @@
+"""What ``waitsim compare`` shows and writes: the console text, the ``--json`` document, and
+``comparison.csv`` / ``costs.csv`` in the results folder."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from simulator.analysis.comparison import BETTER, AutoReplications, Comparison, rank
+from simulator.analysis.costs import CostEffect
+from simulator.analysis.statistics import Interval
+from simulator.analysis.summary import METRICS
+from simulator.report.console import format_interval, format_number, grid, json_document, label
+from simulator.runs.store import COMPARISON_FILES, write_csv
+
+METHOD = "paired t over replications, common random numbers"
+COMPARISON_COLUMNS = ["variant", "metric", "mean", "ci_low", "ci_high", "diff_mean",
+                      "diff_ci_low", "diff_ci_high", "variance_reduction", "distinguishable",
+                      "n"]
+COST_COLUMNS = ["variant", "cost_per_day", "extra_cost_per_day", "satisfaction_gain",
+                "satisfaction_gain_ci_low", "satisfaction_gain_ci_high",
+                "cost_per_satisfaction_point", "perceived_wait_saved_min",
+                "cost_per_felt_minute_saved"]
+
+
+def _defined(value: float | None) -> float | None:
+    """NaN as None: undefined values are null in JSON and empty in CSV, never a number."""
+    return None if value is None or math.isnan(value) else value
+
+
+def _cell(value: float | bool | None) -> float | bool | str:
+    """A CSV cell: empty where undefined (None or NaN)."""
+    if isinstance(value, bool):
+        return value
+    defined = _defined(value)
+    return "" if defined is None else defined
+
+
+def _interval(i: Interval | None) -> dict[str, float | None] | None:
+    return None if i is None else i.as_dict()
+
+
+# ---------------------------------------------------------------- files
+
+
+def comparison_rows(comparison: Comparison) -> list[list[Any]]:
+    """Rows of ``comparison.csv`` (:data:`COMPARISON_COLUMNS`): one per variant and metric;
+    the base's difference columns are empty."""
+    rows = []
+    for variant, by_metric in comparison.metrics.items():
+        for metric, vm in by_metric.items():
+            i, p = vm.interval, vm.paired
+            diff = ([p.difference.mean, p.difference.ci_low, p.difference.ci_high,
+                     p.variance_reduction] if p else [None] * 4)
+            cells = (i.mean, i.ci_low, i.ci_high, *diff, vm.distinguishable)
+            rows.append([variant, metric, *(_cell(c) for c in cells), i.n])
+    return rows
+
+
+def cost_rows(effects: list[CostEffect]) -> list[list[Any]]:
+    """Rows of ``costs.csv`` (:data:`COST_COLUMNS`), empty cells where undefined."""
+    rows = []
+    for e in effects:
+        gain = e.satisfaction_gain
+        saved = e.perceived_wait_saved
+        rows.append([e.variant, *(_cell(x) for x in (
+            e.cost_per_day, e.extra_cost_per_day,
+            gain.mean if gain else None, gain.ci_low if gain else None,
+            gain.ci_high if gain else None, e.cost_per_satisfaction_point,
+            saved.mean if saved else None, e.cost_per_felt_minute_saved))])
+    return rows
+
+
+def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect]) -> None:
+    """``comparison.csv`` and ``costs.csv`` in ``out``, each written atomically."""
+    comparison_file, costs_file = COMPARISON_FILES
+    write_csv(out / comparison_file, COMPARISON_COLUMNS, comparison_rows(comparison))
+    write_csv(out / costs_file, COST_COLUMNS, cost_rows(effects))
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEffect],
+                     auto: AutoReplications | None = None) -> dict[str, Any]:
+    """The ``run --json`` document plus, per variant other than the base, ``vs_base``
+    {metric: {mean, ci_low, ci_high}} (the contract's keys, exactly), and top-level
+    ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
+    ``replications_auto``."""
+    document = json_document(comparison.result, comparison.intervals)
+    paired: dict[str, Any] = {}
+    for variant, by_metric in comparison.metrics.items():
+        if variant == comparison.base:
+            continue
+        document["variants"][variant]["vs_base"] = {
+            m: vm.paired.difference.as_dict() for m, vm in by_metric.items() if vm.paired}
+        paired[variant] = {
+            m: {"variance_reduction": _defined(vm.paired.variance_reduction),
+                "unpaired_half_width": _defined(vm.paired.unpaired_half_width),
+                "distinguishable": vm.distinguishable, "n": vm.paired.difference.n}
+            for m, vm in by_metric.items() if vm.paired}
+    document["paired"] = {"method": METHOD, "level": 0.95, "base": comparison.base,
+                          "variants": paired}
+    document["ranking"] = {
+        "metric": rank_by, "better": BETTER[rank_by],
+        "order": [{"place": r.place, "variant": r.variant, **r.interval.as_dict(),
+                   "vs_base": _interval(r.difference), "distinguishable": r.distinguishable}
+                  for r in rank(comparison, rank_by)]}
+    document["costs"] = {e.variant: _cost_document(e) for e in effects}
+    if auto is not None:
+        document["replications_auto"] = {
+            "metric": rank_by, "precision": auto.precision, "max_replications": auto.cap,
+            "rounds": list(auto.rounds), "reached": auto.reached, "capped": auto.capped,
+            "widest": {"variant": auto.widest[0], "half_width": _defined(auto.widest[1])}}
+    return document
+
+
+def _cost_document(e: CostEffect) -> dict[str, Any]:
+    d = e.daily
+    return {
+        "cost_per_day": e.cost_per_day,
+        "by_lever": None if d is None else {"servers": d.servers,
+                                            "interventions": d.interventions, "other": d.other},
+        "opening_hours": None if d is None else d.hours,
+        "extra_cost_per_day": e.extra_cost_per_day,
+        "satisfaction_gain": _interval(e.satisfaction_gain),
+        "cost_per_satisfaction_point": e.cost_per_satisfaction_point,
+        "perceived_wait_saved_min": _interval(e.perceived_wait_saved),
+        "perceived_wait_saved_min_per_day": e.perceived_wait_saved_per_day,
+        "cost_per_felt_minute_saved": e.cost_per_felt_minute_saved,
+    }
+
+
+# ---------------------------------------------------------------- console
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+def metrics_table(comparison: Comparison) -> str:
+    """Metrics down, variants across: each variant's mean [95% CI], under it its paired
+    difference from the base [95% CI] and how much pairing narrowed that interval."""
+    base, result = comparison.base, comparison.result
+    rows = []
+    for metric in METRICS:
+        means, diffs, pairing = [label(metric)], ["  vs base"], ["  pairing"]
+        for variant, by_metric in comparison.metrics.items():
+            vm = by_metric[metric]
+            means.append(format_interval(vm.interval, metric))
+            if vm.paired is None:
+                diffs.append("(base)" if variant == base else "")
+                pairing.append("")
+                continue
+            mark = " n.d." if vm.distinguishable is False else ""
+            diffs.append(format_interval(vm.paired.difference, metric, signed=True) + mark)
+            reduction = vm.paired.variance_reduction
+            pairing.append("-" if math.isnan(reduction) else f"x{reduction:.1f}")
+        rows += [means, diffs, pairing] if len(comparison.metrics) > 1 else [means]
+    title = (f"{result.scenario}: {result.replications} replications per variant, seed "
+             f"{result.seed}. Mean [95% CI]; vs base = variant - base [95% CI], {METHOD}.")
+    legend = ("n.d. = not distinguishable from the base (the paired 95% CI includes 0). "
+              "pairing = unpaired (Welch) CI width / paired CI width (variance reduction "
+              "from common random numbers). Differences of shares are in percentage points.")
+    return "\n".join([title, "", *grid(["metric", *comparison.metrics], rows), "", legend])
+
+
+def ranking_text(comparison: Comparison, rank_by: str) -> str:
+    """Variants best first by ``rank_by``, with their difference from the base."""
+    rows = []
+    for r in rank(comparison, rank_by):
+        if r.difference is None:
+            diff, note = "(base)", ""
+        else:
+            diff = format_interval(r.difference, rank_by, signed=True)
+            note = {True: "", False: "not distinguishable from the base",
+                    None: "undefined"}[r.distinguishable]
+        rows.append([str(r.place), r.variant, format_interval(r.interval, rank_by), diff, note])
+    header = ["place", "variant", label(rank_by), "vs base (paired)", "note"]
+    return "\n".join([f"Ranking by {rank_by} ({BETTER[rank_by]} is better):", "",
+                      *grid(header, rows)])
+
+
+def _ratio_text(ratio: float | None, gain: Interval | None) -> str:
+    """A cost ratio, marked n.d. when the gain it divides by is not distinguishable from 0."""
+    unsure = gain is not None and gain.ci_low <= 0 <= gain.ci_high
+    return _money(ratio) + (" n.d." if ratio is not None and unsure else "")
+
+
+def costs_text(effects: list[CostEffect]) -> str:
+    """The cost section: per variant, cost per day and what the extra cost buys."""
+    rows = []
+    for e in effects:
+        gain, saved = e.satisfaction_gain, e.perceived_wait_saved
+        per_point_text = ("cheaper and better" if e.cheaper_and_better
+                          else _ratio_text(e.cost_per_satisfaction_point, gain))
+        rows.append([
+            e.variant, _money(e.cost_per_day), _money(e.extra_cost_per_day),
+            "(base)" if gain is None else format_interval(gain, "satisfaction_mean",
+                                                           signed=True),
+            per_point_text,
+            "" if saved is None else format_interval(saved, "perceived_wait_mean", signed=True),
+            _money(e.perceived_wait_saved_per_day),
+            _ratio_text(e.cost_per_felt_minute_saved, saved)])
+    header = ["variant", "cost/day", "extra/day", "satisfaction gain (points)",
+              "extra cost/point", "felt min saved/customer", "felt min saved/day",
+              "extra cost/felt min"]
+    lines = ["Costs per day (one run: opening to the end of arrivals), in the currency of the "
+             "file's cost keys:", "", *grid(header, rows), ""]
+    if all(e.daily is None for e in effects):
+        lines.append("No cost keys in this scenario (stations.NAME.cost_per_server_hour, an "
+                     "intervention's cost_per_day / cost_per_hour, a top-level cost_per_day): "
+                     "the variants are compared without costs.")
+    else:
+        lines.append("- = undefined: no cost data, or no gain (a ratio needs a gain > 0 at an "
+                     "extra cost >= 0). n.d. = a ratio over a gain whose 95% CI includes 0. "
+                     "Levers a priced variant does not price count as free.")
+    return "\n".join(lines)
+
+
+def auto_text(auto: AutoReplications, rank_by: str) -> str:
+    """One paragraph on what ``--replications auto`` did."""
+    variant, width = auto.widest
+    rounds = " -> ".join(str(n) for n in auto.rounds)
+    alone = auto.comparison.variants == [auto.comparison.base]
+    what = f"95% half-width of {rank_by}" + ("" if alone else " (paired difference vs base)")
+    shown = format_number(width, rank_by)
+    if auto.reached:
+        verdict = f"target reached: widest {what} is {shown} ({variant}) <= {auto.precision:g}"
+    elif auto.capped:
+        verdict = (f"CAP HIT at --max-replications {auto.cap}: widest {what} is still "
+                   f"{shown} ({variant}) > {auto.precision:g}")
+    else:
+        verdict = (f"stopped: {what} of {variant} is undefined (fewer than two replications "
+                   "with a value)")
+    return f"Replications auto: {rounds} per variant; {verdict}."
+
+
+def compare_text(comparison: Comparison, rank_by: str, effects: list[CostEffect],
+                 auto: AutoReplications | None = None) -> str:
+    """The whole console report of ``waitsim compare``."""
+    parts = [metrics_table(comparison), ranking_text(comparison, rank_by), costs_text(effects)]
+    if auto is not None:
+        parts.append(auto_text(auto, rank_by))
+    return "\n\n".join(parts)

@@ -1,0 +1,82 @@
+"""What a run shows: the console table and the ``--json`` document of the contract."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from simulator.analysis.result import ExperimentResult
+from simulator.analysis.statistics import Interval
+from simulator.analysis.summary import METRICS
+
+UNITS = {"wait_mean": "min", "wait_p90": "min", "perceived_wait_mean": "min",
+         "perceived_wait_p90": "min", "time_in_system_mean": "min",
+         "queue_length_mean": "people", "satisfaction_mean": "0-100"}
+SHARES = {"wait_probability", "abandoned_share", "balked_share", "utilisation",
+          "dissatisfied_share", "satisfied_share"}
+
+
+def json_document(result: ExperimentResult,
+                  intervals: dict[str, dict[str, Interval]] | None = None) -> dict[str, Any]:
+    """The contract's ``--json`` document (NaN as null). ``intervals``: those of
+    ``result.intervals()`` when already computed (e.g. by a comparison)."""
+    if intervals is None:
+        intervals = result.intervals()
+    return {
+        "scenario": result.scenario,
+        "seed": result.seed,
+        "replications": result.replications,
+        "variants": {
+            variant: {"metrics": {m: i.as_dict() for m, i in by_metric.items()}}
+            for variant, by_metric in intervals.items()
+        },
+    }
+
+
+def format_number(value: float, metric: str, signed: bool = False) -> str:
+    """A metric's value as shown in tables: shares as percentages (a difference of shares in
+    percentage points), '-' when undefined; ``signed``: with a + before positive values."""
+    if math.isnan(value):
+        return "-"
+    sign = "+" if signed else ""
+    if metric in SHARES:
+        return f"{100 * value:{sign}.1f}%"
+    return f"{value:{sign}.1f}" if abs(value) >= 100 else f"{value:{sign}.2f}"
+
+
+def format_interval(i: Interval, metric: str, signed: bool = False) -> str:
+    """``mean [ci_low, ci_high]``, or the mean alone when the interval is undefined."""
+    if math.isnan(i.ci_low):
+        return format_number(i.mean, metric, signed)
+    return (f"{format_number(i.mean, metric, signed)} "
+            f"[{format_number(i.ci_low, metric, signed)}, "
+            f"{format_number(i.ci_high, metric, signed)}]")
+
+
+def label(metric: str) -> str:
+    """A metric's name with its unit, as a table's row label."""
+    unit = UNITS.get(metric)
+    return f"{metric} ({unit})" if unit else metric
+
+
+def grid(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Lines of a left-aligned text table with a rule under the header."""
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def table(result: ExperimentResult) -> str:
+    """Metrics down, variants across: ``mean [95% CI]``."""
+    intervals = result.intervals()
+    header = ["metric", *intervals]
+    rows = []
+    for metric in METRICS:
+        cells = [format_interval(by_metric[metric], metric) for by_metric in intervals.values()]
+        rows.append([label(metric), *cells])
+    lines = grid(header, rows)
+    title = (f"{result.scenario}: {result.replications} replications, seed {result.seed} "
+             "(mean [95% confidence interval, Student t across replications])")
+    return "\n".join([title, "", *lines])

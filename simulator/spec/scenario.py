@@ -1,0 +1,211 @@
+"""The scenario schema: what a YAML scenario may say, with types, ranges and defaults.
+
+Shapes, types and ranges are checked here by pydantic; how the parts fit together (routes that
+name existing stations, tables in time order, close after open) is checked when the scenario is
+compiled into a plan (:mod:`simulator.plan.compiled`). Both happen once, when the file is loaded
+(:func:`simulator.plan.loader.load_scenario`). Durations are minutes; rates are per hour.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from simulator.spec.base import ClockTime, Strict
+from simulator.spec.distributions import (
+    Deterministic,
+    Distribution,
+    Duration,
+    NonNegative,
+    Positive,
+)
+from simulator.spec.interventions import Cost, Interventions
+from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
+
+DEFAULT_SEED = 20261122
+"""Root seed used when a scenario gives none."""
+DEFAULT_REPLICATIONS = 30
+"""Replications used when a scenario gives none: enough for a Student-t interval to be stable."""
+
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1)]
+
+
+def _rate_kind(value: Any) -> str:
+    return "rate-table" if isinstance(value, dict) else "rate-number"
+
+
+def _rate_shape(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | dict):
+        raise ValueError("must be a rate per hour (a number >= 0) or a table of clock time: "
+                         f"rate (got {value!r})")
+    if isinstance(value, dict) and not value:
+        raise ValueError("the rate table needs at least one clock time: rate entry")
+    return value
+
+
+RatePerHour = Annotated[
+    Annotated[NonNegative, Tag("rate-number")]
+    | Annotated[dict[ClockTime, NonNegative], Tag("rate-table")],
+    Discriminator(_rate_kind),  # validate one shape only: one clear error, not one per shape
+    BeforeValidator(_rate_shape),
+]
+"""A rate per hour: a number, or a table {clock time: rate}."""
+
+
+class PoissonArrivals(Strict):
+    """Poisson arrivals. ``rate_per_hour`` is a number, or a table {clock time: rate} whose
+    rates hold from each clock time to the next (the first rate also holds before its time)."""
+
+    process: Literal["poisson"]
+    rate_per_hour: RatePerHour
+
+
+class TraceArrivals(Strict):
+    """Replay of recorded arrival times from a CSV ``file`` (relative to the scenario file):
+    ``column`` holds minutes from the start of the run or "HH:MM[:SS]" clock times; with
+    ``class_column``, only rows whose value there is this class's name are used."""
+
+    process: Literal["trace"]
+    file: Name
+    column: Name = "time"
+    class_column: Name | None = None
+
+
+class AppointmentArrivals(Strict):
+    """Booked slots every ``slot_minutes`` from ``first_slot`` to ``last_slot`` (defaults: the
+    opening time, and the last slot starting before arrivals stop), ``per_slot`` customers per
+    slot. Each customer arrives ``punctuality`` minutes after the booked time (negative =
+    early; never before the start of the run) or not at all, with probability ``no_show``."""
+
+    process: Literal["appointments"]
+    slot_minutes: Positive
+    per_slot: Annotated[int, Field(ge=1)] = 1
+    first_slot: ClockTime | None = None
+    last_slot: ClockTime | None = None
+    punctuality: Distribution = Deterministic(dist="deterministic", value=0.0)
+    no_show: Probability = 0.0
+
+
+Arrivals = Annotated[
+    PoissonArrivals | TraceArrivals | AppointmentArrivals, Field(discriminator="process")
+]
+
+
+class Balk(Strict):
+    """Balking on arrival, by the number of customers seen waiting at the first station
+    (all of its lines, those in service not counted). ``queue_length``: always balk when at
+    least this many wait. ``probability``: {waiting: probability}, each probability holding
+    from its count up to the next count."""
+
+    queue_length: Annotated[int, Field(ge=1)] | None = None
+    probability: dict[Annotated[int, Field(ge=0)], Probability] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Balk:
+        if (self.queue_length is None) == (self.probability is None):
+            raise ValueError("give exactly one of 'queue_length' or 'probability'")
+        if self.probability is not None and not self.probability:
+            raise ValueError("the probability table needs at least one entry")
+        return self
+
+
+RouteTable = dict[Name, Any]
+"""``{start: station, station: next, ...}``; next is a station, ``exit``, or {next: probability}.
+Checked in :mod:`simulator.plan.compiled` (it needs the station names)."""
+
+
+class CustomerClass(Strict):
+    """One class of customers (walk-ins, appointments, priority...)."""
+
+    arrivals: Arrivals | None = None
+    initial_queue: Annotated[int, Field(ge=0)] = 0
+    service: dict[Name, Duration] = {}
+    patience: Duration | None = None
+    balk: Balk | None = None
+    expected_wait: NonNegative | None = None
+    priority: int = 0
+    route: RouteTable | None = None
+    anxiety: Probability = 0.0
+    """How anxious this class is, 0..1 (waits feel longer: perception's anxiety_effect)."""
+    group_share: Probability = 0.0
+    """Share of this class who wait in company (drawn per customer)."""
+    perception: dict[str, Any] = {}
+    """Overrides of the global perception parameters for this class (checked in the plan)."""
+    satisfaction: dict[str, Any] = {}
+    """Overrides of the global satisfaction parameters for this class (checked in the plan)."""
+
+    @model_validator(mode="after")
+    def _someone_arrives(self) -> CustomerClass:
+        if self.arrivals is None and self.initial_queue == 0:
+            raise ValueError("needs 'arrivals' (or an 'initial_queue' of customers)")
+        return self
+
+
+class Breakdowns(Strict):
+    """Each server fails after exponential clock time of mean ``mtbf`` minutes and is
+    repaired after ``repair`` minutes; a customer in service waits and then resumes."""
+
+    mtbf: Positive
+    repair: Duration
+
+
+class Jockeying(Strict):
+    """With ``line_per_server``: the last customer of a line moves to another line that is
+    shorter by at least ``margin`` people (at least 2: a move must gain a place)."""
+
+    margin: Annotated[int, Field(ge=2)] = 2
+
+
+class Station(Strict):
+    """A service step with servers. Give ``servers``, a ``schedule`` {clock time: servers on
+    duty} (``servers`` is then the number on duty before the schedule's first time, default 0),
+    or both."""
+
+    servers: Annotated[int, Field(ge=1)] | None = None
+    schedule: dict[ClockTime, Annotated[int, Field(ge=0)]] | None = None
+    service: Duration | None = None
+    layout: Literal["single_line", "line_per_server"] = "single_line"
+    jockeying: Jockeying | None = None
+    breakdowns: Breakdowns | None = None
+    cost_per_server_hour: Cost = 0.0
+    """Cost of one server for one hour on duty (currency units; for ``waitsim compare``)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Station:
+        if self.servers is None and not self.schedule:
+            raise ValueError("needs 'servers' (a number) or a 'schedule' of servers on duty")
+        if self.jockeying is not None and self.layout != "line_per_server":
+            raise ValueError("'jockeying' needs layout: line_per_server")
+        return self
+
+
+class Scenario(Strict):
+    """A whole scenario: the base of a YAML file, or the base with one variant's patch."""
+
+    name: Name
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = DEFAULT_SEED
+    replications: Annotated[int, Field(ge=1)] = DEFAULT_REPLICATIONS
+    open: ClockTime = 0.0
+    close: ClockTime | None = None
+    horizon: Positive | None = None
+    warmup: NonNegative = 0.0
+    end: ClockTime | None = None
+    customers: Annotated[dict[Name, CustomerClass], Field(min_length=1)]
+    stations: Annotated[dict[Name, Station], Field(min_length=1)]
+    route: RouteTable | None = None
+    interventions: Interventions = Field(default_factory=Interventions)
+    perception: PerceptionParameters = Field(default_factory=PerceptionParameters)
+    satisfaction: SatisfactionParameters = Field(default_factory=SatisfactionParameters)
+    cost_per_day: Cost = 0.0
+    """Cost per day of a lever that is neither servers nor an intervention (e.g. training for
+    faster service), in currency units; usually set in a variant."""
+    variants: dict[Name, dict[str, Any]] = {}
