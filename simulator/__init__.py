@@ -1,16 +1,33 @@
 """waitsim: queue-wait perception simulator.
 
-Data flows one way: YAML -> :func:`load_scenario` (validated scenarios and plans) ->
-:func:`simulate` (SimPy model, one replication) -> :class:`Journeys` (numpy records) ->
-summaries and experiments.
+Data flows one way: a YAML scenario -> :func:`load_scenario` (validated scenario and compiled
+plans) -> :func:`simulate` (the SimPy model, one replication) -> :class:`Journeys` (numpy
+records) -> felt waits, satisfaction, summaries -> comparison.
+
+The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep` and
+:func:`load_results`; :func:`load_scenario` and :func:`simulate` for one replication at a
+time.
 """
 
+from simulator.analysis.experience import times_overtaken
+from simulator.api import (
+    ComparisonResult,
+    RunResult,
+    SweepRunResult,
+    compare,
+    load_results,
+    run,
+    sweep,
+)
 from simulator.engine.journeys import Journeys
 from simulator.engine.model import simulate
-from simulator.errors import ScenarioError
+from simulator.errors import InputError, ResultsError, ScenarioError, WaitsimError
 from simulator.models.codes import Flag, Outcome, SegmentKind
 from simulator.plan.loader import LoadedScenario, load_scenario
+from simulator.results import Results
 from simulator.version import __version__ as __version__
 
-__all__ = ["Flag", "Journeys", "LoadedScenario", "Outcome", "ScenarioError", "SegmentKind",
-           "load_scenario", "simulate"]
+__all__ = ["ComparisonResult", "Flag", "InputError", "Journeys", "LoadedScenario", "Outcome",
+           "Results", "ResultsError", "RunResult", "ScenarioError", "SegmentKind",
+           "SweepRunResult", "WaitsimError", "compare", "load_results", "load_scenario", "run",
+           "simulate", "sweep", "times_overtaken"]

@@ -1,0 +1,290 @@
+"""The public Python API: what ``import simulator`` offers, and what the command line uses.
+
+::
+
+    import simulator
+
+    result = simulator.compare("scenarios/bank_branch.yaml", replications=10, out="results/bank")
+    result.differences()          # pandas: every variant's paired difference from the base
+    result.ranking()              # pandas: variants ranked by satisfaction_mean
+    result.to_json()              # the document `waitsim compare --json` prints
+    saved = simulator.load_results("results/bank")   # the same folder, read back later
+
+:func:`run` and :func:`compare` take a scenario file (or a scenario already loaded with
+:func:`simulator.load_scenario`) and return a :class:`RunResult` / :class:`ComparisonResult`
+whose tables are pandas DataFrames. :func:`load_results` reads a results folder back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.analysis.comparison import AutoReplications, Comparison, rank, run_until_precise
+from simulator.analysis.comparison import compare as compare_variants
+from simulator.analysis.costs import CostEffect, cost_effects
+from simulator.analysis.result import ExperimentResult
+from simulator.analysis.summary import METRICS
+from simulator.errors import InputError, ResultsError
+from simulator.plan.loader import BASE, LoadedScenario, load_scenario
+from simulator.report.comparison import (
+    COMPARISON_COLUMNS,
+    COST_COLUMNS,
+    compare_document,
+    compare_text,
+    comparison_rows,
+    cost_rows,
+    write_comparison,
+)
+from simulator.report.console import table
+from simulator.report.sweep import sweep_document, sweep_table
+from simulator.results import Results
+from simulator.runs.executor import open_executor
+from simulator.runs.experiment import RecordsMode, default_workers, run_experiment
+from simulator.runs.sweep import SweepResult, run_sweep
+from simulator.runs.sweep_points import Sweep, load_sweep
+from simulator.spec.base import did_you_mean
+
+Progress = Callable[[float, int], None]
+"""``progress(done, total)``: replications finished (with a fraction for one under way)."""
+
+AUTO_START = 10
+"""``replications="auto"`` starts from the file's replications, but at least this many."""
+DEFAULT_MAX_REPLICATIONS = 200
+
+
+def check_variants(loaded: LoadedScenario, names: Sequence[str] | None,
+                   option: str = "variant") -> list[str] | None:
+    """``names`` without repeats, each checked to be a variant of ``loaded`` (``base``
+    included); None means all. An unknown name raises :class:`InputError` naming ``option``."""
+    if not names:
+        return None
+    for name in names:
+        if name not in loaded.plans:
+            hint = did_you_mean(name, loaded.variant_names)
+            raise InputError(f"{loaded.path}: {option} {name}: no such variant{hint} "
+                             f"(variants: {', '.join(loaded.variant_names)})")
+    return list(dict.fromkeys(names))
+
+
+def _frame(header: Sequence[str], rows: Any) -> pd.DataFrame:
+    return pd.DataFrame([list(r) for r in rows], columns=list(header))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The replications of a scenario's variants: what :func:`run` returns."""
+
+    scenario: LoadedScenario
+    experiment: ExperimentResult
+    out: Path | None
+    """The results folder written (None when the run kept nothing on disk)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``waitsim run --json`` prints."""
+        return self.experiment.to_json()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per variant and metric: mean, ci_low, ci_high (95%, Student t), n."""
+        return _frame(["variant", "metric", "mean", "ci_low", "ci_high", "n"],
+                      ([v, m, i.mean, i.ci_low, i.ci_high, i.n]
+                       for v, by_metric in self.experiment.intervals().items()
+                       for m, i in by_metric.items()))
+
+    def replications(self) -> pd.DataFrame:
+        """One row per variant and replication, a column per metric."""
+        return _frame(["variant", "replication", *METRICS],
+                      ([v, r, *(row[m] for m in METRICS)]
+                       for v, rows in self.experiment.metrics.items()
+                       for r, row in enumerate(rows)))
+
+    def records(self, table: str = "customers") -> pd.DataFrame:
+        """A record table of every variant and replication (``customers``, ``visits``,
+        ``segments``; ``timeseries`` also with ``records="summary"``), read from the results
+        folder; times in run minutes."""
+        if self.out is None:
+            raise ResultsError("no results folder: pass out=FOLDER (and records='full' for "
+                               "per-customer records) to keep records")
+        folder = self.out / table
+        if not folder.is_dir():
+            raise ResultsError(f"{folder}: no such records; per-customer records need "
+                               "records='full'")
+        return pd.read_parquet(folder)
+
+    def __str__(self) -> str:
+        return table(self.experiment)
+
+
+@dataclass(frozen=True)
+class ComparisonResult(RunResult):
+    """Every variant against the base (paired, common random numbers), ranked and costed:
+    what :func:`compare` returns."""
+
+    comparison: Comparison
+    effects: list[CostEffect]
+    rank_by: str
+    auto: AutoReplications | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``waitsim compare --json`` prints."""
+        return compare_document(self.comparison, self.rank_by, self.effects, self.auto)
+
+    def differences(self) -> pd.DataFrame:
+        """One row per variant and metric: its mean and interval, and the paired difference
+        from the base (``diff_*``), the variance reduction pairing gave, and whether the
+        difference is distinguishable from 0 (the table ``comparison.csv`` holds)."""
+        return _frame(COMPARISON_COLUMNS, comparison_rows(self.comparison))
+
+    def ranking(self, metric: str | None = None) -> pd.DataFrame:
+        """The variants ranked by ``metric`` (default: the comparison's ``rank_by``), best
+        first: mean, paired difference from the base with its 95% interval, and whether it
+        is distinguishable from the base (None for the base)."""
+        rows = [(r.place, r.variant, r.interval.mean,
+                 *((r.difference.mean, r.difference.ci_low, r.difference.ci_high)
+                   if r.difference is not None else (None, None, None)),
+                 r.distinguishable)
+                for r in rank(self.comparison, metric or self.rank_by)]
+        return _frame(["place", "variant", "mean", "vs_base", "ci_low", "ci_high",
+                       "distinguishable"], rows).set_index("place")
+
+    def costs(self) -> pd.DataFrame:
+        """Per variant: cost per day, extra cost over the base, and what it buys (the table
+        ``costs.csv`` holds)."""
+        return _frame(COST_COLUMNS, cost_rows(self.effects))
+
+    def __str__(self) -> str:
+        return compare_text(self.comparison, self.rank_by, self.effects, self.auto)
+
+
+@contextmanager
+def _executor(dask: str | None, workers: int | None) -> Iterator[tuple[Any, int]]:
+    with open_executor(dask, workers or default_workers()) as opened:
+        yield opened
+
+
+def _loaded(scenario: str | Path | LoadedScenario) -> LoadedScenario:
+    return scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+
+
+def _out(out: str | Path | None) -> Path | None:
+    return Path(out) if out is not None else None
+
+
+def run(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | None = None,
+        replications: int | None = None, seed: int | None = None, workers: int | None = None,
+        out: str | Path | None = None, records: RecordsMode = "summary",
+        dask: str | None = None, progress: Progress | None = None,
+        command: Sequence[str] | None = None) -> RunResult:
+    """Run replications of the base and every variant (or only ``variants``; ``"base"`` is
+    the unpatched scenario). ``replications`` and ``seed`` default to the file's; ``workers``
+    to all cores (results do not depend on it); ``out`` is a results folder to write (and
+    resume from); ``records``: ``"full"`` (per-customer records too), ``"summary"`` (metrics
+    and time series) or ``"none"``; ``dask``: a scheduler address or ``"local"``."""
+    loaded = _loaded(scenario)
+    names = check_variants(loaded, variants)
+    folder = _out(out)
+    with _executor(dask, workers) as (executor, n_workers):
+        experiment = run_experiment(loaded, variants=names, replications=replications,
+                                    seed=seed, workers=n_workers, out=folder, records=records,
+                                    progress=progress, command=command, executor=executor)
+    return RunResult(loaded, experiment, folder)
+
+
+def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | None = None,
+            replications: int | str | None = None, seed: int | None = None,
+            workers: int | None = None, out: str | Path | None = None,
+            records: RecordsMode = "summary", dask: str | None = None,
+            progress: Progress | None = None, command: Sequence[str] | None = None,
+            rank_by: str = "satisfaction_mean", precision: float | None = None,
+            max_replications: int = DEFAULT_MAX_REPLICATIONS) -> ComparisonResult:
+    """Like :func:`run` (the base is always run: every variant is measured against it), then
+    each variant's paired difference from the base, a ranking by ``rank_by`` and costs.
+
+    ``replications="auto"`` with ``precision`` adds replications in rounds until the 95%
+    half-width of ``rank_by``'s paired difference is at most ``precision`` for every variant
+    (in the metric's unit), up to ``max_replications``."""
+    auto_mode = replications == "auto"
+    if auto_mode and precision is None:
+        raise InputError("waitsim compare: --replications auto needs --precision P "
+                         "(the target 95% half-width of the ranking metric)")
+    if not auto_mode and precision is not None:
+        raise InputError("waitsim compare: --precision works with --replications auto only")
+    if not auto_mode and not (replications is None or isinstance(replications, int)):
+        raise InputError(f"replications must be a whole number or 'auto' (got {replications!r})")
+    loaded = _loaded(scenario)
+    names = check_variants(loaded, variants)
+    if names is not None:  # pairing needs the base
+        names = [BASE, *(v for v in names if v != BASE)]
+    folder = _out(out)
+    auto: AutoReplications | None = None
+    with _executor(dask, workers) as (executor, n_workers):
+        def run_n(n: int | None) -> ExperimentResult:
+            return run_experiment(loaded, variants=names, replications=n, seed=seed,
+                                  workers=n_workers, out=folder, records=records,
+                                  progress=progress, command=command, executor=executor)
+
+        if auto_mode:
+            assert precision is not None
+            start = max(loaded.base.replications, AUTO_START)
+            auto = run_until_precise(run_n, start, precision, max_replications, rank_by)
+            comparison = auto.comparison
+        else:
+            comparison = compare_variants(run_n(replications if isinstance(replications, int)
+                                                else None))
+    effects = cost_effects(loaded, comparison)
+    if folder is not None:
+        write_comparison(folder, comparison, effects)
+    return ComparisonResult(loaded, comparison.result, folder, comparison, effects, rank_by,
+                            auto)
+
+
+@dataclass(frozen=True)
+class SweepRunResult:
+    """Every point of a sweep: what :func:`sweep` returns."""
+
+    sweep: Sweep
+    result: SweepResult
+    out: Path
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``waitsim sweep --json`` prints."""
+        return sweep_document(self.result)
+
+    def replications(self) -> pd.DataFrame:
+        """One row per point and replication: the parameters and every metric (the table
+        ``replications.csv`` holds)."""
+        return pd.read_csv(self.out / "replications.csv")
+
+    def __str__(self) -> str:
+        return sweep_table(self.result)
+
+
+def load_sweep_file(path: str | Path) -> Sweep:
+    """A sweep file read and expanded into validated points (invalid points are kept with
+    their error; see :attr:`Sweep.warnings` for warnings)."""
+    return load_sweep(path)
+
+
+def sweep(sweep_file: str | Path | Sweep, *, out: str | Path, workers: int | None = None,
+          dask: str | None = None, restart: bool = False, progress: Progress | None = None,
+          command: Sequence[str] | None = None) -> SweepRunResult:
+    """Run every valid point of a sweep file into the results folder ``out``, resuming what an
+    interrupted run finished (``restart``: discard a different sweep's results there)."""
+    points = sweep_file if isinstance(sweep_file, Sweep) else load_sweep(sweep_file)
+    folder = Path(out)
+    with _executor(dask, workers) as (executor, n_workers):
+        result = run_sweep(points, folder, workers=n_workers, executor=executor,
+                           restart=restart, progress=progress, command=command)
+    return SweepRunResult(points, result, folder)
+
+
+def load_results(folder: str | Path) -> Results:
+    """A finished results folder read back (:class:`simulator.results.Results`): its summary,
+    replications, time series, customer records and costs as pandas tables; ``.to_json()``
+    gives the document ``waitsim run --json`` printed for it."""
+    return Results.load(folder)

@@ -13,24 +13,18 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from simulator.analysis.comparison import RANKABLE, AutoReplications, compare, run_until_precise
-from simulator.analysis.costs import cost_effects
+from simulator import api
+from simulator.analysis.comparison import RANKABLE
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, ScenarioError, WaitsimError
-from simulator.plan.loader import BASE, LoadedScenario, load_scenario
-from simulator.report.comparison import compare_document, compare_text, write_comparison
-from simulator.report.console import json_document, table
-from simulator.report.sweep import sweep_document, sweep_table
-from simulator.runs.executor import open_executor
-from simulator.runs.experiment import RECORDS_MODES, default_workers, run_experiment
+from simulator.plan.loader import LoadedScenario, load_scenario
+from simulator.runs.experiment import RECORDS_MODES, default_workers
 from simulator.runs.store import FIGURE_FORMATS
-from simulator.runs.sweep import SweepResult, run_sweep
-from simulator.runs.sweep_points import load_sweep
+from simulator.runs.sweep import SweepResult
 from simulator.spec.base import did_you_mean
 from simulator.version import __version__
 
@@ -57,9 +51,6 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 
 _positive, _seed = _whole_number(1), _whole_number(0)
-DEFAULT_MAX_REPLICATIONS = 200
-AUTO_START = 10
-"""``--replications auto`` starts from the file's replications, but at least this many."""
 
 
 def _replications_or_auto(text: str) -> int | str:
@@ -129,9 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="with --replications auto: the target 95%% half-width, in the "
                               "ranking metric's unit (shares as fractions)")
     compare.add_argument("--max-replications", type=_whole_number(2), metavar="N",
-                         default=DEFAULT_MAX_REPLICATIONS,
+                         default=api.DEFAULT_MAX_REPLICATIONS,
                          help="with --replications auto: the cap (default: "
-                              f"{DEFAULT_MAX_REPLICATIONS})")
+                              f"{api.DEFAULT_MAX_REPLICATIONS})")
     compare.add_argument("--rank-by", choices=RANKABLE, default="satisfaction_mean",
                          metavar="METRIC", help="metric to rank the variants by (default: "
                          f"satisfaction_mean; one of: {', '.join(RANKABLE)})")
@@ -164,20 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _executor_and_progress(args: argparse.Namespace
-                           ) -> Iterator[tuple[Executor | None, int, Callable[[float, int], None]]]:
-    """The executor the work runs on (``--dask``, or a pool of ``--workers``), the number of
-    workers, and a progress callback drawing a bar on standard error (closed afterwards)."""
-    bar, update = _progress_bar()
-    with open_executor(args.dask, args.workers or default_workers()) as (executor, workers):
-        try:
-            yield executor, workers, update
-        finally:
-            bar.close()
-
-
-def _progress_bar():  # type: ignore[no-untyped-def]
-    """A tqdm bar on standard error that shows only on a terminal, after a moment."""
+def _progress_bar() -> Iterator[Callable[[float, int], None]]:
+    """A progress callback drawing a tqdm bar on standard error, only on a terminal and after
+    a moment; the bar is closed on leaving."""
     from tqdm import tqdm
 
     bar = tqdm(total=0, unit="replication", file=sys.stderr, delay=0.5, leave=False,
@@ -191,7 +171,10 @@ def _progress_bar():  # type: ignore[no-untyped-def]
             bar.update(done - bar.n)
             bar.n = done  # no drift from adding fractions
 
-    return bar, update
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, Path]:
@@ -200,28 +183,8 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
     loaded = load_scenario(args.scenario)
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
-    variants = args.variant
-    if variants:
-        for name in variants:
-            if name not in loaded.plans:
-                hint = did_you_mean(name, loaded.variant_names)
-                raise ScenarioError(f"{args.scenario}: --variant {name}: no such variant{hint} "
-                                    f"(variants: {', '.join(loaded.variant_names)})")
-        variants = list(dict.fromkeys(variants))
+    variants = api.check_variants(loaded, args.variant, option="--variant")
     return loaded, variants, args.out or Path("results") / args.scenario.stem
-
-
-def _runner(args: argparse.Namespace, loaded: LoadedScenario, variants: list[str] | None,
-            out: Path, progress: Callable[[float, int], None], executor: Executor | None,
-            workers: int) -> Callable[[int | None], ExperimentResult]:
-    """``run(replications)``: the experiment the options ask for, into ``out``, on
-    ``executor`` (see :func:`simulator.runs.executor.open_executor`)."""
-    def run(replications: int | None) -> ExperimentResult:
-        return run_experiment(
-            loaded, variants=variants, replications=replications, seed=args.seed,
-            workers=workers, out=out, records=args.records, progress=progress,
-            command=["waitsim", *sys.argv[1:]], executor=executor)
-    return run
 
 
 def _where(out: Path, result: ExperimentResult | SweepResult, how: str, unit: str = "") -> str:
@@ -239,66 +202,59 @@ def _records_hint(out: Path, records: str) -> str:
     return f"Per-customer records: pandas.read_parquet('{out}/customers')."
 
 
+def _run_options(args: argparse.Namespace, out: Path, progress: Callable[[float, int], None]
+                 ) -> dict[str, Any]:
+    """The keyword arguments of :func:`simulator.api.run` and ``compare`` that the options
+    of both commands give."""
+    return {"seed": args.seed, "workers": args.workers, "out": out, "records": args.records,
+            "dask": args.dask, "progress": progress, "command": ["waitsim", *sys.argv[1:]]}
+
+
 def _command_run(args: argparse.Namespace) -> int:
     loaded, variants, out = _load(args)
-    with _executor_and_progress(args) as (executor, workers, update):
-        result = _runner(args, loaded, variants, out, update, executor,
-                         workers)(args.replications)
+    with _progress_bar() as progress:
+        result = api.run(loaded, variants=variants, replications=args.replications,
+                         **_run_options(args, out, progress))
     if args.json:
-        print(json.dumps(json_document(result), indent=2, allow_nan=False))
+        print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(table(result))
+        print(result)
         print()
-        print(_where(out, result, _records_hint(out, args.records)))
+        print(_where(out, result.experiment, _records_hint(out, args.records)))
     return EXIT_OK
 
 
 def _command_compare(args: argparse.Namespace) -> int:
-    auto_mode = args.replications == "auto"
-    if auto_mode and args.precision is None:
-        raise ScenarioError("waitsim compare: --replications auto needs --precision P "
-                            "(the target 95% half-width of the ranking metric)")
-    if not auto_mode and args.precision is not None:
-        raise ScenarioError("waitsim compare: --precision works with --replications auto only")
     loaded, variants, out = _load(args)
-    if variants is not None:  # pairing needs the base
-        variants = [BASE, *(v for v in variants if v != BASE)]
-    auto: AutoReplications | None = None
-    with _executor_and_progress(args) as (executor, workers, update):
-        run = _runner(args, loaded, variants, out, update, executor, workers)
-        if auto_mode:
-            start = max(loaded.base.replications, AUTO_START)
-            auto = run_until_precise(run, start, args.precision, args.max_replications,
-                                     args.rank_by)
-            comparison = auto.comparison
-        else:
-            comparison = compare(run(args.replications))
-    effects = cost_effects(loaded, comparison)
-    write_comparison(out, comparison, effects)
+    with _progress_bar() as progress:
+        result = api.compare(loaded, variants=variants, replications=args.replications,
+                             rank_by=args.rank_by, precision=args.precision,
+                             max_replications=args.max_replications,
+                             **_run_options(args, out, progress))
     if args.json:
-        document = compare_document(comparison, args.rank_by, effects, auto)
-        print(json.dumps(document, indent=2, allow_nan=False))
+        print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(compare_text(comparison, args.rank_by, effects, auto))
+        print(result)
         print()
-        print(_where(out, comparison.result, _records_hint(out, args.records))
+        print(_where(out, result.experiment, _records_hint(out, args.records))
               + " Comparison: comparison.csv, costs.csv.")
     return EXIT_OK
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
-    sweep = load_sweep(args.sweep)
+    sweep = api.load_sweep_file(args.sweep)
     for warning in sweep.warnings:
         print(warning, file=sys.stderr)
     out = args.out or Path("results") / args.sweep.stem
-    with _executor_and_progress(args) as (executor, workers, update):
-        result = run_sweep(sweep, out, workers=workers, executor=executor,
-                           restart=args.restart, progress=update,
-                           command=["waitsim", *sys.argv[1:]])
+    with _progress_bar() as progress:
+        outcome = api.sweep(sweep, out=out, workers=args.workers, dask=args.dask,
+                            restart=args.restart, progress=progress,
+                            command=["waitsim", *sys.argv[1:]])
+    result = outcome.result
     if args.json:
-        print(json.dumps(sweep_document(result), indent=2, allow_nan=False))
+        print(json.dumps(outcome.to_json(), indent=2, allow_nan=False))
     else:
-        print(sweep_table(result))
+        print(outcome)
         print()
         print(_where(out, result, f"Table: pandas.read_csv('{out}/replications.csv').",
                      unit=" tasks"))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
 from simulator.errors import ResultsError
 from simulator.models.codes import Outcome
@@ -33,9 +34,21 @@ def _need(path: Path, what: str) -> None:
                            "folder? `waitsim run SCENARIO.yaml --out DIR` writes one")
 
 
+# pandas 3 parses floats exactly by default (and deprecates the option); pandas 2 needs it.
+EXACT_FLOATS: dict[str, Any] = ({} if int(pd.__version__.split(".")[0]) >= 3
+                                else {"float_precision": "round_trip"})
+TEXT_COLUMNS = ("variant", "metric")
+"""Columns read as text: a variant named ``nan`` or ``null`` stays a name."""
+
+
 def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
+    """A CSV file the store wrote, numbers read back exactly (every float round-trips)."""
     try:
-        frame = pd.read_csv(path)
+        header = pd.read_csv(path, nrows=0).columns
+        frame = pd.read_csv(
+            path, keep_default_na=False, **EXACT_FLOATS,
+            dtype={c: str for c in TEXT_COLUMNS if c in header},
+            na_values={c: ["nan", ""] for c in header if c not in TEXT_COLUMNS})
     except (OSError, ValueError) as exc:
         raise ResultsError(f"{path}: unreadable ({exc})") from None
     missing = [c for c in columns if c not in frame.columns]
@@ -116,6 +129,23 @@ class Results:
     def stats_start(self, variant: str) -> float:
         """Run minute from which arrivals count (open + warm-up); 0 for older manifests."""
         return float(self.manifest["variants"][variant].get("stats_start", 0.0))
+
+    def experiment(self) -> ExperimentResult:
+        """The run's metrics, replication by replication, as the run returned them
+        (``replications.csv`` keeps every float exactly)."""
+        table = self.replications
+        metrics = {v: [{m: float(row[m]) for m in METRICS}
+                       for row in table[table["variant"] == v].sort_values("replication")
+                       .to_dict("records")]
+                   for v in self.variants}
+        m = self.manifest
+        return ExperimentResult(scenario=str(m["scenario"]), seed=int(m["seed"]),
+                                replications=int(m["replications"]), metrics=metrics,
+                                reused=0, seconds=0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``waitsim run --json`` printed for this folder."""
+        return self.experiment().to_json()
 
     def clock_label(self, run_minutes: float) -> str:
         """A run minute as HH:MM when the clock is known, else as minutes."""

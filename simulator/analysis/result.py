@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from simulator.analysis.statistics import Interval, student_t_interval
 from simulator.analysis.summary import METRICS
@@ -24,6 +25,22 @@ class ExperimentResult:
     def intervals(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
         """Per variant and metric: mean and Student-t confidence interval."""
         return {variant: metric_intervals(reps, level) for variant, reps in self.metrics.items()}
+
+    def to_json(self, intervals: dict[str, dict[str, Interval]] | None = None
+                ) -> dict[str, Any]:
+        """The ``--json`` document of a run (NaN as null). ``intervals``: those of
+        :meth:`intervals` when already computed (e.g. by a comparison)."""
+        if intervals is None:
+            intervals = self.intervals()
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replications": self.replications,
+            "variants": {
+                variant: {"metrics": {m: i.as_dict() for m, i in by_metric.items()}}
+                for variant, by_metric in intervals.items()
+            },
+        }
 
 
 def metric_intervals(replications: Sequence[Mapping[str, float]], level: float = 0.95

@@ -11,7 +11,7 @@ from simulator.analysis.comparison import BETTER, AutoReplications, Comparison, 
 from simulator.analysis.costs import CostEffect
 from simulator.analysis.statistics import Interval
 from simulator.analysis.summary import METRICS
-from simulator.report.console import format_interval, format_number, grid, json_document, label
+from simulator.report.console import format_interval, format_number, grid, label
 from simulator.runs.store import COMPARISON_FILES, write_csv
 
 METHOD = "paired t over replications, common random numbers"
@@ -88,7 +88,7 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
     {metric: {mean, ci_low, ci_high}} (the contract's keys, exactly), and top-level
     ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
     ``replications_auto``."""
-    document = json_document(comparison.result, comparison.intervals)
+    document = comparison.result.to_json(comparison.intervals)
     paired: dict[str, Any] = {}
     for variant, by_metric in comparison.metrics.items():
         if variant == comparison.base:

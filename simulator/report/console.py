@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import Interval
@@ -14,23 +13,6 @@ UNITS = {"wait_mean": "min", "wait_p90": "min", "perceived_wait_mean": "min",
          "queue_length_mean": "people", "satisfaction_mean": "0-100"}
 SHARES = {"wait_probability", "abandoned_share", "balked_share", "utilisation",
           "dissatisfied_share", "satisfied_share"}
-
-
-def json_document(result: ExperimentResult,
-                  intervals: dict[str, dict[str, Interval]] | None = None) -> dict[str, Any]:
-    """The contract's ``--json`` document (NaN as null). ``intervals``: those of
-    ``result.intervals()`` when already computed (e.g. by a comparison)."""
-    if intervals is None:
-        intervals = result.intervals()
-    return {
-        "scenario": result.scenario,
-        "seed": result.seed,
-        "replications": result.replications,
-        "variants": {
-            variant: {"metrics": {m: i.as_dict() for m, i in by_metric.items()}}
-            for variant, by_metric in intervals.items()
-        },
-    }
 
 
 def format_number(value: float, metric: str, signed: bool = False) -> str:
