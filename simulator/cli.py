@@ -20,7 +20,7 @@ from typing import Any
 from simulator import api
 from simulator.analysis.comparison import RANKABLE
 from simulator.analysis.result import ExperimentResult
-from simulator.errors import InputError, ScenarioError, WaitsimError
+from simulator.errors import InputError, WaitsimError
 from simulator.plan.loader import LoadedScenario, load_scenario
 from simulator.runs.experiment import RECORDS_MODES, default_workers
 from simulator.runs.store import FIGURE_FORMATS
@@ -276,7 +276,7 @@ def _command_plot(args: argparse.Namespace) -> int:
     for name in args.metric or ():
         if name not in METRICS:
             hint = did_you_mean(name, METRICS)
-            raise ScenarioError(f"--metric {name}: no such metric{hint} (metrics: "
+            raise InputError(f"--metric {name}: no such metric{hint} (metrics: "
                                 f"{', '.join(METRICS)})")
 
     def skipped(name: str, reason: str) -> None:

@@ -29,12 +29,11 @@ def _defined(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else value
 
 
-def _cell(value: float | bool | None) -> float | bool | str:
+def _cell(value: Any) -> Any:
     """A CSV cell: empty where undefined (None or NaN)."""
-    if isinstance(value, bool):
-        return value
-    defined = _defined(value)
-    return "" if defined is None else defined
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return "" if value is None else value
 
 
 def _interval(i: Interval | None) -> dict[str, float | None] | None:
@@ -46,7 +45,7 @@ def _interval(i: Interval | None) -> dict[str, float | None] | None:
 
 def comparison_rows(comparison: Comparison) -> list[list[Any]]:
     """Rows of ``comparison.csv`` (:data:`COMPARISON_COLUMNS`): one per variant and metric;
-    the base's difference columns are empty."""
+    undefined values (the base's difference columns among them) are None."""
     rows = []
     for variant, by_metric in comparison.metrics.items():
         for metric, vm in by_metric.items():
@@ -54,17 +53,18 @@ def comparison_rows(comparison: Comparison) -> list[list[Any]]:
             diff = ([p.difference.mean, p.difference.ci_low, p.difference.ci_high,
                      p.variance_reduction] if p else [None] * 4)
             cells = (i.mean, i.ci_low, i.ci_high, *diff, vm.distinguishable)
-            rows.append([variant, metric, *(_cell(c) for c in cells), i.n])
+            rows.append([variant, metric, *(_defined(c) if isinstance(c, float) else c
+                                             for c in cells), i.n])
     return rows
 
 
 def cost_rows(effects: list[CostEffect]) -> list[list[Any]]:
-    """Rows of ``costs.csv`` (:data:`COST_COLUMNS`), empty cells where undefined."""
+    """Rows of ``costs.csv`` (:data:`COST_COLUMNS`), None where undefined."""
     rows = []
     for e in effects:
         gain = e.satisfaction_gain
         saved = e.perceived_wait_saved
-        rows.append([e.variant, *(_cell(x) for x in (
+        rows.append([e.variant, *(_defined(x) for x in (
             e.cost_per_day, e.extra_cost_per_day,
             gain.mean if gain else None, gain.ci_low if gain else None,
             gain.ci_high if gain else None, e.cost_per_satisfaction_point,
@@ -75,8 +75,9 @@ def cost_rows(effects: list[CostEffect]) -> list[list[Any]]:
 def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect]) -> None:
     """``comparison.csv`` and ``costs.csv`` in ``out``, each written atomically."""
     comparison_file, costs_file = COMPARISON_FILES
-    write_csv(out / comparison_file, COMPARISON_COLUMNS, comparison_rows(comparison))
-    write_csv(out / costs_file, COST_COLUMNS, cost_rows(effects))
+    for name, header, rows in ((comparison_file, COMPARISON_COLUMNS, comparison_rows(comparison)),
+                               (costs_file, COST_COLUMNS, cost_rows(effects))):
+        write_csv(out / name, header, ([_cell(c) for c in row] for row in rows))
 
 
 # ---------------------------------------------------------------- JSON

@@ -14,7 +14,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from typing import Any
 
-from simulator.errors import ScenarioError
+from simulator.errors import InputError, WaitsimError
 from simulator.version import __version__
 
 CONNECT_SECONDS = 30
@@ -35,11 +35,11 @@ def _check_workers(client: Any, where: str) -> None:
     try:
         versions = client.run(_waitsim_version)
     except Exception as exc:
-        raise RuntimeError(f"the Dask workers at {where} cannot import waitsim ({exc}); "
+        raise WaitsimError(f"the Dask workers at {where} cannot import waitsim ({exc}); "
                            "install the same waitsim on every worker") from None
     other = {v for v in versions.values() if v != __version__}
     if other:
-        raise RuntimeError(f"the Dask workers at {where} have waitsim {', '.join(sorted(other))}"
+        raise WaitsimError(f"the Dask workers at {where} have waitsim {', '.join(sorted(other))}"
                            f", this is {__version__}: install the same version everywhere")
 
 
@@ -59,8 +59,8 @@ def open_executor(dask: str | None, workers: int) -> Iterator[tuple[Executor | N
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ScenarioError("--dask needs dask.distributed, which is not installed: "
-                            "pip install 'waitsim[dask]'") from None
+        raise InputError("--dask needs dask.distributed, which is not installed: "
+                         "pip install 'waitsim[dask]'") from None
     cluster = None
     if dask == "local":
         # The workers start with Ctrl-C ignored (inherited): Ctrl-C stops this process, which
@@ -76,11 +76,11 @@ def open_executor(dask: str | None, workers: int) -> Iterator[tuple[Executor | N
         try:
             client = Client(dask, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError) as exc:
-            raise RuntimeError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
+            raise WaitsimError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
     try:
         threads = sum(client.nthreads().values())
         if threads == 0:
-            raise RuntimeError(f"the Dask scheduler at {dask} has no workers")
+            raise WaitsimError(f"the Dask scheduler at {dask} has no workers")
         _check_workers(client, dask)
         yield client.get_executor(), threads
     finally:
