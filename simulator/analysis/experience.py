@@ -1,6 +1,6 @@
 """What each customer lived through, from the journey records, vectorised with numpy: clock and
 felt minutes of waiting, times overtaken, promises, and the satisfaction score
-(perception.md, sections 2 and 3). Arrays are indexed by customer id.
+(the models of docs/model.md). Arrays are indexed by customer id.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ def felt_minutes(j: Journeys, kind: SegmentKind | None = SegmentKind.QUEUE,
                  model: ClassPerception | None = None) -> np.ndarray:
     """Felt minutes each customer spent in segments of ``kind``."""
     s, mask = j.segments, _of_kind(j, kind)
-    return felt_waits(model or j.plan.perception(), j.customers["customer_class"].astype(np.intp),
+    c = j.customers
+    return felt_waits(model or j.plan.perception(), c["customer_class"].astype(np.intp),
                       s["customer"][mask], s["flags"][mask].astype(np.intp),
-                      (s["end"] - s["start"])[mask])
+                      (s["end"] - s["start"])[mask], c["time_sense"])
 
 
 def times_overtaken(j: Journeys, starts: Table | None = None) -> np.ndarray:
@@ -114,8 +115,24 @@ def promised_felt(j: Journeys, model: ClassPerception) -> np.ndarray:
     early = np.nan_to_num(promised - began, nan=0.0).clip(0, None)
     idle_informed = model.weights[cls, int(Flag.INFORMED)]
     mean_weight = np.divide(total_weight, clock, out=idle_informed.copy(), where=clock > 0)
-    result = model.felt(cls, weighted + mean_weight * early)
+    result = model.felt(cls, weighted + mean_weight * early, c["time_sense"])
     return np.where(has, result, np.nan)
+
+
+def _blame(j: Journeys) -> np.ndarray:
+    """Per customer, how a disruption they saw counts against the provider: 0 none (or one
+    explained as having an external cause), 1 explained as the provider's own failure
+    (``explained_delays.cause: provider``), 2 unexplained (the strongest counts)."""
+    s, n = j.segments, len(j.customers["customer"])
+    flags = s["flags"]
+    disrupted = (flags & Flag.DISRUPTED) != 0
+    explained = (flags & Flag.EXPLAINED) != 0
+    explain = j.plan.levers.explained_delays
+    own_failure = explain is not None and explain.cause == "provider"
+    level = np.where(disrupted & ~explained, 2, np.where(disrupted & own_failure, 1, 0))
+    blame = np.zeros(n, dtype=np.int8)
+    np.maximum.at(blame, s["customer"], level.astype(np.int8))
+    return blame
 
 
 def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
@@ -125,8 +142,7 @@ def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
     for the censored. ``starts``: as for :func:`times_overtaken`."""
     c, s, v = j.customers, j.segments, j.visits
     n = len(c["customer"])
-    unexplained = ((s["flags"] & Flag.DISRUPTED) != 0) & ((s["flags"] & Flag.EXPLAINED) == 0)
-    blamed = np.bincount(s["customer"][unexplained], minlength=n) > 0
+    blame = _blame(j)
     parallel_station = np.array([st.layout == "line_per_server" for st in j.plan.stations])
     parallel = np.bincount(v["customer"], weights=parallel_station[v["station"]],
                            minlength=n) > 0
@@ -136,10 +152,11 @@ def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
         queue = s["kind"] == SegmentKind.QUEUE
         waited = s["customer"][queue]
         np.maximum.at(bonus, waited, room[c["customer_class"][waited], s["station"][queue]])
-    expected = np.array([cp.expected_wait for cp in j.plan.classes])[c["customer_class"]]
+    expected = (np.array([cp.expected_wait for cp in j.plan.classes])[c["customer_class"]]
+                * c["expectation"])
     booked = ~np.isnan(c["booked"]) & (c["promise_hop"] == 0)  # the promise is the booking
     everyone = {"felt": felt, "expected": expected, "promise": promised_felt(j, model),
-                "booked": booked, "blamed": blamed, "overtaken": times_overtaken(j, starts),
+                "booked": booked, "blame": blame, "overtaken": times_overtaken(j, starts),
                 "parallel_lines": parallel, "bonus": bonus}
     result = np.full(n, np.nan)
     outcome = c["outcome"]

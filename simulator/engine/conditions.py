@@ -1,4 +1,4 @@
-"""The conditions of waiting at one station, as they change at events (perception.md, 2).
+"""The conditions of waiting at one station, as they change at events (docs/model.md).
 
 What this module sets on a waiting customer (:class:`simulator.engine.journeys.Flag`):
 
@@ -7,11 +7,15 @@ What this module sets on a waiting customer (:class:`simulator.engine.journeys.F
 - ``EXPLAINED``: staff explained the disruption (``explained_delays``);
 - ``INFORMED``: the customer was shown the expected wait or their place in line
   (``wait_time_info``, or an announcing ``explained_delays``), or has a booked time;
-- ``BEFORE_APPOINTMENT``: a booked customer waiting before their booked time.
+- ``BEFORE_APPOINTMENT``: a booked customer waiting before their booked time;
+- ``PROGRESS``: a customer shown their place in line has seen it fall.
 
 Each change is a new piece of wait (``Station.change_conditions``), which also re-arms
 patience at the new rate. A promise (an announced wait, a booked time) is kept on the customer
-(``promise``: the run minute service was promised to start) for satisfaction.
+(``promise``: the run minute service was promised to start) for satisfaction; once an
+announced wait has passed, patience is spent faster (``past_promise``). A customer told a
+remaining wait (shown, announced, or inferred from a place in line) weighs it against the
+patience they have left (``Station.hear``).
 
 Timers (the booked time passing, a periodic display, an explanation after N minutes) are
 scheduled events that check, when they fire, that the customer is still in the same wait.
@@ -31,9 +35,10 @@ _EXPLAINED = int(Flag.EXPLAINED)
 _INFORMED = int(Flag.INFORMED)
 _BEFORE = int(Flag.BEFORE_APPOINTMENT)
 _IN_GROUP = int(Flag.IN_GROUP)
+_PROGRESS = int(Flag.PROGRESS)
 _REPAIR = int(Flag.IN_PROCESS | Flag.DISRUPTED)
 _PER_WAIT = int(Flag.OCCUPIED | Flag.DISRUPTED | Flag.EXPLAINED | Flag.INFORMED
-                | Flag.BEFORE_APPOINTMENT)
+                | Flag.BEFORE_APPOINTMENT | Flag.PROGRESS)
 """Conditions of one wait at one station: cleared when service starts."""
 
 
@@ -66,6 +71,11 @@ class Conditions:
                       if self.info is not None and self.info.noise > 0 else None)
         self.timed = any(self.explained) and self.explain_mode == "after_minutes"
         self.shows = self.info is not None and any(self.informed)
+        felt = model.felt
+        self.after_promise = [felt.after_promise(cp.index) for cp in classes]
+        # Progress is a condition only where it weighs: at a factor of 1 it changes nothing.
+        self.progress = [cp.perception.model != "identity" and cp.perception.progress_factor != 1
+                         for cp in classes]
 
     # -- the start of a wait ---------------------------------------------------------------
 
@@ -86,6 +96,8 @@ class Conditions:
                 self.later(customer, booked - now, self.booked_time_passes)
         customer.flags = flags
         customer.saw_leaving = False
+        customer.past_promise = False
+        customer.place = -1
         if flags & _EXPLAINED and self.announce:  # joined during an explained breakdown
             self.announce_wait(customer, now)
         if self.timed and self.explained[cls]:
@@ -107,6 +119,7 @@ class Conditions:
     def end(self, customer: Customer, wait: float) -> None:
         """The customer's wait here ends as service starts (``wait``: its clock minutes)."""
         customer.flags &= ~_PER_WAIT
+        customer.past_promise = False
         if self.recent is not None:
             self.recent.append(wait)
 
@@ -206,40 +219,66 @@ class Conditions:
             value *= math.exp(info.noise * next(self.noise) - info.noise**2 / 2)
         return value
 
-    def shown_on_arrival(self, cls: int) -> float:
-        """The wait shown to an arriving customer of class ``cls`` (asked only when balking
-        reads the display, ``balk_on_displayed``); NaN where the display does not cover
-        the class."""
+    def shown_on_arrival(self, cls: int) -> tuple[float, float]:
+        """What the display tells an arriving customer of class ``cls``: the wait shown
+        (``duration`` mode; NaN in ``position`` mode) and the wait the customer takes from it
+        (the shown wait, or the one a place in line implies: the queue estimate); NaNs where
+        the display does not cover the class."""
         if self.info is None or not self.informed[cls]:
-            return math.nan
-        return self.shown_wait(cls, None)
+            return math.nan, math.nan
+        if self.info.mode == "duration":
+            shown = self.shown_wait(cls, None)
+            return shown, shown
+        return math.nan, self.estimate(cls, None, "queue")
 
     def display(self, customer: Customer, now: float, shown: float = math.nan) -> None:
         """Show the customer the wait (or their place), and schedule the next update."""
         info = self.info
         assert info is not None
         if info.mode == "duration":
-            self.inform(customer, now, shown if shown == shown
-                        else self.shown_wait(customer.cls, customer))
+            wait = shown if shown == shown else self.shown_wait(customer.cls, customer)
+            self.inform(customer, now, wait, wait)
         else:
-            self.inform(customer, now, math.nan)
+            if self.progress[customer.cls]:
+                self.show_place(customer, now)
+            self.inform(customer, now, math.nan, self.estimate(customer.cls, customer, "queue"))
         if info.every_minutes is not None:
             self.later(customer, info.every_minutes, self.display)
+
+    def show_place(self, customer: Customer, now: float) -> None:
+        """Position information: a customer who sees their place fall has a sense of
+        progress for the rest of the wait."""
+        place = customer.line.ahead(customer.level, customer) + 1
+        if customer.place >= 0 and place < customer.place and not customer.flags & _PROGRESS:
+            self.station.change_conditions(customer, customer.flags | _PROGRESS, now)
+        customer.place = place
 
     def announce_wait(self, customer: Customer, now: float) -> None:
         """explained_delays' announce: staff tell the queue estimate of the remaining wait
         (no bias, no noise), a promise."""
-        self.inform(customer, now, self.estimate(customer.cls, customer, "queue"))
+        wait = self.estimate(customer.cls, customer, "queue")
+        self.inform(customer, now, wait, wait)
 
-    def inform(self, customer: Customer, now: float, wait: float) -> None:
+    def inform(self, customer: Customer, now: float, wait: float, told: float) -> None:
         """The customer is informed; a wait of ``wait`` minutes (not NaN) is a promise. It
         replaces a promise still standing (expectations are reset), but not one already
         broken (a new time does not undo the minutes the customer was kept past the old),
-        nor a booked time in the wait for the booked service."""
+        nor a booked time in the wait for the booked service. ``told``: the remaining wait
+        the customer takes from what they were told (NaN: none)."""
         broken = customer.promise_hop == customer.hop and customer.promise < now  # this wait
         booked = customer.hop == 0 and customer.booked == customer.booked
         if wait == wait and not broken and not booked:
             customer.promise = now + wait
             customer.promise_station = self.station.index
             customer.promise_hop = customer.hop
+            if self.after_promise[customer.cls] != 1 and customer.budget == customer.budget:
+                self.later(customer, wait, self.promise_passes)
         self.station.change_conditions(customer, customer.flags | _INFORMED, now)
+        self.station.hear(customer, told, now)
+
+    def promise_passes(self, customer: Customer, now: float) -> None:
+        """An announced time arrives with the customer still waiting: from now on patience
+        is spent ``broken_promise_factor`` times as fast (unless a later promise replaced
+        this one)."""
+        if customer.promise <= now and not customer.past_promise:
+            self.station.promise_broken(customer, now)

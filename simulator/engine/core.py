@@ -54,6 +54,7 @@ class Customer:
         "booked",
         "budget",
         "cls",
+        "expectation",
         "flags",
         "greeted",
         "greeting",
@@ -63,27 +64,32 @@ class Customer:
         "joined",
         "level",
         "line",
+        "past_promise",
         "path",
         "patience",
         "patience_event",
         "patience_running",
         "piece_start",
+        "place",
         "promise",
         "promise_hop",
         "promise_station",
         "rate",
         "rate_since",
         "saw_leaving",
+        "sense",
         "services",
         "spent",
         "started",
         "state",
+        "told",
         "visit",
     )
 
     def __init__(self, cid: int, cls: int, level: int, arrival: float, booked: float,
                  path: tuple[int, ...], services: list[float], patience: float,
-                 budget: float, initial: int) -> None:
+                 budget: float, initial: int, sense: float = 1.0,
+                 expectation: float = 1.0) -> None:
         self.id = cid
         self.cls = cls
         self.level = level
@@ -98,6 +104,10 @@ class Customer:
         """Felt minutes the customer will wait in all (NaN: never gives up)."""
         self.budget = budget
         """``patience`` in the perception model's unit; spent at ``rate`` per clock minute."""
+        self.sense = sense
+        """The customer's time sense: multiplies felt minutes (1: the class's average)."""
+        self.expectation = expectation
+        """Multiplies the class's expected wait (1: the class's average)."""
         self.spent = 0.0
         self.rate = 1.0
         self.rate_since = arrival
@@ -119,6 +129,12 @@ class Customer:
         self.promise_station = -1
         self.promise_hop = -1
         """The hop (visit of the journey) in which the last promise was made; -1 if none."""
+        self.past_promise = False
+        """An announced wait has passed in this wait: patience is spent faster."""
+        self.place = -1
+        """The place in line last shown in this wait (position information); -1 if none."""
+        self.told = math.nan
+        """A remaining wait (minutes) told while joining, weighed once patience is armed."""
         self.saw_leaving = False
         """Saw a server go off duty in this wait (disrupted until it ends)."""
         self.greeting: Action | None = None

@@ -10,8 +10,10 @@ Tables (one row per...):
                NaN), ``patience`` (felt minutes drawn, NaN if the class never leaves),
                ``initial`` (1 if in the initial queue), ``promised`` (the last time service
                was promised to start: an announced wait or a booked time; NaN if none),
-               ``promise_station`` (where; -1 if none) and ``promise_hop`` (in which visit:
-               the ``hop`` of ``visits``; -1 if none)
+               ``promise_station`` (where; -1 if none), ``promise_hop`` (in which visit:
+               the ``hop`` of ``visits``; -1 if none), ``time_sense`` (the customer's
+               multiplier of felt minutes) and ``expectation`` (their multiplier of the
+               class's expected wait)
 ``visits``     station visit: ``customer``, ``station``, ``hop`` (0 = first station of the
                journey), ``server`` (-1 if never served), ``joined``, ``service_start`` (NaN
                if never served), ``left`` (end of service or abandonment; NaN if censored),
@@ -42,7 +44,7 @@ SCHEMA: dict[str, tuple[tuple[str, str], ...]] = {
     "customers": (("customer", "q"), ("customer_class", "h"), ("arrival", "d"),
                   ("departure", "d"), ("outcome", "b"), ("booked", "d"), ("patience", "d"),
                   ("initial", "b"), ("promised", "d"), ("promise_station", "h"),
-                  ("promise_hop", "h")),
+                  ("promise_hop", "h"), ("time_sense", "d"), ("expectation", "d")),
     "visits": (("customer", "q"), ("station", "h"), ("hop", "h"), ("server", "h"),
                ("joined", "d"), ("service_start", "d"), ("left", "d"), ("outcome", "b")),
     "segments": (("customer", "q"), ("station", "h"), ("start", "d"), ("end", "d"),

@@ -51,6 +51,10 @@ class StationView(Protocol):
 
     def finish(self, server: Server, now: float) -> None: ...
 
+    def hear(self, customer: Customer, told: float, now: float) -> None: ...
+
+    def promise_broken(self, customer: Customer, now: float) -> None: ...
+
 
 class Line:
     """One line of waiting customers, a deque per priority level.

@@ -1,9 +1,10 @@
 """The SimPy model of one replication: arrivals, stations, schedules, breakdowns.
 
 Everything random about a customer (route, service time at each station, patience, the
-balking draw) is drawn when the customer arrives, from streams keyed by the customer's class
-(:mod:`simulator.engine.randomness`). A variant with other servers therefore gives the same customer
-the same service times: the comparison is between systems, not between luck.
+balking draw, their time sense and expectation) is drawn when the customer arrives, from
+streams keyed by the customer's class (:mod:`simulator.engine.randomness`). A variant with
+other servers therefore gives the same customer the same service times: the comparison is
+between systems, not between luck.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from simulator.plan.compiled import EXIT, ClassPlan, Plan
 NAN = math.nan
 _IN_PROCESS = int(Flag.IN_PROCESS)
 _IN_GROUP = int(Flag.IN_GROUP)
+_INFORMED = int(Flag.INFORMED)
 _SERVED = int(Outcome.SERVED)
 MAX_HOPS = 100_000
 """A random route longer than this is taken to be a modelling error."""
@@ -47,6 +49,19 @@ class _ClassDraws:
         self.balk = streams.uniforms(f"balk:{name}") if plan.balk_table is not None else None
         self.route = streams.uniforms(f"route:{name}") if plan.route.fixed_path is None else None
         self.group = streams.uniforms(f"group:{name}") if plan.group_share > 0 else None
+        identity = plan.perception.model == "identity"
+        self.sense = _spread(streams, f"time_sense:{name}",
+                             0.0 if identity else plan.perception.time_sense_sd)
+        self.expectation = _spread(streams, f"expectation:{name}",
+                                   plan.satisfaction.expectation_sd)
+
+
+def _spread(streams: Streams, name: str, sd: float) -> Iterator[float] | None:
+    """Per-customer multipliers, lognormal with mean 1 and log-sd ``sd`` (None at 0: every
+    customer gets exactly 1, and nothing is drawn)."""
+    if sd <= 0:
+        return None
+    return streams.draws(name, lambda rng, n: np.exp(sd * rng.standard_normal(n) - sd * sd / 2))
 
 
 class Model:
@@ -86,9 +101,11 @@ class Model:
         draws = self.draws[cp.index]
         path = cp.route.fixed_path or self.random_path(cp, draws)
         services = [next(draws.service[s]) for s in path]  # type: ignore[arg-type]
+        sense = next(draws.sense) if draws.sense is not None else 1.0
+        expectation = next(draws.expectation) if draws.expectation is not None else 1.0
         if draws.patience is not None:
             patience = next(draws.patience)
-            budget = self.felt.threshold(cp.index, patience)
+            budget = self.felt.threshold(cp.index, patience, sense)
         else:
             patience = budget = NAN
         cid = self.next_id
@@ -97,17 +114,23 @@ class Model:
         balk_draw = next(draws.balk) if draws.balk is not None else 1.0
         # Drawn for every arrival, balking or not, so the streams stay in step across variants.
         flags = _IN_GROUP if draws.group is not None and next(draws.group) < cp.group_share else 0
-        shown = (first.conditions.shown_on_arrival(cp.index)
-                 if not initial and self.balk_on_displayed < math.inf else NAN)
-        if not initial and (self.balks(cp, first.waiting, balk_draw)
+        weighs_told = budget == budget and self.felt.leaves_when_told(cp.index)
+        shown = told = NAN
+        if not initial and (self.balk_on_displayed < math.inf or weighs_told):
+            shown, told = first.conditions.shown_on_arrival(cp.index)
+        # Told a wait that would use more patience than they have, a customer does not join.
+        told_too_long = weighs_told and told * self.felt.rate(
+            cp.index, first.index, flags | _INFORMED) > budget
+        if not initial and (self.balks(cp, first.waiting, balk_draw) or told_too_long
                             or shown >= self.balk_on_displayed):
-            self.recorder.customer(cid, cp.index, now, now, Outcome.BALKED, booked, patience, 0)
+            self.recorder.customer(cid, cp.index, now, now, Outcome.BALKED, booked, patience, 0,
+                                   time_sense=sense, expectation=expectation)
             return
         customer = Customer(cid, cp.index, cp.priority_level, now, booked, path, services,
-                            patience, budget, initial)
+                            patience, budget, initial, sense, expectation)
         customer.flags = flags
         self.in_system += 1
-        first.join(customer, now, shown)
+        first.join(customer, now, shown, weighed=told == told)
 
     @staticmethod
     def balks(cp: ClassPlan, waiting: int, u: float) -> bool:
@@ -150,7 +173,7 @@ class Model:
         self.recorder.customer(customer.id, customer.cls, customer.arrival, now, outcome,
                                customer.booked, customer.patience, customer.initial,
                                customer.promise, customer.promise_station,
-                               customer.promise_hop)
+                               customer.promise_hop, customer.sense, customer.expectation)
         self.left(customer)
 
     def left(self, customer: Customer) -> None:

@@ -75,7 +75,8 @@ class JourneyRecorder:
     def customer(self, customer: int, customer_class: int, arrival: float, departure: float,
                  outcome: int, booked: float, patience: float, initial: int,
                  promised: float = math.nan, promise_station: int = -1,
-                 promise_hop: int = -1) -> None:
+                 promise_hop: int = -1, time_sense: float = 1.0,
+                 expectation: float = 1.0) -> None:
         """A customer's last row: everything about them is recorded by now."""
         a = self._customer
         a[0](customer)
@@ -89,6 +90,8 @@ class JourneyRecorder:
         a[8](promised)
         a[9](promise_station)
         a[10](promise_hop)
+        a[11](time_sense)
+        a[12](expectation)
         self.finished += 1
         if self.finished >= self.block_size:
             self.flush()

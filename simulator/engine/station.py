@@ -80,9 +80,11 @@ class Station:
         open_lines = [line for line in self.lines if line.is_open] or self.lines
         return min(open_lines, key=lambda line: (line.people, line.index))
 
-    def join(self, customer: Customer, now: float, shown: float = NAN) -> None:
+    def join(self, customer: Customer, now: float, shown: float = NAN,
+             weighed: bool = False) -> None:
         """A customer arrives at this station and takes a free server or waits. ``shown``:
-        the wait a display already showed them on arrival (NaN if none)."""
+        the wait a display already showed them on arrival (NaN if none); ``weighed``: what
+        the display told them was weighed against their patience on arrival."""
         customer.joined = now
         customer.state = WAITING
         customer.piece_start = now
@@ -97,6 +99,9 @@ class Station:
                 self.greeters.arrives(customer, now)
             if customer.budget == customer.budget:  # not NaN: the customer may give up
                 self.arm_patience(customer, now)
+                told, customer.told = customer.told, NAN
+                if told == told and not weighed:
+                    self.consider(customer, told, now)
 
     def enter_line(self, customer: Customer, line: Line, now: float) -> bool:
         """Take the line's free server, or wait at its end (True). A customer moving from
@@ -113,6 +118,8 @@ class Station:
     def arm_patience(self, customer: Customer, now: float) -> None:
         """Schedule the moment the customer's felt-time budget runs out at the current rate."""
         rate = self.model.felt.rate(customer.cls, self.index, customer.flags)
+        if customer.past_promise:
+            rate *= self.model.felt.after_promise(customer.cls)
         customer.rate, customer.rate_since = rate, now
         customer.patience_running = True
         if rate <= 0:
@@ -147,6 +154,34 @@ class Station:
             customer.piece_start = now
         customer.flags = flags
         # Not while joining: ``join`` arms patience once the first conditions are set.
+        if customer.patience_running:
+            self.settle_patience(customer, now)
+            self.arm_patience(customer, now)
+
+    def hear(self, customer: Customer, told: float, now: float) -> None:
+        """The customer was told a remaining wait of ``told`` minutes (NaN: none). Weighed
+        at once while patience runs; while joining, once it is armed."""
+        if told != told or customer.budget != customer.budget or \
+                not self.model.felt.leaves_when_told(customer.cls):
+            return
+        if customer.patience_running:
+            self.consider(customer, told, now)
+        else:
+            customer.told = told
+
+    def consider(self, customer: Customer, told: float, now: float) -> None:
+        """Leave if ``told`` more minutes at the current rate would use more patience than is
+        left: the customer gives up their patience, so the deadline is now (an event, after
+        whatever else happens at this instant; a server freeing now still serves them)."""
+        left = customer.budget - customer.spent - customer.rate * (now - customer.rate_since)
+        if told * customer.rate > left:
+            self.settle_patience(customer, now)
+            customer.budget = customer.spent
+            self.arm_patience(customer, now)
+
+    def promise_broken(self, customer: Customer, now: float) -> None:
+        """An announced time has passed with the customer still waiting here."""
+        customer.past_promise = True
         if customer.patience_running:
             self.settle_patience(customer, now)
             self.arm_patience(customer, now)

@@ -28,7 +28,9 @@ class Flag(IntFlag):
     repair wait mid-service; ``DISRUPTED``: a server seen broken down or going off duty (and
     every repair wait); ``OCCUPIED``: occupied_waiting; ``INFORMED``: a shown wait or place in
     line, or a booked time; ``EXPLAINED``: explained_delays; ``IN_GROUP``: a class's
-    group_share; ``BEFORE_APPOINTMENT``: a booked customer before the booked time.
+    group_share; ``BEFORE_APPOINTMENT``: a booked customer before the booked time;
+    ``PROGRESS``: the customer has seen their place in line fall (position information
+    updated while waiting), for the rest of that wait.
     """
 
     IN_PROCESS = 1
@@ -38,3 +40,4 @@ class Flag(IntFlag):
     EXPLAINED = 16
     IN_GROUP = 32
     BEFORE_APPOINTMENT = 64
+    PROGRESS = 128

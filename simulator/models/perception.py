@@ -1,24 +1,26 @@
-"""The perceived-wait model: how long waits *feel* (see ../shared/perception.md, section 2).
+"""The perceived-wait model: how long waits *feel* (the model is described in docs/model.md).
 
-A wait is recorded as pieces under constant conditions (:class:`simulator.engine.journeys.Flag`).
+A wait is recorded as pieces under constant conditions (:class:`simulator.models.codes.Flag`).
 Each piece has a **weight**, the product of one factor per condition that holds::
 
     weight = occupied_factor^occupied x in_process_factor^in_process
            x (1 + anxiety_effect x anxiety) x informed_factor^informed
            x unexplained_factor^(disrupted and not explained) x group_factor^in_group
-           x before_appointment_factor^before_booked_time
+           x before_appointment_factor^before_booked_time x progress_factor^progress
 
 The customer's weighted minutes ``W`` are the sum of weight x clock minutes over all their
-pieces, and the felt wait is ``P = c x W ** duration_exponent`` with
+pieces, and the felt wait is ``P = m x c x W ** duration_exponent`` with
 ``c = overestimation x reference_minutes ** (1 - duration_exponent)``: an idle, uncertain,
 pre-process wait of ``reference_minutes`` feels ``overestimation`` times as long, and the
-overestimation shrinks for long waits.
+overestimation shrinks for long waits. ``m`` is the customer's own time sense, lognormal with
+mean 1 and log-sd ``time_sense_sd`` (1 for everyone at 0, and under ``model: identity``).
 
 The engine uses the model through a small seam (:class:`FeltTime`): patience (felt minutes) is
-a budget of weighted minutes, ``(patience / c) ** (1 / duration_exponent)``, spent at ``weight``
-per clock minute (times ``informed_patience_factor`` while informed). Everything else is
-vectorised numpy over the piece arrays, so recorded journeys can be rescored with other
-parameters without simulating again (as long as patience does not depend on them).
+a budget of weighted minutes, ``(patience / (m x c)) ** (1 / duration_exponent)``, spent at
+``weight`` per clock minute (times ``informed_patience_factor`` while informed, and times
+``broken_promise_factor`` once an announced wait has passed). Everything else is vectorised
+numpy over the piece arrays, so recorded journeys can be rescored with other parameters without
+simulating again (as long as patience does not depend on them).
 """
 
 from __future__ import annotations
@@ -31,30 +33,46 @@ import numpy as np
 from simulator.models.codes import Flag
 from simulator.spec.parameters import PerceptionParameters
 
-_FLAGS = 128
-"""Number of distinct condition sets (7 flag bits)."""
+_FLAGS = 256
+"""Number of distinct condition sets (8 flag bits)."""
 
 
 class FeltTime(Protocol):
     """What the engine asks of a perception model (the seam)."""
 
-    def threshold(self, class_index: int, patience: float) -> float:
-        """A patience of ``patience`` felt minutes as a budget in the model's unit."""
+    def threshold(self, class_index: int, patience: float, time_sense: float = 1.0) -> float:
+        """A patience of ``patience`` felt minutes, for a customer of time sense
+        ``time_sense``, as a budget in the model's unit."""
         ...
 
     def rate(self, class_index: int, station_index: int, flags: int) -> float:
         """Budget spent per clock minute under the conditions ``flags``."""
         ...
 
+    def after_promise(self, class_index: int) -> float:
+        """How many times as fast patience is spent once an announced wait has passed."""
+        ...
+
+    def leaves_when_told(self, class_index: int) -> bool:
+        """Whether customers of the class leave when told a wait longer than their patience."""
+        ...
+
 
 class IdentityPerception:
-    """``perception: {model: identity}``: felt minutes are clock minutes."""
+    """``perception: {model: identity}``: felt minutes are clock minutes; customers told a
+    wait longer than their remaining patience leave."""
 
-    def threshold(self, class_index: int, patience: float) -> float:
+    def threshold(self, class_index: int, patience: float, time_sense: float = 1.0) -> float:
         return patience
 
     def rate(self, class_index: int, station_index: int, flags: int) -> float:
         return 1.0
+
+    def after_promise(self, class_index: int) -> float:
+        return 1.0
+
+    def leaves_when_told(self, class_index: int) -> bool:
+        return True
 
 
 def weight_table(p: PerceptionParameters, anxiety: float) -> np.ndarray:
@@ -74,7 +92,8 @@ def weight_table(p: PerceptionParameters, anxiety: float) -> np.ndarray:
             * factor(Flag.INFORMED, p.informed_factor)
             * np.where(unexplained, p.unexplained_factor, 1.0)
             * factor(Flag.IN_GROUP, p.group_factor)
-            * factor(Flag.BEFORE_APPOINTMENT, p.before_appointment_factor))
+            * factor(Flag.BEFORE_APPOINTMENT, p.before_appointment_factor)
+            * factor(Flag.PROGRESS, p.progress_factor))
 
 
 def scale(p: PerceptionParameters) -> float:
@@ -104,15 +123,24 @@ class ClassPerception:
         # Budget spent per clock minute: the weight, faster or slower while informed.
         self._rates = (self.weights * np.where(informed, patience_speed[:, None], 1.0)).tolist()
         self._scales, self._exponents = self.scales.tolist(), self.exponents.tolist()
+        self._after_promise = [1.0 if p.model == "identity" else p.broken_promise_factor
+                               for p in parameters]
+        self._told = [p.leave_when_told for p in parameters]
 
     # -- the seam (FeltTime) ---------------------------------------------------------------
 
-    def threshold(self, class_index: int, patience: float) -> float:
-        c, e = self._scales[class_index], self._exponents[class_index]
+    def threshold(self, class_index: int, patience: float, time_sense: float = 1.0) -> float:
+        c, e = self._scales[class_index] * time_sense, self._exponents[class_index]
         return float((patience / c) ** (1.0 / e))
 
     def rate(self, class_index: int, station_index: int, flags: int) -> float:
         return float(self._rates[class_index][flags])
+
+    def after_promise(self, class_index: int) -> float:
+        return self._after_promise[class_index]
+
+    def leaves_when_told(self, class_index: int) -> bool:
+        return self._told[class_index]
 
     # -- vectorised ------------------------------------------------------------------------
 
@@ -121,16 +149,19 @@ class ClassPerception:
         """Weighted minutes of pieces of wait (arrays of equal length)."""
         return self.weights[customer_class, flags] * minutes
 
-    def felt(self, customer_class: np.ndarray, weighted: np.ndarray) -> np.ndarray:
-        """Felt minutes of a customer's total weighted minutes."""
-        return self.scales[customer_class] * weighted ** self.exponents[customer_class]
+    def felt(self, customer_class: np.ndarray, weighted: np.ndarray,
+             time_sense: np.ndarray | float = 1.0) -> np.ndarray:
+        """Felt minutes of customers' total weighted minutes, each with their time sense."""
+        return (time_sense * self.scales[customer_class]
+                * weighted ** self.exponents[customer_class])
 
 
 def felt_waits(model: ClassPerception, customers_class: np.ndarray, segment_customer: np.ndarray,
-               segment_flags: np.ndarray, segment_minutes: np.ndarray) -> np.ndarray:
+               segment_flags: np.ndarray, segment_minutes: np.ndarray,
+               time_sense: np.ndarray | float = 1.0) -> np.ndarray:
     """Felt minutes of waiting of every customer (index = customer id), from all their pieces
-    of wait: ``c x (sum of weight x minutes) ** duration_exponent``."""
+    of wait: ``m x c x (sum of weight x minutes) ** duration_exponent``."""
     weighted = model.weighted_minutes(customers_class[segment_customer], segment_flags,
                                       segment_minutes)
     total = np.bincount(segment_customer, weights=weighted, minlength=len(customers_class))
-    return model.felt(customers_class, total)
+    return model.felt(customers_class, total, time_sense)

@@ -1,36 +1,34 @@
-"""Satisfaction and impact: the felt wait against what the customer expected
-(see ../shared/perception.md, sections 3 and 4).
+"""Satisfaction and impact: the felt wait against what the customer expected (the model is
+described in docs/model.md).
 
-Two reference points per class (Zeithaml, Berry & Parasuraman 1993): the expected wait ``E``
-and the acceptable wait ``A = max(E x acceptable_ratio, E + acceptable_min_minutes)``. With the
-felt wait ``P``::
+Two reference points per customer (Zeithaml, Berry & Parasuraman 1993): the expected wait
+``E`` (the class's ``expected_wait`` times the customer's own multiplier, lognormal with mean
+1 and log-sd ``expectation_sd``) and the acceptable wait ``A = max(E x acceptable_ratio, E +
+acceptable_min_minutes)``. With the felt wait ``P``, points lost (negative: gained)::
 
-    U(P) = -gain_per_minute x min(E - P, gain_cap / gain_per_minute)   if P < E
-         =  zone_per_minute x (P - E)                                  if E <= P <= A
-         =  zone_per_minute x (A - E) + beyond_per_minute x (P - A)    if P > A
+    U0(P; E) = -gain_per_minute x min(E - P, gain_cap / gain_per_minute)   if P < E
+             =  zone_per_minute x (P - E)                                  if E <= P <= A
+             =  zone_per_minute x (A - E) + beyond_per_minute x (P - A)    if P > A
     S = clip(at_expectation + environment_bonus - fairness_penalty - U, 0, 100)
 
-When the firm promised the wait (an announced wait, a booked time), the promise ``Q`` is the
-felt wait the customer would have had had the promise been kept to the minute (see
-:mod:`simulator.analysis.experience`). The reference becomes ``R = max(E, E + promise_anchoring x
-(Q - E))`` (with the default 1: ``max(E, Q)``), minutes from ``R`` to ``Q`` cost
-``zone_per_minute``, and past ``Q`` each minute costs ``beyond_per_minute`` at once, with no
-tolerance zone: a broken promise hurts at once::
+**Promises.** When the firm announced the wait, ``Q`` is the felt wait the customer would have
+had had the promise been kept to the minute (:mod:`simulator.analysis.experience`). The
+announcement moves the reference part of the way, and the tolerance zone with it::
 
-    U(P) = -gain_per_minute x min(max(R - min(P, Q), 0), gain_cap / gain_per_minute)
-           + zone_per_minute x max(min(P, Q) - R, 0) + beyond_per_minute x max(P - Q, 0)
+    Q' = min(Q, P + overstatement_credit x (Q - P))     the promise as far as it is credited
+    R  = max(E, E + promise_anchoring x (Q' - E))       the moved reference
+    U  = U0(min(P, Q); R, with A - E the width of the tolerance zone above R)
+         + beyond_per_minute x max(P - Q, 0)            a broken promise hurts at once
 
-A booked time is a promise of another kind ("expectation counted from the slot"): the class's
-``E`` and ``A`` are counted from it, so a booked customer is judged by the unpromised curve
-of ``P - Q``, the felt minutes beyond those of a wait that ended on time.
+With ``overstatement_credit`` 0 (the default) an over-stated wait eases the wait no more than
+an honest one; ``promise_anchoring`` 1 with ``overstatement_credit`` 1 is the first version's
+model (the promise becomes the expectation). A booked time is a promise of another kind: the
+expectation is counted from the slot, so a booked customer is judged by ``U0(P - Q; E)``.
 
-A kept promise scores like an unpromised wait of the same length up to ``E`` and like a wait
-exactly at expectation beyond it; over-promising (``Q < P``) always scores lower than an
-honest promise (``Q = P``) on the same wait, since ``beyond_per_minute > gain_per_minute``
-by default. A customer
-who saw an unexplained disruption blames the provider: a positive ``U`` is multiplied by
-``blame_factor`` (the gain from a short wait is not). Customers who abandoned or balked score
-``abandoned_score`` / ``balked_score``.
+**Blame.** A positive ``U`` is multiplied by ``blame_factor`` when the customer saw a
+disruption nobody explained, and by ``explained_blame_factor`` when it was explained as the
+provider's own failure (an external cause removes the blame). Customers who abandoned or
+balked score ``abandoned_score`` / ``balked_score``.
 """
 
 from __future__ import annotations
@@ -42,29 +40,37 @@ import numpy as np
 from simulator.spec.parameters import SatisfactionParameters
 
 
-def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,
-                    p: SatisfactionParameters, booked: np.ndarray | None = None
-                    ) -> np.ndarray:
-    """``U(P)`` of section 3 (points lost; negative = gained), element-wise. ``promise``:
-    felt minutes of a kept promise, NaN where nothing was promised; ``booked``: where the
-    promise is a booked time, whose expectation is counted from it (the unpromised curve
-    of ``P - Q``)."""
-    if booked is not None and booked.any():
-        from_slot = dissatisfaction(felt - np.nan_to_num(promise), expected,
-                                    np.full(len(felt), np.nan), p)
-        return np.where(booked, from_slot, dissatisfaction(felt, expected, promise, p))
-    acceptable = np.maximum(expected * p.acceptable_ratio, expected + p.acceptable_min_minutes)
-    most_gained = p.gain_cap / p.gain_per_minute if p.gain_per_minute else 0.0
+def _unpromised(felt: np.ndarray, expected: np.ndarray, acceptable: np.ndarray,
+                most_gained: float, p: SatisfactionParameters) -> np.ndarray:
+    """``U0``: points lost for a felt wait against the reference ``expected`` and the
+    acceptable wait ``acceptable``."""
     gain = -np.minimum(expected - felt, most_gained) * p.gain_per_minute
     zone = p.zone_per_minute * (np.minimum(felt, acceptable) - expected)
     beyond = p.beyond_per_minute * np.maximum(felt - acceptable, 0.0)
-    unpromised = np.where(felt < expected, gain, zone + beyond)
+    return np.where(felt < expected, gain, zone + beyond)
+
+
+def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,
+                    p: SatisfactionParameters, booked: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """``U`` of the module docstring (points lost; negative = gained), element-wise.
+    ``promise``: felt minutes of a kept promise, NaN where nothing was promised; ``booked``:
+    where the promise is a booked time, whose expectation is counted from it."""
+    acceptable = np.maximum(expected * p.acceptable_ratio, expected + p.acceptable_min_minutes)
+    most_gained = p.gain_cap / p.gain_per_minute if p.gain_per_minute else 0.0
+    if booked is not None and booked.any():
+        from_slot = _unpromised(felt - np.nan_to_num(promise), expected, acceptable,
+                                most_gained, p)
+        return np.where(booked, from_slot,
+                        dissatisfaction(felt, expected, np.where(booked, np.nan, promise), p))
+    unpromised = _unpromised(felt, expected, acceptable, most_gained, p)
     with np.errstate(invalid="ignore"):
-        reference = np.maximum(expected, expected + p.promise_anchoring * (promise - expected))
-        promised = (-np.minimum(np.maximum(reference - np.minimum(felt, promise), 0.0),
-                                most_gained)
-                    * p.gain_per_minute
-                    + p.zone_per_minute * np.maximum(np.minimum(felt, promise) - reference, 0.0)
+        # The promise as far as it is credited: minutes it over-stated count at the credit.
+        credited = promise - (1.0 - p.overstatement_credit) * np.maximum(promise - felt, 0.0)
+        reference = np.maximum(expected, expected + p.promise_anchoring * (credited - expected))
+        kept = np.minimum(felt, promise)
+        promised = (_unpromised(kept, reference, reference + (acceptable - expected),
+                                most_gained, p)
                     + p.beyond_per_minute * np.maximum(felt - promise, 0.0))
     return np.where(np.isnan(promise), unpromised, promised)
 
@@ -81,8 +87,9 @@ class Experience:
     """Felt minutes of the wait had the promise been kept (NaN where none was made)."""
     booked: np.ndarray
     """True where the promise is a booked time: the expectation is counted from it."""
-    blamed: np.ndarray
-    """True where the customer saw a disruption nobody explained."""
+    blame: np.ndarray
+    """0: no disruption held against the provider; 1: one explained as the provider's own
+    failure; 2: one nobody explained."""
     overtaken: np.ndarray
     """Times a later customer was served first, visibly."""
     parallel_lines: np.ndarray
@@ -94,7 +101,8 @@ class Experience:
 def scores(e: Experience, p: SatisfactionParameters) -> np.ndarray:
     """Satisfaction (0-100) of served customers."""
     u = dissatisfaction(e.felt, e.expected, e.promise, p, e.booked)
-    u = np.where(e.blamed & (u > 0), u * p.blame_factor, u)
+    factor = np.choose(e.blame, [1.0, p.explained_blame_factor, p.blame_factor])
+    u = np.where(u > 0, u * factor, u)
     fairness = (np.minimum(p.overtaken_penalty * e.overtaken, p.overtaken_cap)
                 + np.where(e.parallel_lines, p.parallel_lines_penalty, 0.0))
     return np.clip(p.at_expectation + p.environment_bonus + e.bonus - fairness - u, 0.0, 100.0)

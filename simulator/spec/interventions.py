@@ -69,10 +69,18 @@ class ExplainedDelays(Scope):
 
     With ``announce: true`` the explanation also gives the expected remaining wait (the
     ``queue`` estimator of ``wait_time_info``): the customer is informed from then on and the
-    announced time becomes a promise (see satisfaction). Perception only.
+    announced time becomes a promise (see satisfaction); a customer told a wait longer than
+    their patience leaves (perception's ``leave_when_told``).
+
+    ``cause``: what the explanation says caused the delay. An explanation always removes the
+    uncertainty (``unexplained_factor``); it removes the blame only for an ``external`` cause
+    (a power cut, a supplier); for the ``provider``'s own failure (its equipment, its
+    staffing) the customer's dissatisfaction is still multiplied by ``explained_blame_factor``
+    (Taylor 1994: delays the provider controls anger more).
     """
 
     on: Literal["breakdowns", "always", "after_minutes"] = "breakdowns"
+    cause: Literal["external", "provider"] = "provider"
     minutes: Minutes | None = None
     announce: bool = False
 
