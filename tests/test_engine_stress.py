@@ -10,10 +10,9 @@ warm-up and ``end``, groups, and the interventions (occupied waiting, explained 
 information, greeters, booked appointments, one fair line) scoped to random stations and
 classes. On top, here: the same seed gives the same records (streamed or not), and
 perception levers without patience or balking on a display leave every clock time as it was.
+Hand-made cases then pin instants where events tie.
 
-The defects found in b0da08a (fixed in efb5b42) and in the interventions of 09cf239 are
-pinned by the minimal hand-made cases at the end of the file, with what was observed before
-the fix.
+The defects found so far are pinned in test_engine_regressions.py.
 """
 
 from __future__ import annotations

@@ -4,17 +4,18 @@ free, and who balks."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from simulator.engine.journeys import Journeys
 from simulator.models.codes import Outcome
+from simulator.plan.compiled import StationPlan
 from simulator.testing.base import EPS, on_intervals
 
 
 def _available_free(j: Journeys, station: int, server: int, t: float, service_end: np.ndarray
                     ) -> bool:
+    """``server`` of ``station`` is on duty, not down and serving nobody at instant ``t``."""
     v, duty, down = j.visits, j.tables["duty"], j.tables["breakdowns"]
     d = (duty["station"] == station) & (duty["server"] == server)
     on = on_intervals(duty["time"][d].tolist(), duty["on_duty"][d].tolist(), j.end_time)
@@ -27,12 +28,15 @@ def _available_free(j: Journeys, station: int, server: int, t: float, service_en
     return not np.any((v["service_start"][mine] < t) & (t < service_end[mine]))
 
 
-def check_station_order(j: Journeys, sp: Any, level: dict[int, int],
+def check_station_order(j: Journeys, sp: StationPlan, level: dict[int, int],
                         wait_end: np.ndarray, started: np.ndarray) -> None:
     """single_line: first come first served within a priority level, a lower level never
     starts while a higher one waits, and nobody waits while a server is free and available.
     line_per_server without jockeying or schedule changes (nobody ever moves): the same per
-    server's line, for customers it served."""
+    server's line, for customers it served.
+
+    ``level``: each class's priority level; ``wait_end``, ``started``: per visit, when its wait
+    ended and whether its service started."""
     v, c = j.visits, j.customers
     at = np.flatnonzero(v["station"] == sp.index)
     if not len(at):

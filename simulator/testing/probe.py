@@ -68,6 +68,8 @@ class Probe:
             self._wrap(station)
 
     def _wrap(self, station: Any) -> None:
+        """Check every service start and change of duty at ``station``; log the minutes
+        each service is due."""
         start, set_on_duty = station.start, station.set_on_duty
         greeters = station.greeters
         if greeters is not None:
@@ -135,6 +137,8 @@ class Probe:
         greeters.greet = checked_greet
 
     def scheduled_counts(self, station: Any, now: float) -> set[int]:
+        """The servers the schedule may have on duty at ``now`` (both counts at an instant
+        the schedule changes)."""
         counts = {station.plan.duty[0][1]}
         for t, count in station.plan.duty[1:]:
             if t < now:
@@ -144,6 +148,7 @@ class Probe:
         return counts
 
     def check_state(self) -> None:
+        """Check the whole model's live state now (after an event)."""
         model = self.model
         now = model.env.now
         present = 0
