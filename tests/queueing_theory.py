@@ -34,6 +34,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+SERVICE_MEAN = 4.0
+"""Minutes: the service mean of every case the tests check (service rate mu = 0.25 a minute)."""
+MU = 1 / SERVICE_MEAN
+
 # -- M/M/c (Erlang C) ------------------------------------------------------------------------
 
 

@@ -2,89 +2,32 @@
 file, the line and the field, never with a traceback (see ../shared/contract.md, "Exit codes").
 
 Each case is a whole scenario file written as text (or bytes) whose offending line is known;
-``validate FILE`` and ``run FILE --out DIR`` must both refuse it in the same way. A hypothesis
-test then mutates a valid scenario at random and checks that loading it either works or raises
-:class:`simulator.ScenarioError`, never any other exception.
+``validate FILE`` and ``run FILE --out DIR`` must both refuse it in the same way. Problems on
+the command line are in test_bad_input_cli.py, random mutations in
+test_bad_input_mutations.py.
 """
 
 from __future__ import annotations
 
-import copy
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from simulator import ScenarioError
-from simulator.cli import main
-from simulator.plan.loader import load_scenario
-
-# A valid scenario; the numbers on the right are its line numbers, which the cases below rely on.
-BASE = """\
-name: Test branch
-open: "09:00"
-close: "12:00"
-customers:
-  walk_in:
-    arrivals: {process: poisson, rate_per_hour: {"09:00": 30, "10:00": 50}}
-    patience: {dist: exponential, mean: 20}
-    balk: {queue_length: 10}
-stations:
-  teller:
-    servers: 2
-    service: {dist: lognormal, mean: 4.0, sd: 2.5}
-    breakdowns: {mtbf: 120, repair: {dist: exponential, mean: 10}}
-variants:
-  more: {stations: {teller: {servers: 3}}}
-"""
-#  1 name            6 arrivals       11 servers
-#  2 open            7 patience       12 service
-#  3 close           8 balk           13 breakdowns
-#  4 customers       9 stations       14 variants
-#  5 walk_in        10 teller         15 more
-
-ARRIVALS = '    arrivals: {process: poisson, rate_per_hour: {"09:00": 30, "10:00": 50}}\n'
-SERVICE = "    service: {dist: lognormal, mean: 4.0, sd: 2.5}\n"
-VARIANT = "  more: {stations: {teller: {servers: 3}}}\n"
-CUSTOMERS = BASE[BASE.index("customers:") : BASE.index("stations:")]
-STATIONS = BASE[BASE.index("stations:") : BASE.index("variants:")]
-
-# The baseline with a second station (for routes).
-TWO_STATIONS = BASE.replace(
-    "variants:\n",
-    "  cashier:\n    servers: 1\n    service: {dist: exponential, mean: 2}\nvariants:\n",
+from bad_scenarios import (
+    ARRIVALS,
+    BASE,
+    CUSTOMERS,
+    ROUTED,
+    SERVICE,
+    STATIONS,
+    TWO_STATIONS,
+    VARIANT,
+    Case,
+    check_refused,
+    sub,
 )
-# 14 cashier, 15 servers, 16 service, 17 variants, 18 more; an appended route starts on line 19.
-ROUTED = TWO_STATIONS + "route:\n  start: teller\n  teller: {cashier: 0.6, exit: 0.4}\n" \
-    "  cashier: exit\n"
 
-
-def sub(old: str, new: str, text: str = BASE) -> str:
-    """``text`` with its only occurrence of ``old`` replaced by ``new``."""
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-    return text.replace(old, new)
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    content: str | bytes | None
-    """The file's text or bytes; None: the file does not exist."""
-    line: int | None
-    """Line the message must point at (``path:LINE:``); None for whole-file problems."""
-    field: str | None
-    """Dotted field path shown after the line (``path:LINE: FIELD: ``); None: not checked."""
-    message: str | None
-    """Part of the explanation that must appear; None: not checked."""
-    files: tuple[tuple[str, str], ...] = ()
-    """Data files written next to the scenario (name, text)."""
-
+from simulator.cli import main
 
 CASES = [
     # --- YAML syntax --------------------------------------------------------------------------
@@ -373,20 +316,6 @@ def _write_case(case: Case, folder: Path) -> Path:
     return path
 
 
-def _check_refused(case: Case, path: Path, code: int, out: str, err: str) -> None:
-    assert code == 2, f"exit code {code}; stderr:\n{err}"
-    assert "Traceback" not in out + err
-    assert out == ""
-    assert err.strip(), "no message on standard error"
-    assert len(err.strip().splitlines()) == 1, f"one fault, one message; got:\n{err}"
-    where = f"{path}:{case.line}: " if case.line is not None else f"{path}:"
-    assert where in err, f"expected {where!r} in:\n{err}"
-    if case.message is not None:
-        assert case.message in err, f"expected {case.message!r} in:\n{err}"
-    if case.field is not None:
-        assert f"{where}{case.field}: " in err, f"expected field {case.field!r} in:\n{err}"
-
-
 @pytest.mark.parametrize("command", ["validate", "run"])
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_refused_with_file_line_and_field(
@@ -400,7 +329,7 @@ def test_refused_with_file_line_and_field(
         argv += ["--out", str(out_dir), "--replications", "1", "--workers", "1"]
     code = main(argv)
     captured = capsys.readouterr()
-    _check_refused(case, path, code, captured.out, captured.err)
+    check_refused(case, path, code, captured.out, captured.err)
     assert not out_dir.exists(), "a refused scenario must not leave a results folder"
 
 
@@ -420,173 +349,3 @@ def test_baseline_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         # Valid: at most the warning that expected_wait is assumed (the baseline omits it).
         err = capsys.readouterr().err
         assert all("warning: no 'expected_wait'" in line for line in err.splitlines()), err
-
-
-@pytest.mark.parametrize("command", ["validate", "run"])
-def test_directory_instead_of_file(
-    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    folder = tmp_path / "scenario.yaml"
-    folder.mkdir()
-    argv = [command, str(folder)] + (["--out", str(tmp_path / "out")] if command == "run" else [])
-    code = main(argv)
-    captured = capsys.readouterr()
-    case = Case("directory", None, None, None, "is a directory")
-    _check_refused(case, folder, code, captured.out, captured.err)
-
-
-def test_validate_reports_every_bad_file_and_checks_the_good_ones(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
-    good.write_text(BASE, encoding="utf-8")
-    bad.write_text(sub("servers: 2", "servrs: 2"), encoding="utf-8")
-    missing = tmp_path / "missing.yaml"
-    code = main(["validate", str(bad), str(good), str(missing)])
-    captured = capsys.readouterr()
-    assert code == 2
-    assert f"{bad}:11: stations.teller.servrs: " in captured.err
-    assert f"{missing}: no such file" in captured.err
-    assert f"ok  {good}" in captured.out
-    assert "Traceback" not in captured.out + captured.err
-
-
-def test_unknown_variant_on_the_command_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "scenario.yaml"
-    path.write_text(BASE, encoding="utf-8")
-    out_dir = tmp_path / "results"
-    code = main(["run", str(path), "--variant", "mroe", "--out", str(out_dir)])
-    captured = capsys.readouterr()
-    assert code == 2
-    assert captured.out == ""
-    assert "Traceback" not in captured.err
-    assert f"{path}: --variant mroe: no such variant" in captured.err
-    assert "did you mean 'more'?" in captured.err
-    assert not out_dir.exists()
-
-
-@pytest.mark.parametrize(
-    "options",
-    [["--replications", "0"], ["--seed", "-1"], ["--workers", "many"], ["--records", "some"]],
-    ids=["replications-0", "seed-negative", "workers-text", "records-unknown"],
-)
-def test_bad_command_line_option(
-    options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "scenario.yaml"
-    path.write_text(BASE, encoding="utf-8")
-    code = main(["run", str(path), "--out", str(tmp_path / "out"), *options])
-    captured = capsys.readouterr()
-    assert code == 2
-    assert captured.out == ""
-    assert options[0] in captured.err
-    assert "Traceback" not in captured.err
-
-
-def test_python_dash_m_exits_2_without_traceback(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(sub("servers: 2", "servrs: 2"), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "simulator", "validate", "bad.yaml"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert "bad.yaml:11: stations.teller.servrs: unknown key 'servrs'; did you mean 'servers'?" \
-        in result.stderr
-
-
-# --- random mutations of the valid scenario --------------------------------------------------
-
-BASE_DOCS = [yaml.safe_load(BASE), yaml.safe_load(ROUTED)]
-
-SCALARS = st.one_of(
-    st.integers(min_value=-(10**6), max_value=10**6),
-    st.integers(max_value=-1),
-    st.floats(),
-    st.text(max_size=8),
-    st.sampled_from(["09:00", "25:00", "9h", "12:00", "teller", "walk_in", "exit", "start",
-                     "poisson", "trace", "appointments", "lognormal", "normal", "empirical",
-                     "maister", "identity", "line_per_server", ""]),
-    st.none(),
-    st.booleans(),
-)
-VALUES = st.one_of(
-    SCALARS,
-    st.lists(SCALARS, max_size=3),
-    st.dictionaries(st.one_of(st.text(max_size=8), st.integers(-3, 3)), SCALARS, max_size=3),
-)
-SCHEMA_KEYS = ["name", "open", "close", "horizon", "warmup", "end", "customers", "stations",
-               "route", "variants", "servers", "schedule", "service", "dist", "mean", "sd",
-               "process", "rate_per_hour", "patience", "balk", "start", "exit", "teller"]
-KEYS = st.one_of(st.text(min_size=1, max_size=8), st.sampled_from(SCHEMA_KEYS),
-                 st.integers(-3, 30))
-
-
-def _locations(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Paths to every node below ``node`` (mapping keys and list indices)."""
-    found = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _locations(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _locations(value, (*path, index))
-    return found
-
-
-def _get(doc: Any, path: tuple[Any, ...]) -> Any:
-    for part in path:
-        doc = doc[part]
-    return doc
-
-
-def _typo(key: str, draw: Any) -> str:
-    if len(key) < 2:
-        return key + "x"
-    i = draw(st.integers(0, len(key) - 1))
-    return draw(st.sampled_from([key[:i] + key[i + 1 :], key[:i] + key[i] + key[i:],
-                                 key.upper(), key + "s"]))
-
-
-@st.composite
-def mutated_scenarios(draw: Any) -> Any:
-    doc = copy.deepcopy(draw(st.sampled_from(BASE_DOCS)))
-    for _ in range(draw(st.integers(1, 3))):
-        locations = _locations(doc)
-        path = draw(st.sampled_from(locations))
-        operation = draw(st.sampled_from(["delete", "replace", "rename", "insert"]))
-        node = _get(doc, path)
-        if operation == "insert" or not path:
-            if isinstance(node, dict):
-                node[draw(KEYS)] = draw(VALUES)
-            elif not path:
-                doc = draw(VALUES)
-            continue
-        parent, key = _get(doc, path[:-1]), path[-1]
-        if operation == "delete":
-            del parent[key]
-        elif operation == "replace":
-            parent[key] = draw(VALUES)
-        elif isinstance(parent, dict):
-            new_key = _typo(key, draw) if isinstance(key, str) and draw(st.booleans()) \
-                else draw(KEYS)
-            parent[new_key] = parent.pop(key)
-    return doc
-
-
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(doc=mutated_scenarios())
-def test_random_mutations_load_or_raise_scenario_error(doc: Any, tmp_path: Path) -> None:
-    path = tmp_path / "mutated.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    try:
-        load_scenario(path)
-    except ScenarioError as exc:
-        message = str(exc)
-        assert message.startswith(f"{path}:"), message
-        assert "Traceback" not in message

@@ -76,14 +76,20 @@ def test_one_failing_task_is_reported_by_name_and_finished_ones_are_kept(
         loaded, tmp_path, monkeypatch, workers):
     real = experiment_module.run_replication
 
+    out = tmp_path / "run"
+
     def flaky(plan, replication, **options):
         if plan.stations[0].servers == 3 and replication == 5:
+            # Fail only once a finished task is on disk, so "finished ones are kept" is
+            # tested whatever the order the pool's workers get to their tasks in.
+            deadline = time.monotonic() + 60
+            while not task_file(out, "base", 0).exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
             raise ValueError("engine trouble")
         return real(plan, replication, **options)
 
     # The pool's workers are forked from this process, so they see the patch too.
     monkeypatch.setattr(experiment_module, "run_replication", flaky)
-    out = tmp_path / "run"
     with pytest.raises(RuntimeError, match=r"variant extra, replication 5: ValueError: engine"):
         run_experiment(loaded, out=out, records="none", workers=workers)
     assert task_file(out, "base", 0).exists()
