@@ -11,6 +11,7 @@ from simulator import Flag, Outcome, SegmentKind, simulate
 from simulator.analysis.summary import summarise
 from simulator.engine.core import RELEASE, Action
 from simulator.engine.model import Model
+from simulator.models.perception import IdentityPerception
 
 
 def trace_scenario(write_yaml, times, servers=1, service="{dist: deterministic, value: 5}",
@@ -278,11 +279,8 @@ def test_identity_perception_spends_patience_in_clock_minutes_and_rates_can_chan
                           extra_class="patience: {dist: deterministic, value: 10}")
     plan = plan_of(text)
 
-    class Doubling:
+    class Doubling(IdentityPerception):
         """A stand-in perception model: felt time runs twice as fast under the OCCUPIED flag."""
-
-        def threshold(self, class_index: int, patience: float) -> float:
-            return patience
 
         def rate(self, class_index: int, station_index: int, flags: int) -> float:
             return 2.0 if flags & Flag.OCCUPIED else 1.0

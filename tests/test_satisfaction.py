@@ -9,15 +9,19 @@ from simulator.models.satisfaction import Experience, dissatisfaction, impact, s
 from simulator.spec.parameters import SatisfactionParameters
 
 P = SatisfactionParameters()
+VERSION1 = SatisfactionParameters(promise_anchoring=1.0, overstatement_credit=1.0)
+"""The first version's promises: the promise becomes the expectation, credited in full."""
+NOBODY, PROVIDER, UNEXPLAINED = 0, 1, 2
+"""Who a disruption the customer saw is held against (Experience.blame)."""
 
 
-def score(felt, expected=5.0, promise=np.nan, blamed=False, overtaken=0, parallel=False,
+def score(felt, expected=5.0, promise=np.nan, blame=NOBODY, overtaken=0, parallel=False,
           bonus=0.0, parameters=P, booked=False):
     n = np.size(felt)
     e = Experience(felt=np.atleast_1d(np.asarray(felt, dtype=float)),
                    expected=np.full(n, expected), promise=np.full(n, promise),
                    booked=np.full(n, booked),
-                   blamed=np.full(n, blamed), overtaken=np.full(n, overtaken),
+                   blame=np.full(n, blame), overtaken=np.full(n, overtaken),
                    parallel_lines=np.full(n, parallel), bonus=np.full(n, bonus))
     return scores(e, parameters)
 
@@ -52,15 +56,28 @@ def test_a_broken_promise_hurts_at_once():
 
 
 def test_over_promising_scores_lower_than_an_honest_announcement_on_the_same_wait():
+    # E = 5, served at 8 felt minutes. Honest: the reference moves 30% of the way to 8.
     honest = score(8.0, promise=8.0)[0]
+    assert honest == pytest.approx(80 - 2 * (8 - (5 + 0.3 * 3)))
     optimistic = score(8.0, promise=5.0)[0]
-    assert honest == pytest.approx(80.0)  # a kept promise past E: as a wait at expectation
-    assert optimistic == pytest.approx(80 - 6.4 * 3)
-    assert score(8.0, promise=9.0)[0] > honest  # a slightly pessimistic one does better
+    assert optimistic == pytest.approx(80 - 6.4 * 3)  # broken by 3 minutes: the steep slope
     felt = np.linspace(0.5, 20, 40)
-    for expected in (1.0, 5.0, 10.0):
-        assert np.all(score(felt, expected, promise=felt * 0.8)
-                      < score(felt, expected, promise=felt))
+    for parameters in (P, VERSION1):
+        for expected in (1.0, 5.0, 10.0):
+            assert np.all(score(felt, expected, promise=felt * 0.8, parameters=parameters)
+                          < score(felt, expected, promise=felt, parameters=parameters))
+
+
+def test_over_stating_is_no_free_lunch_unless_credited():
+    felt = np.linspace(0.5, 30, 60)
+    honest = score(felt, promise=felt)
+    np.testing.assert_allclose(score(felt, promise=2 * felt), honest)
+    credited = SatisfactionParameters(overstatement_credit=1.0)
+    assert np.all(score(felt, promise=2 * felt, parameters=credited)
+                  >= score(felt, promise=felt, parameters=credited))
+    # Version 1: a slightly pessimistic promise did better than an honest one.
+    assert score(8.0, promise=9.0, parameters=VERSION1)[0] > score(8.0, promise=8.0,
+                                                                  parameters=VERSION1)[0]
 
 
 def test_a_kept_promise_keeps_the_pleasure_of_a_short_wait():
@@ -78,20 +95,32 @@ def test_the_promised_curve_is_continuous_and_non_increasing():
             assert np.max(np.abs(np.diff(s))) < 6.4 * 0.001 + 1e-9
 
 
-def test_promise_anchoring_sets_how_far_a_long_promise_resets_the_expectation():
-    # Expected 5, shown 15, served on time at 15 felt minutes.
+def test_promise_anchoring_sets_how_far_a_long_promise_moves_the_reference():
+    # Expected 5 (acceptable 7.5), shown 15, served on time at 15 felt minutes.
     kept = {a: score(15.0, promise=15.0, parameters=SatisfactionParameters(
         promise_anchoring=a))[0] for a in (0.0, 0.5, 1.0)}
     assert kept[1.0] == pytest.approx(80.0)  # the promise became the expectation
-    assert kept[0.5] == pytest.approx(80.0 - 2 * 5)  # reference 10: 5 minutes in the zone
-    assert kept[0.0] == pytest.approx(80.0 - 2 * 10)  # own expectation: 10 zone minutes
+    # Reference 10, tolerated to 12.5: 2.5 minutes in the zone, 2.5 beyond.
+    assert kept[0.5] == pytest.approx(80.0 - 2 * 2.5 - 6.4 * 2.5)
+    assert kept[0.0] == pytest.approx(score(15.0)[0])  # as if nothing had been said
     late = score(17.0, promise=15.0, parameters=SatisfactionParameters(promise_anchoring=0))
     assert late[0] == pytest.approx(kept[0.0] - 6.4 * 2)  # then broken: the steep slope
 
 
+def test_with_a_promise_the_score_stays_sensitive_to_the_wait():
+    # Honest duration information between E and 3E: at least half the points lost per
+    # minute of no information (Antonides, Verhoef & van Aalst 2002).
+    informed = (score(5.0, promise=5.0) - score(15.0, promise=15.0))[0] / 10
+    uninformed = (score(5.0) - score(15.0))[0] / 10
+    assert informed >= 0.5 * uninformed
+
+
 def test_blame_multiplies_dissatisfaction_but_not_the_gain():
-    assert 80 - score(10.0, blamed=True)[0] == pytest.approx(1.3 * (80 - score(10.0)[0]))
-    assert score(2.0, blamed=True)[0] == pytest.approx(score(2.0)[0])
+    lost = 80 - score(10.0)[0]
+    assert 80 - score(10.0, blame=UNEXPLAINED)[0] == pytest.approx(1.3 * lost)
+    assert 80 - score(10.0, blame=PROVIDER)[0] == pytest.approx(1.15 * lost)
+    for blame in (PROVIDER, UNEXPLAINED):
+        assert score(2.0, blame=blame)[0] == pytest.approx(score(2.0)[0])
 
 
 def test_fairness_penalty_is_capped():
@@ -107,7 +136,7 @@ def test_scores_stay_between_0_and_100():
 
 def test_dissatisfaction_is_zero_at_expectation():
     assert dissatisfaction(np.array([5.0]), np.array([5.0]), np.array([np.nan]), P)[0] == 0
-    assert dissatisfaction(np.array([7.0]), np.array([5.0]), np.array([7.0]), P)[0] == 0
+    assert dissatisfaction(np.array([7.0]), np.array([5.0]), np.array([7.0]), VERSION1)[0] == 0
 
 
 def test_impact_per_100_arrivals():
