@@ -151,7 +151,7 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
                for kind, (m, c, f, _) in FOREST_KINDS.items() if kind in kinds]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     n = max(d.difference.n for d in differences.values())
-    _subtitle(fig, f"Change in {LABELS.get(metric, metric.replace('_', ' '))} vs the base",
+    _subtitle(fig, f"Change in {LABELS[metric]} vs the base",
               f"Paired difference with 95% CI (paired t over {n} replication"
               f"{'s' if n != 1 else ''}, same customers in every variant)")
     return fig

@@ -1,6 +1,6 @@
 """Sweep files: a base scenario and the parameters to vary, expanded into validated points.
 
-A sweep file (``waitsim sweep SWEEP.yaml``; the format is in the README and the contract)::
+A sweep file (``waitsim sweep SWEEP.yaml``; the format is in docs/how-to/sweeps.md)::
 
     scenario: bank_branch.yaml            # relative to the sweep file
     replications: 10                      # per point (default: the scenario's)
