@@ -223,7 +223,7 @@ def cost_vs_satisfaction(results: Results) -> Figure:
     if not known:
         raise FigureUnavailable(f"{results.folder / 'costs.csv'}: no variant has both a cost "
                                 "and a satisfaction gain; add cost keys to the scenario "
-                                "(see the README) and run `waitsim compare` again")
+                                "(see docs/how-to/costs.md) and run `waitsim compare` again")
     names = ["base", *known]  # the base: no extra cost, no gain, by definition
     cost = np.r_[0.0, table.loc[known, "extra_cost_per_day"].to_numpy(dtype=float)]
     gain = np.r_[0.0, table.loc[known, "satisfaction_gain"].to_numpy(dtype=float)]

@@ -220,7 +220,7 @@ def load_sweep(path: str | Path) -> Sweep:
     doc = read_yaml_file(path)
     if not isinstance(doc.data, dict):
         raise ScenarioError(f"{doc.file}: a sweep file must be a mapping with 'scenario' and "
-                            "'grid' or 'sample' (see README)")
+                            "'grid' or 'sample' (see docs/how-to/sweeps.md)")
     try:
         spec = SweepSpec.model_validate(doc.data)
     except ValidationError as exc:
