@@ -334,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("waitsim: interrupted; finished replications are saved, and running the same "
               "command again resumes from them", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # the contract: exit 1 with a message, not a traceback
+    except Exception as exc:  # exit 1 with a message, not a traceback
         print(f"waitsim: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 

@@ -1,5 +1,5 @@
 """Bad input: every malformed scenario is refused with exit code 2 and a message naming the
-file, the line and the field, never with a traceback (see ../shared/contract.md, "Exit codes").
+file, the line and the field, never with a traceback (exit codes: see the README).
 
 Each case is a whole scenario file written as text (or bytes) whose offending line is known;
 ``validate FILE`` and ``run FILE --out DIR`` must both refuse it in the same way. Problems on

@@ -1,6 +1,6 @@
 """What each customer lived through, from the journey records, vectorised with numpy: clock and
 felt minutes of waiting, times overtaken, promises, and the satisfaction score
-(perception.md, sections 2 and 3). Arrays are indexed by customer id.
+(docs/model.md). Arrays are indexed by customer id.
 """
 
 from __future__ import annotations
@@ -121,8 +121,9 @@ def promised_felt(j: Journeys, model: ClassPerception) -> np.ndarray:
 def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
                         starts: Table | None = None) -> np.ndarray:
     """Satisfaction (0-100) of every customer from ``felt`` (felt minutes of all waiting):
-    section 3 for those served, the class's scores for those who abandoned or balked, NaN
-    for the censored. ``starts``: as for :func:`times_overtaken`."""
+    :func:`simulator.models.satisfaction.dissatisfaction` for those served, the class's scores
+    for those who abandoned or balked, NaN for the censored. ``starts``: as for
+    :func:`times_overtaken`."""
     c, s, v = j.customers, j.segments, j.visits
     n = len(c["customer"])
     unexplained = ((s["flags"] & Flag.DISRUPTED) != 0) & ((s["flags"] & Flag.EXPLAINED) == 0)

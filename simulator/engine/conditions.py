@@ -1,4 +1,5 @@
-"""The conditions of waiting at one station, as they change at events (perception.md, 2).
+"""The conditions of waiting at one station, as they change at events (docs/model.md,
+"When each condition holds").
 
 What this module sets on a waiting customer (:class:`simulator.engine.journeys.Flag`):
 

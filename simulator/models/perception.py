@@ -1,4 +1,4 @@
-"""The perceived-wait model: how long waits *feel* (see ../shared/perception.md, section 2).
+"""The perceived-wait model: how long waits *feel* (docs/model.md, "Felt wait").
 
 A wait is recorded as pieces under constant conditions (:class:`simulator.engine.journeys.Flag`).
 Each piece has a **weight**, the product of one factor per condition that holds::

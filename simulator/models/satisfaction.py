@@ -1,5 +1,5 @@
 """Satisfaction and impact: the felt wait against what the customer expected
-(see ../shared/perception.md, sections 3 and 4).
+(docs/model.md, "Satisfaction" and "Impact").
 
 Two reference points per class (Zeithaml, Berry & Parasuraman 1993): the expected wait ``E``
 and the acceptable wait ``A = max(E x acceptable_ratio, E + acceptable_min_minutes)``. With the
@@ -20,7 +20,7 @@ tolerance zone: a broken promise hurts at once::
     U(P) = -gain_per_minute x min(max(R - min(P, Q), 0), gain_cap / gain_per_minute)
            + zone_per_minute x max(min(P, Q) - R, 0) + beyond_per_minute x max(P - Q, 0)
 
-A booked time is a promise of another kind ("expectation counted from the slot"): the class's
+A booked time is a promise of another kind, its expectation counted from the slot: the class's
 ``E`` and ``A`` are counted from it, so a booked customer is judged by the unpromised curve
 of ``P - Q``, the felt minutes beyond those of a wait that ended on time.
 
@@ -45,7 +45,7 @@ from simulator.spec.parameters import SatisfactionParameters
 def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,
                     p: SatisfactionParameters, booked: np.ndarray | None = None
                     ) -> np.ndarray:
-    """``U(P)`` of section 3 (points lost; negative = gained), element-wise. ``promise``:
+    """``U(P)`` above (points lost; negative = gained), element-wise. ``promise``:
     felt minutes of a kept promise, NaN where nothing was promised; ``booked``: where the
     promise is a booked time, whose expectation is counted from it (the unpromised curve
     of ``P - Q``)."""
@@ -107,7 +107,7 @@ IMPACT_METRICS = ("satisfaction_mean", "dissatisfied_share", "satisfied_share",
 
 
 def impact(score: np.ndarray, p: SatisfactionParameters) -> dict[str, float]:
-    """Section 4's impact metrics (:data:`IMPACT_METRICS`), per 100 arrivals, from the scores
+    """The impact metrics (:data:`IMPACT_METRICS`), per 100 arrivals, from the scores
     of all arrivals (NaN when there are none)."""
     if not len(score):
         return dict.fromkeys(IMPACT_METRICS, float("nan"))

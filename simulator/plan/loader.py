@@ -163,7 +163,8 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     """
     doc = read_yaml_file(path)
     if doc.data is None:
-        raise ScenarioError(f"{doc.file}: the file is empty; expected a scenario (see README)")
+        raise ScenarioError(f"{doc.file}: the file is empty; expected a scenario "
+                            "(see docs/tutorial.md)")
     base_dir = Path(path).resolve().parent
     base_scenario, base_plan = _validate(doc.data, _Reporter(doc), base_dir)
     scenarios, plans = {BASE: base_scenario}, {BASE: base_plan}

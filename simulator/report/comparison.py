@@ -86,7 +86,7 @@ def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect
 def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEffect],
                      auto: AutoReplications | None = None) -> dict[str, Any]:
     """The ``run --json`` document plus, per variant other than the base, ``vs_base``
-    {metric: {mean, ci_low, ci_high}} (the contract's keys, exactly), and top-level
+    {metric: {mean, ci_low, ci_high}} (the keys of ``run``'s metrics), and top-level
     ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
     ``replications_auto``."""
     document = comparison.result.to_json(comparison.intervals)

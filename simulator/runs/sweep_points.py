@@ -1,6 +1,6 @@
 """Sweep files: a base scenario and the parameters to vary, expanded into validated points.
 
-A sweep file (``waitsim sweep SWEEP.yaml``; the format is in the README and the contract)::
+A sweep file (``waitsim sweep SWEEP.yaml``; the format is in docs/how-to/sweeps.md)::
 
     scenario: bank_branch.yaml            # relative to the sweep file
     replications: 10                      # per point (default: the scenario's)
@@ -220,7 +220,7 @@ def load_sweep(path: str | Path) -> Sweep:
     doc = read_yaml_file(path)
     if not isinstance(doc.data, dict):
         raise ScenarioError(f"{doc.file}: a sweep file must be a mapping with 'scenario' and "
-                            "'grid' or 'sample' (see README)")
+                            "'grid' or 'sample' (see docs/how-to/sweeps.md)")
     try:
         spec = SweepSpec.model_validate(doc.data)
     except ValidationError as exc:

@@ -29,7 +29,9 @@ class Strict(BaseModel):
     """A frozen configuration object that rejects unknown keys, suggesting the closest name."""
 
     # strict: YAML's true is not the number 1, and 3.5 is not the whole number 3
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
+    # use_attribute_docstrings: a key's docstring is its description (the generated reference)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True,
+                              use_attribute_docstrings=True)
 
     @model_validator(mode="before")
     @classmethod

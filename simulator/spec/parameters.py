@@ -86,9 +86,9 @@ class SatisfactionParameters(Strict):
     acceptable_min_minutes: float = _value(2.0, "see acceptable_ratio (assumption)")
     promise_anchoring: float = _value(
         1.0, "share of the gap between the expected wait and a longer promised one by which "
-             "the promise resets the expectation: 1 = the promise becomes the expectation "
-             "(perception.md section 3), 0 = customers keep their own and minutes up to the "
-             "promise cost zone_per_minute (assumption)", 0, 1)
+             "the promise resets the expectation: 1 = the promise becomes the expectation, 0 = "
+             "customers keep their own and minutes up to the promise cost zone_per_minute "
+             "(assumption)", 0, 1)
     blame_factor: float = _value(
         1.3, "dissatisfaction x this after an unexplained disruption: Taylor 1994 (low)", 1.0)
     overtaken_penalty: float = _value(
