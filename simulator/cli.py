@@ -28,10 +28,10 @@ from simulator.report.console import json_document, table
 from simulator.report.sweep import sweep_document, sweep_table
 from simulator.runs.executor import open_executor
 from simulator.runs.experiment import RECORDS_MODES, default_workers, run_experiment
-from simulator.runs.store import FIGURE_FORMATS
+from simulator.runs.store import FIGURE_FORMATS, open_folder
 from simulator.runs.sweep import SweepResult, run_sweep
 from simulator.runs.sweep_points import load_sweep
-from simulator.spec.base import did_you_mean
+from simulator.spec.base import did_you_mean, variant_name_problem
 from simulator.version import __version__
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -104,6 +104,9 @@ def _add_output_and_workers(command: argparse.ArgumentParser, what: str) -> None
                          help="run the tasks on a Dask cluster: a scheduler's address "
                               "(tcp://host:8786), or 'local' for a LocalCluster of --workers "
                               "processes (needs waitsim[dask])")
+    command.add_argument("--replace", action="store_true",
+                         help="discard finished results of another run that the results folder "
+                              "holds and this one would remove (refused otherwise)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,8 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
     _add_output_and_workers(sweep, "sweep")
     sweep.add_argument("--restart", action="store_true",
-                       help="discard the results folder's earlier results of a different sweep "
-                            "(refused otherwise)")
+                       help="deprecated: the same as --replace")
 
     plot = commands.add_parser("plot", help="draw the figures of a results folder",
                                description="Draw the figures of a results folder written by "
@@ -203,6 +205,9 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
     variants = args.variant
     if variants:
         for name in variants:
+            problem = variant_name_problem(name)
+            if problem is not None:
+                raise ScenarioError(f"--variant: {problem}")
             if name not in loaded.plans:
                 hint = did_you_mean(name, loaded.variant_names)
                 raise ScenarioError(f"{args.scenario}: --variant {name}: no such variant{hint} "
@@ -213,14 +218,17 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
 
 def _runner(args: argparse.Namespace, loaded: LoadedScenario, variants: list[str] | None,
             out: Path, progress: Callable[[float, int], None], executor: Executor | None,
-            workers: int) -> Callable[[int | None], ExperimentResult]:
-    """``run(replications)``: the experiment the options ask for, into ``out``, on
-    ``executor`` (see :func:`simulator.runs.executor.open_executor`)."""
-    def run(replications: int | None) -> ExperimentResult:
+            workers: int) -> Callable[..., ExperimentResult]:
+    """``run(replications, more_later=False, replace=--replace)``: the experiment the
+    options ask for, into ``out``, on ``executor`` (see
+    :func:`simulator.runs.executor.open_executor`)."""
+    def run(replications: int | None, more_later: bool = False,
+            replace: bool = args.replace) -> ExperimentResult:
         return run_experiment(
             loaded, variants=variants, replications=replications, seed=args.seed,
             workers=workers, out=out, records=args.records, progress=progress,
-            command=["waitsim", *sys.argv[1:]], executor=executor)
+            command=["waitsim", *sys.argv[1:]], executor=executor, kind=args.command,
+            replace=replace, more_later=more_later)
     return run
 
 
@@ -241,7 +249,7 @@ def _records_hint(out: Path, records: str) -> str:
 
 def _command_run(args: argparse.Namespace) -> int:
     loaded, variants, out = _load(args)
-    with _executor_and_progress(args) as (executor, workers, update):
+    with open_folder(out), _executor_and_progress(args) as (executor, workers, update):
         result = _runner(args, loaded, variants, out, update, executor,
                          workers)(args.replications)
     if args.json:
@@ -264,17 +272,20 @@ def _command_compare(args: argparse.Namespace) -> int:
     if variants is not None:  # pairing needs the base
         variants = [BASE, *(v for v in variants if v != BASE)]
     auto: AutoReplications | None = None
-    with _executor_and_progress(args) as (executor, workers, update):
+    with open_folder(out), _executor_and_progress(args) as (executor, workers, update):
         run = _runner(args, loaded, variants, out, update, executor, workers)
         if auto_mode:
             start = max(loaded.base.replications, AUTO_START)
-            auto = run_until_precise(run, start, args.precision, args.max_replications,
-                                     args.rank_by)
+            auto = run_until_precise(lambda n: run(n, more_later=True), start,
+                                     args.precision, args.max_replications, args.rank_by)
             comparison = auto.comparison
+            # Later replications an earlier, longer search left belong to this experiment
+            # (its other results were refused or replaced in the first round): removed.
+            run(comparison.result.replications, replace=True)
         else:
             comparison = compare(run(args.replications))
-    effects = cost_effects(loaded, comparison)
-    write_comparison(out, comparison, effects)
+        effects = cost_effects(loaded, comparison)
+        write_comparison(out, comparison, effects)
     if args.json:
         document = compare_document(comparison, args.rank_by, effects, auto)
         print(json.dumps(document, indent=2, allow_nan=False))
@@ -291,9 +302,11 @@ def _command_sweep(args: argparse.Namespace) -> int:
     for warning in sweep.warnings:
         print(warning, file=sys.stderr)
     out = args.out or Path("results") / args.sweep.stem
-    with _executor_and_progress(args) as (executor, workers, update):
+    if args.restart:
+        print("waitsim: --restart is deprecated; use --replace", file=sys.stderr)
+    with open_folder(out), _executor_and_progress(args) as (executor, workers, update):
         result = run_sweep(sweep, out, workers=workers, executor=executor,
-                           restart=args.restart, progress=update,
+                           replace=args.replace or args.restart, progress=update,
                            command=["waitsim", *sys.argv[1:]])
     if args.json:
         print(json.dumps(sweep_document(result), indent=2, allow_nan=False))
