@@ -350,3 +350,18 @@ def test_a_variant_named_as_a_path_never_writes_outside_the_folder(write_yaml, t
     assert run(path, out) == 2
     assert "scenario.yaml:11: variants.../../x: a variant name" in capsys.readouterr().err
     assert snapshot(tmp_path) == before and not out.exists()
+
+
+def test_a_folder_of_an_earlier_waitsim_is_recognised_and_needs_replace(scenario, tmp_path,
+                                                                        capsys):
+    out = tmp_path / "out"
+    assert run(scenario, out) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    legacy = {k: v for k, v in manifest.items() if k not in ("kind", "files")}
+    (out / "manifest.json").write_text(json.dumps(legacy))
+    for path in store.markers(out).values():  # keys of the earlier form
+        path.write_text(json.dumps({**json.loads(path.read_text()), "key": "0" * 32}))
+    assert run(scenario, out) == 2
+    assert "earlier waitsim" in capsys.readouterr().err
+    assert run(scenario, out, "--replace") == 0
+    check_keys(out, expected_keys(scenario, 1))

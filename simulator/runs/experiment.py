@@ -304,7 +304,7 @@ def run_experiment(
     task_out = out.resolve() if out is not None else None
     tasks = [Task(v, r, loaded.plans[v], root_seed, task_out, records,
                   task_key(digests[v], root_seed, r)) for v in names for r in range(reps)]
-    if out is None or task_out is None:
+    if out is None:
         return _run(tasks, {}, names, loaded, reps, root_seed, workers, executor, progress,
                     started)
     document = functools.partial(

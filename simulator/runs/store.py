@@ -311,7 +311,7 @@ def _log_tasks(out: Path) -> int:
 def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """How the folder's results differ from those asked for, for the user."""
     said: list[str] = []
-    if _kind(old) != new["kind"]:
+    if _kind(old) != new["kind"] and "sweep" in (_kind(old), new["kind"]):
         said.append(f"they are a {_kind(old)}'s, this is a {new['kind']}")
     if old.get("seed") != new.get("seed"):
         said.append(f"seed {old.get('seed')}, now {new.get('seed')}")
@@ -326,6 +326,8 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     old_version = (old.get("versions") or {}).get("waitsim")
     if old_version != __version__:
         said.append(f"made by waitsim {old_version}, this is {__version__}")
+    elif _kind(old) != "sweep" and "kind" not in old:
+        said.append("made by an earlier waitsim, whose task keys were of another form")
     return said
 
 
@@ -381,8 +383,8 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
         raise _refuse(out, old, doomed, logged, new)
     keep = done | kept
     stale = [path for task, path in found.items() if task not in keep]
-    stale += [path for (table, *task), path in records.items()
-              if tuple(task) not in keep or (tuple(task) in done and table not in tables)]
+    stale += [path for (table, variant, rep), path in records.items()
+              if (variant, rep) not in keep or ((variant, rep) in done and table not in tables)]
     if sweep:
         stale += [out / name for name in OUTPUTS["sweep"] if name not in OUTPUTS["run"]]
     if stale or len(done) < len(keys) or _kind(old) != new["kind"]:
