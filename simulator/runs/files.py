@@ -78,8 +78,10 @@ KEY_METADATA = b"waitsim.task_key"
 
 
 def remove(path: Path) -> None:
-    """Delete one file (or symbolic link; never what it points to), if it exists."""
-    path.unlink(missing_ok=True)
+    """Delete one file (or symbolic link; never what it points to), if it exists. A missing
+    file costs no write: on a read-only file system, unlink fails even for a missing one."""
+    if os.path.lexists(path):
+        path.unlink(missing_ok=True)
 
 
 def parquet_key(path: Path) -> str | None:
