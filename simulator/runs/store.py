@@ -94,7 +94,8 @@ def task_key(plan_digest: str, seed: int, replication: int) -> str:
 # -- markers -----------------------------------------------------------------------------
 
 
-def _marker(path: Path) -> dict[str, Any] | None:
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in a file, or None if it is missing, unreadable or not an object."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -104,7 +105,7 @@ def _marker(path: Path) -> dict[str, Any] | None:
 
 def read_task(out: Path, variant: str, replication: int, key: str) -> dict[str, float] | None:
     """Metrics of a finished replication, if its marker exists and was made under ``key``."""
-    document = _marker(task_file(out, variant, replication))
+    document = _read_json(task_file(out, variant, replication))
     if document is None or document.get("key") != key:
         return None
     metrics = document.get("metrics")
@@ -123,7 +124,7 @@ def write_task(out: Path, variant: str, replication: int, key: str,
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
     """The manifest of a results folder, or None if there is none (or it is unreadable)."""
-    document = _marker(out / MANIFEST)
+    document = _read_json(out / MANIFEST)
     return document if document is not None and not (out / MANIFEST).is_symlink() else None
 
 
@@ -367,7 +368,7 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
     kept: set[TaskId] = set()
     doomed: list[TaskId] = []
     for task, path in found.items():
-        key = (_marker(path) or {}).get("key")
+        key = (_read_json(path) or {}).get("key")
         if not isinstance(key, str):
             continue  # unreadable: not a result; removed below
         if keys.get(task) == key:
@@ -402,7 +403,7 @@ def settle_sweep(out: Path, new: Mapping[str, Any], replace: bool) -> None:
         return
     found = markers(out)
     finished = [task for task, path in found.items()
-                if isinstance((_marker(path) or {}).get("key"), str)]
+                if isinstance((_read_json(path) or {}).get("key"), str)]
     logged = _log_tasks(out) if _kind(old) == "sweep" else 0
     if (finished or logged) and not replace:
         raise _refuse(out, old, finished, logged, new)
