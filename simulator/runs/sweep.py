@@ -9,7 +9,7 @@ Results folder (``--out``)::
 
     manifest.json      sweep and scenario files, digest, seed, replications, status
     tasks.jsonl        the resume log: one line per finished (point, replication), appended
-                       and fsynced as each task finishes (:class:`simulator.runs.store.AppendLog`)
+                       and fsynced as each task finishes (:class:`simulator.runs.files.AppendLog`)
     replications.csv   the tidy table: one row per point x replication (ordered by point,
                        then replication), a column per parameter and per metric
     summary.csv        per point and metric: mean, ci_low, ci_high, n (Student t, 95%)
