@@ -219,16 +219,17 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
 def _runner(args: argparse.Namespace, loaded: LoadedScenario, variants: list[str] | None,
             out: Path, progress: Callable[[float, int], None], executor: Executor | None,
             workers: int) -> Callable[..., ExperimentResult]:
-    """``run(replications, more_later=False, replace=--replace)``: the experiment the
-    options ask for, into ``out``, on ``executor`` (see
-    :func:`simulator.runs.executor.open_executor`)."""
-    def run(replications: int | None, more_later: bool = False,
-            replace: bool = args.replace) -> ExperimentResult:
+    """``run(replications, search=None, more_later=False, replace=--replace)``: the
+    experiment the options ask for, into ``out``, on ``executor`` (see
+    :func:`simulator.runs.executor.open_executor`; the other arguments: see
+    :func:`simulator.runs.experiment.run_experiment`)."""
+    def run(replications: int | None, search: dict[str, Any] | None = None,
+            more_later: bool = False, replace: bool = args.replace) -> ExperimentResult:
         return run_experiment(
             loaded, variants=variants, replications=replications, seed=args.seed,
             workers=workers, out=out, records=args.records, progress=progress,
             command=["waitsim", *sys.argv[1:]], executor=executor, kind=args.command,
-            replace=replace, more_later=more_later)
+            replace=replace, search=search, more_later=more_later)
     return run
 
 
@@ -276,12 +277,14 @@ def _command_compare(args: argparse.Namespace) -> int:
         run = _runner(args, loaded, variants, out, update, executor, workers)
         if auto_mode:
             start = max(loaded.base.replications, AUTO_START)
-            auto = run_until_precise(lambda n: run(n, more_later=True), start,
+            search = {"start": start, "precision": args.precision,
+                      "max_replications": args.max_replications, "rank_by": args.rank_by}
+            auto = run_until_precise(lambda n: run(n, search, more_later=True), start,
                                      args.precision, args.max_replications, args.rank_by)
             comparison = auto.comparison
-            # Later replications an earlier, longer search left belong to this experiment
-            # (its other results were refused or replaced in the first round): removed.
-            run(comparison.result.replications, replace=True)
+            # Replications past the number found are of the same search (the first round
+            # refused or replaced any other results): removed.
+            run(comparison.result.replications, search, replace=True)
         else:
             comparison = compare(run(args.replications))
         effects = cost_effects(loaded, comparison)

@@ -365,3 +365,14 @@ def test_a_folder_of_an_earlier_waitsim_is_recognised_and_needs_replace(scenario
     assert "earlier waitsim" in capsys.readouterr().err
     assert run(scenario, out, "--replace") == 0
     check_keys(out, expected_keys(scenario, 1))
+
+
+def test_compare_auto_refuses_to_trim_the_replications_of_another_command(scenario, tmp_path,
+                                                                          capsys):
+    out = tmp_path / "out"
+    assert run(scenario, out, "--replications", "12", command="compare") == 0
+    auto = ("--replications", "auto", "--precision", "100")  # settles at 10 replications
+    assert run(scenario, out, *auto, command="compare") == 2
+    assert "would remove 4 finished replication(s)" in capsys.readouterr().err
+    assert run(scenario, out, *auto, "--replace", command="compare") == 0
+    assert len(list((out / "customers").iterdir())) == 2 * 10

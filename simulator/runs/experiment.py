@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -280,6 +280,7 @@ def run_experiment(
     executor: Executor | None = None,
     kind: str = "run",
     replace: bool = False,
+    search: Mapping[str, Any] | None = None,
     more_later: bool = False,
 ) -> ExperimentResult:
     """Run replications of the chosen variants (default: base and all variants).
@@ -292,8 +293,9 @@ def run_experiment(
 
     With ``out``, the folder's rules apply (:mod:`simulator.runs.store`): ``kind`` (run or
     compare) goes into the manifest; ``replace`` allows removing another run's finished
-    results; ``more_later`` keeps finished later replications of the same experiment (a
-    caller adding replications round by round, as compare --replications auto does).
+    results; ``search``: the settings of a search for the number of replications (compare
+    --replications auto), recorded in the manifest; ``more_later``: a round of that search,
+    which keeps finished later replications of the same search for the rounds to come.
     """
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
@@ -313,7 +315,8 @@ def run_experiment(
         replications=reps, records=records,
         variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start}
                   for v in names},
-        clock_at_zero=loaded.plans[BASE].clock_at_zero)  # for clock-time axes (plots)
+        clock_at_zero=loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
+        search=dict(search) if search is not None else None)
 
     def extends(variant: str, replication: int) -> str | None:
         return task_key(digests[variant], root_seed, replication) if variant in digests \

@@ -356,12 +356,16 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
 
     Finished results of other runs (another kind, seed, scenario, fewer replications or
     variants) would be removed: refused unless ``replace``. ``extends(variant, rep)``: the
-    key of a later replication of the same experiment (compare --replications auto may yet
-    want it), kept as it is. Then, before any task is redone, the markers and records of
-    every task not done are removed (a crash can never leave an old marker beside new
-    records); the comparison and figures too when the results change.
+    key of a later replication of the same experiment, which a search for the number of
+    replications (``new["search"]``: compare --replications auto) may yet want; kept as it
+    is if the folder's results come from the same search (the same command resumed). Then,
+    before any task is redone, the markers and records of every task not done are removed
+    (a crash can never leave an old marker beside new records); the comparison and figures
+    too when the results change.
     """
     old = read_manifest(out) or {}
+    if old.get("search") != new.get("search"):
+        extends = None
     found = markers(out)
     records = record_files(out)
     done: set[TaskId] = set()
