@@ -376,3 +376,17 @@ def test_compare_auto_refuses_to_trim_the_replications_of_another_command(scenar
     assert "would remove 4 finished replication(s)" in capsys.readouterr().err
     assert run(scenario, out, *auto, "--replace", command="compare") == 0
     assert len(list((out / "customers").iterdir())) == 2 * 10
+
+
+def test_temporary_files_of_interrupted_writes_are_removed_and_no_others(scenario, tmp_path):
+    out = tmp_path / "out"
+    assert run(scenario, out) == 0
+    left = [".summary.csv.ab3_9xyz.tmp", "customers/.base-r00001.parquet.k2j4h5g6.tmp",
+            "tasks/two/.r00002.json.q1w2e3r4.tmp"]
+    mine = [".notes.txt.ab3_9xyz.tmp", "customers/.mine.tmp", "tasks/.r00002.json.q1w2e3r4.tmp"]
+    for name in left + mine:
+        (out / name).write_text("x")
+    store.task_file(out, "two", 2).unlink()  # something to do
+    assert run(scenario, out) == 0
+    assert not any((out / name).exists() for name in left)
+    assert all((out / name).exists() for name in mine)

@@ -71,6 +71,7 @@ VOLATILE = ("written", "command")
 
 _MARKER = re.compile(r"r(\d{5})\.json")
 _RECORD = re.compile(r"(.+)-r(\d{5})\.parquet")
+_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
 TaskId = tuple[str, int]
 """(variant, replication)."""
 
@@ -181,8 +182,8 @@ _held: dict[Path, int] = {}
 
 def _own_hidden(name: str) -> bool:
     """The lock, or a temporary file left by an interrupted write of the store's."""
-    return name == LOCK or any(name.startswith(f".{output}.") and name.endswith(".tmp")
-                               for output in OUTPUTS["compare"] + OUTPUTS["sweep"])
+    temp = _TEMP.fullmatch(name)
+    return name == LOCK or (temp is not None and temp[1] in OUTPUTS["compare"] + OUTPUTS["sweep"])
 
 
 def _check_usable(out: Path) -> None:
@@ -262,20 +263,38 @@ def _files(folder: Path, pattern: re.Pattern[str]) -> Iterator[tuple[re.Match[st
                 yield match, Path(entry.path)
 
 
-def markers(out: Path) -> dict[TaskId, Path]:
-    """Every task marker in the folder, by (variant, replication)."""
-    found: dict[TaskId, Path] = {}
+def _task_dirs(out: Path) -> list[tuple[str, Path]]:
+    """The folders of markers, one per variant: (variant, folder)."""
     tasks = _store_dir(out, TASKS_DIR)
     if tasks is None:
-        return found
+        return []
+    found = []
     for name in sorted(os.listdir(tasks)):
         folder = tasks / name
         if folder.is_symlink() and folder.is_dir():  # a variant's markers would be read there
             raise _not_ours(folder)
         if folder.is_dir() and not folder.is_symlink():
-            for match, path in _files(folder, _MARKER):
-                found[(name, int(match[1]))] = path
+            found.append((name, folder))
     return found
+
+
+def markers(out: Path) -> dict[TaskId, Path]:
+    """Every task marker in the folder, by (variant, replication)."""
+    return {(variant, int(match[1])): path for variant, folder in _task_dirs(out)
+            for match, path in _files(folder, _MARKER)}
+
+
+def temp_files(out: Path) -> list[Path]:
+    """Temporary files that interrupted writes of the store's left behind
+    (:func:`simulator.runs.files.atomic_file` names them ``.NAME.XXXXXXXX.tmp``)."""
+    places: list[tuple[Path | None, Callable[[str], bool]]] = [
+        (out, lambda name: name in OUTPUTS["compare"] + OUTPUTS["sweep"])]
+    places += [(_store_dir(out, table), lambda name: _RECORD.fullmatch(name) is not None)
+               for table in TABLE_DIRS]
+    places += [(folder, lambda name: _MARKER.fullmatch(name) is not None)
+               for _, folder in _task_dirs(out)]
+    return [path for folder, named in places if folder is not None
+            for match, path in _files(folder, _TEMP) if named(match[1])]
 
 
 def record_files(out: Path) -> dict[tuple[str, str, int], Path]:
@@ -394,7 +413,7 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
         stale += [out / name for name in OUTPUTS["sweep"] if name not in OUTPUTS["run"]]
     if stale or len(done) < len(keys) or _kind(old) != new["kind"]:
         stale += [out / name for name in COMPARISON_FILES] + figure_files(out)
-    for path in stale:
+    for path in stale + temp_files(out):
         remove(path)
     return done
 
@@ -413,5 +432,5 @@ def settle_sweep(out: Path, new: Mapping[str, Any], replace: bool) -> None:
         raise _refuse(out, old, finished, logged, new)
     owned = {*OUTPUTS["compare"], *OUTPUTS["sweep"]} - {MANIFEST}
     for path in [*found.values(), *record_files(out).values(), *figure_files(out),
-                 *(out / name for name in owned)]:
+                 *temp_files(out), *(out / name for name in owned)]:
         remove(path)
