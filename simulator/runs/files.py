@@ -2,10 +2,11 @@
 
 Every file is written to a temporary name in the same folder and renamed, so readers see the
 old file or the new one (a kill -9 can leave a hidden ``.NAME.*.tmp`` file, which readers of
-a folder skip and the next command writing the folder removes). Writing a text file with the bytes it already holds does nothing, so a rerun
-with nothing new to write works on a read-only folder. Parquet record files carry the key of
-the task that wrote them in their schema metadata (:data:`KEY_METADATA`). The layout of a
-results folder and its rules are :mod:`simulator.runs.store`.
+a folder skip and the next command writing the folder removes). Writing a text file with the
+bytes it already holds does nothing, so a rerun with nothing new to write works on a
+read-only folder. Parquet record files carry the key of the task that wrote them in their
+schema metadata (:data:`KEY_METADATA`). The layout of a results folder and its rules are
+:mod:`simulator.runs.store`.
 """
 
 from __future__ import annotations

@@ -411,8 +411,11 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
               if (variant, rep) not in keep or ((variant, rep) in done and table not in tables)]
     if sweep:
         stale += [out / name for name in OUTPUTS["sweep"] if name not in OUTPUTS["run"]]
-    if stale or len(done) < len(keys) or _kind(old) != new["kind"]:
-        stale += [out / name for name in COMPARISON_FILES] + figure_files(out)
+    changed = bool(stale) or len(done) < len(keys)
+    if changed or new["kind"] == "run":  # a run's folder holds no comparison
+        stale += [out / name for name in COMPARISON_FILES]
+    if changed:
+        stale += figure_files(out)
     for path in stale + temp_files(out):
         remove(path)
     return done
