@@ -12,7 +12,8 @@ from simulator.analysis.costs import CostEffect
 from simulator.analysis.statistics import Interval
 from simulator.analysis.summary import METRICS
 from simulator.report.console import format_interval, format_number, grid, label
-from simulator.runs.store import COMPARISON_FILES, write_csv
+from simulator.runs.files import write_csv
+from simulator.runs.store import COMPARISON_FILES
 
 METHOD = "paired t over replications, common random numbers"
 COMPARISON_COLUMNS = ["variant", "metric", "mean", "ci_low", "ci_high", "diff_mean",

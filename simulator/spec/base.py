@@ -50,6 +50,20 @@ class Strict(BaseModel):
         return data
 
 
+VARIANT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""A variant name: letters, digits, ``_``, ``-`` and ``.``, 1 to 100 characters (not ``.`` or
+``..``). Names become file names in a results folder, so nothing else may appear in them."""
+
+
+def variant_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a variant's name (see :data:`VARIANT_NAME`), or None."""
+    if VARIANT_NAME.fullmatch(name) and name not in (".", ".."):
+        return None
+    shown = repr(name) if len(name) <= 40 else f"{name[:40]!r}... ({len(name)} characters)"
+    return ("a variant name may hold only letters, digits, '_', '-' and '.' (not '.' or "
+            f"'..'), at most 100 characters (got {shown})")
+
+
 def field_error(field: str, message: str) -> PydanticCustomError:
     """An error found by a model-level check but caused by one field: the loader reports it
     at that field's line."""
