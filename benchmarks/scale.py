@@ -1,6 +1,6 @@
 """Scale benchmarks: one long replication, parallel efficiency, sweep overhead, kill -9 resume.
 
-Each part prints a Markdown table (the README's Benchmarks section holds the results)::
+Each part prints a Markdown table (benchmarks/README.md holds the results)::
 
     python benchmarks/scale.py scaling [--customers 10000 100000 1000000] [--records full]
     python benchmarks/scale.py efficiency [--replications 100] [--repeat 3]

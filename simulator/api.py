@@ -18,7 +18,7 @@ whose tables are pandas DataFrames. :func:`load_results` reads a results folder 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,9 +46,10 @@ from simulator.report.sweep import sweep_document, sweep_table
 from simulator.results import Results
 from simulator.runs.executor import open_executor
 from simulator.runs.experiment import RecordsMode, default_workers, run_experiment
+from simulator.runs.store import open_folder
 from simulator.runs.sweep import SweepResult, run_sweep
 from simulator.runs.sweep_points import Sweep, load_sweep
-from simulator.spec.base import did_you_mean
+from simulator.spec.base import did_you_mean, variant_name_problem
 
 Progress = Callable[[float, int], None]
 """``progress(done, total)``: replications finished (with a fraction for one under way)."""
@@ -65,6 +66,9 @@ def check_variants(loaded: LoadedScenario, names: Sequence[str] | None,
     if not names:
         return None
     for name in names:
+        problem = variant_name_problem(name)
+        if problem is not None:
+            raise InputError(f"{option}: {problem}")
         if name not in loaded.plans:
             hint = did_you_mean(name, loaded.variant_names)
             raise InputError(f"{loaded.path}: {option} {name}: no such variant{hint} "
@@ -162,9 +166,14 @@ class ComparisonResult(RunResult):
 
 
 @contextmanager
-def _executor(dask: str | None, workers: int | None) -> Iterator[tuple[Any, int]]:
-    with open_executor(dask, workers or default_workers()) as opened:
-        yield opened
+def _working(folder: Path | None, dask: str | None, workers: int | None
+             ) -> Iterator[tuple[Any, int]]:
+    """Hold the results folder (checked, locked: :func:`simulator.runs.store.open_folder`)
+    and open the executor, for the block."""
+    with ExitStack() as stack:
+        if folder is not None:
+            stack.enter_context(open_folder(folder))
+        yield stack.enter_context(open_executor(dask, workers or default_workers()))
 
 
 def _loaded(scenario: str | Path | LoadedScenario) -> LoadedScenario:
@@ -179,19 +188,22 @@ def run(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | None
         replications: int | None = None, seed: int | None = None, workers: int | None = None,
         out: str | Path | None = None, records: RecordsMode = "summary",
         dask: str | None = None, progress: Progress | None = None,
-        command: Sequence[str] | None = None) -> RunResult:
+        command: Sequence[str] | None = None, replace: bool = False) -> RunResult:
     """Run replications of the base and every variant (or only ``variants``; ``"base"`` is
     the unpatched scenario). ``replications`` and ``seed`` default to the file's; ``workers``
     to all cores (results do not depend on it); ``out`` is a results folder to write (and
     resume from); ``records``: ``"full"`` (per-customer records too), ``"summary"`` (metrics
-    and time series) or ``"none"``; ``dask``: a scheduler address or ``"local"``."""
+    and time series) or ``"none"``; ``dask``: a scheduler address or ``"local"``.
+    ``replace``: allow removing another run's finished results from ``out`` (refused
+    otherwise, with :class:`simulator.errors.FolderConflict`)."""
     loaded = _loaded(scenario)
     names = check_variants(loaded, variants)
     folder = _out(out)
-    with _executor(dask, workers) as (executor, n_workers):
+    with _working(folder, dask, workers) as (executor, n_workers):
         experiment = run_experiment(loaded, variants=names, replications=replications,
                                     seed=seed, workers=n_workers, out=folder, records=records,
-                                    progress=progress, command=command, executor=executor)
+                                    progress=progress, command=command, executor=executor,
+                                    replace=replace)
     return RunResult(loaded, experiment, folder)
 
 
@@ -201,7 +213,8 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
             records: RecordsMode = "summary", dask: str | None = None,
             progress: Progress | None = None, command: Sequence[str] | None = None,
             rank_by: str = "satisfaction_mean", precision: float | None = None,
-            max_replications: int = DEFAULT_MAX_REPLICATIONS) -> ComparisonResult:
+            max_replications: int = DEFAULT_MAX_REPLICATIONS, replace: bool = False
+            ) -> ComparisonResult:
     """Like :func:`run` (the base is always run: every variant is measured against it), then
     each variant's paired difference from the base, a ranking by ``rank_by`` and costs.
 
@@ -222,23 +235,32 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
         names = [BASE, *(v for v in names if v != BASE)]
     folder = _out(out)
     auto: AutoReplications | None = None
-    with _executor(dask, workers) as (executor, n_workers):
-        def run_n(n: int | None) -> ExperimentResult:
+    with _working(folder, dask, workers) as (executor, n_workers):
+        def run_n(n: int | None, search: dict[str, Any] | None = None, more_later: bool = False,
+                  replace: bool = replace) -> ExperimentResult:
             return run_experiment(loaded, variants=names, replications=n, seed=seed,
                                   workers=n_workers, out=folder, records=records,
-                                  progress=progress, command=command, executor=executor)
+                                  progress=progress, command=command, executor=executor,
+                                  kind="compare", replace=replace, search=search,
+                                  more_later=more_later)
 
         if auto_mode:
             assert precision is not None
             start = max(loaded.base.replications, AUTO_START)
-            auto = run_until_precise(run_n, start, precision, max_replications, rank_by)
+            search = {"start": start, "precision": precision,
+                      "max_replications": max_replications, "rank_by": rank_by}
+            auto = run_until_precise(lambda n: run_n(n, search, more_later=True), start,
+                                     precision, max_replications, rank_by)
             comparison = auto.comparison
+            # Replications past the number found are of the same search (the first round
+            # refused or replaced any other results): removed.
+            run_n(comparison.result.replications, search, replace=True)
         else:
             comparison = compare_variants(run_n(replications if isinstance(replications, int)
                                                 else None))
-    effects = cost_effects(loaded, comparison)
-    if folder is not None:
-        write_comparison(folder, comparison, effects)
+        effects = cost_effects(loaded, comparison)
+        if folder is not None:
+            write_comparison(folder, comparison, effects)
     return ComparisonResult(loaded, comparison.result, folder, comparison, effects, rank_by,
                             auto)
 
@@ -271,15 +293,15 @@ def load_sweep_file(path: str | Path) -> Sweep:
 
 
 def sweep(sweep_file: str | Path | Sweep, *, out: str | Path, workers: int | None = None,
-          dask: str | None = None, restart: bool = False, progress: Progress | None = None,
+          dask: str | None = None, replace: bool = False, progress: Progress | None = None,
           command: Sequence[str] | None = None) -> SweepRunResult:
     """Run every valid point of a sweep file into the results folder ``out``, resuming what an
-    interrupted run finished (``restart``: discard a different sweep's results there)."""
+    interrupted run finished (``replace``: allow removing other results found there)."""
     points = sweep_file if isinstance(sweep_file, Sweep) else load_sweep(sweep_file)
     folder = Path(out)
-    with _executor(dask, workers) as (executor, n_workers):
+    with _working(folder, dask, workers) as (executor, n_workers):
         result = run_sweep(points, folder, workers=n_workers, executor=executor,
-                           restart=restart, progress=progress, command=command)
+                           replace=replace, progress=progress, command=command)
     return SweepRunResult(points, result, folder)
 
 

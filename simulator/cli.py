@@ -95,6 +95,9 @@ def _add_output_and_workers(command: argparse.ArgumentParser, what: str) -> None
                          help="run the tasks on a Dask cluster: a scheduler's address "
                               "(tcp://host:8786), or 'local' for a LocalCluster of --workers "
                               "processes (needs waitsim[dask])")
+    command.add_argument("--replace", action="store_true",
+                         help="discard finished results of another run that the results folder "
+                              "holds and this one would remove (refused otherwise)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,8 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("sweep", type=Path, help="sweep YAML file")
     _add_output_and_workers(sweep, "sweep")
     sweep.add_argument("--restart", action="store_true",
-                       help="discard the results folder's earlier results of a different sweep "
-                            "(refused otherwise)")
+                       help="deprecated: the same as --replace")
 
     plot = commands.add_parser("plot", help="draw the figures of a results folder",
                                description="Draw the figures of a results folder written by "
@@ -207,7 +209,8 @@ def _run_options(args: argparse.Namespace, out: Path, progress: Callable[[float,
     """The keyword arguments of :func:`simulator.api.run` and ``compare`` that the options
     of both commands give."""
     return {"seed": args.seed, "workers": args.workers, "out": out, "records": args.records,
-            "dask": args.dask, "progress": progress, "command": ["waitsim", *sys.argv[1:]]}
+            "dask": args.dask, "progress": progress, "command": ["waitsim", *sys.argv[1:]],
+            "replace": args.replace}
 
 
 def _command_run(args: argparse.Namespace) -> int:
@@ -246,9 +249,11 @@ def _command_sweep(args: argparse.Namespace) -> int:
     for warning in sweep.warnings:
         print(warning, file=sys.stderr)
     out = args.out or Path("results") / args.sweep.stem
+    if args.restart:
+        print("waitsim: --restart is deprecated; use --replace", file=sys.stderr)
     with _progress_bar() as progress:
         outcome = api.sweep(sweep, out=out, workers=args.workers, dask=args.dask,
-                            restart=args.restart, progress=progress,
+                            replace=args.replace or args.restart, progress=progress,
                             command=["waitsim", *sys.argv[1:]])
     result = outcome.result
     if args.json:
@@ -334,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("waitsim: interrupted; finished replications are saved, and running the same "
               "command again resumes from them", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # the contract: exit 1 with a message, not a traceback
+    except Exception as exc:  # exit 1 with a message, not a traceback
         print(f"waitsim: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 

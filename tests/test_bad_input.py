@@ -1,5 +1,5 @@
 """Bad input: every malformed scenario is refused with exit code 2 and a message naming the
-file, the line and the field, never with a traceback (see ../shared/contract.md, "Exit codes").
+file, the line and the field, never with a traceback (exit codes: see the README).
 
 Each case is a whole scenario file written as text (or bytes) whose offending line is known;
 ``validate FILE`` and ``run FILE --out DIR`` must both refuse it in the same way. Problems on
@@ -60,6 +60,16 @@ CASES = [
     Case("top-level-list", "- name: Test branch\n- stations: {}\n", 1, "(top level)",
          "must be a mapping"),
     Case("top-level-scalar", "just some text\n", 1, "(top level)", "must be a mapping"),
+    # --- variant names (they become file names in results folders) ---------------------------
+    *(Case(f"variant-name-{id_}", sub(VARIANT, VARIANT.replace("more", name)), 15, field,
+           "a variant name may hold only letters, digits")
+      for id_, name, field in (
+          ("path", '"../../x"', "variants.../../x"),
+          ("absolute", "/etc/passwd", "variants./etc/passwd"),
+          ("nul", '"a\\0b"', None),
+          ("dot-dot", '".."', None),
+          ("space", '"my variant"', "variants.my variant"),
+          ("too-long", "v" * 101, "variants." + "v" * 101))),
     # --- wrong types --------------------------------------------------------------------------
     Case("servers-text", sub("servers: 2", "servers: two"), 11, "stations.teller.servers",
          "must be a whole number (got 'two')"),

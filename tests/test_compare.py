@@ -432,7 +432,7 @@ def test_a_new_run_removes_a_comparison_it_would_make_stale(scenario_file, tmp_p
               "--records", "summary"]
     assert main(["compare", *common]) == 0
     assert (out / "comparison.csv").exists() and (out / "costs.csv").exists()
-    assert main(["run", *common, "--seed", "99"]) == 0
+    assert main(["run", *common, "--seed", "99", "--replace"]) == 0
     assert not (out / "comparison.csv").exists() and not (out / "costs.csv").exists()
 
 

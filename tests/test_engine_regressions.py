@@ -320,7 +320,8 @@ def test_fixed_a_zero_minute_wait_leaves_no_live_patience_timer():
 
 
 def test_fixed_an_announced_wait_uses_the_queue_estimator():
-    # explained_delays' announce tells the queue estimate (README, ExplainedDelays). Was:
+    # explained_delays' announce tells the queue estimate (docs/reference/scenario.md,
+    # interventions.explained_delays). Was:
     # with a wait_time_info block using estimator: recent (here at another station only),
     # the announcement at 12 used the recent mean at s, (0 + 10) / 2 = 5: a promise for 17,
     # not 12 + (0 ahead + 1) x 10 minutes / 1 = 22.

@@ -10,6 +10,7 @@ import pytest
 
 from simulator import load_scenario
 from simulator.analysis.statistics import student_t_interval
+from simulator.errors import FolderConflict
 from simulator.runs.experiment import run_experiment
 from simulator.runs.store import task_file
 
@@ -107,7 +108,9 @@ def test_a_changed_scenario_is_not_mixed_with_old_results(loaded, tmp_path, writ
     out = tmp_path / "run"
     run_experiment(loaded, out=out)
     changed = load_scenario(write_yaml(SCENARIO.replace("servers: 2", "servers: 4"), "b.yaml"))
-    result = run_experiment(changed, variants=["base"], replications=2, out=out)
+    with pytest.raises(FolderConflict, match="would remove 8 finished replication"):
+        run_experiment(changed, variants=["base"], replications=2, out=out)
+    result = run_experiment(changed, variants=["base"], replications=2, out=out, replace=True)
     assert result.reused == 0
     customers = pd.read_parquet(out / "customers")
     assert set(customers["variant"]) == {"base"} and set(customers["replication"]) == {0, 1}
@@ -135,7 +138,7 @@ def test_result_files_are_ordinary_files_not_private_ones(tmp_path):
     import os
     import stat
 
-    from simulator.runs.store import atomic_write_text
+    from simulator.runs.files import atomic_write_text
 
     path = tmp_path / "x.csv"
     atomic_write_text(path, "a\n")

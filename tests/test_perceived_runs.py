@@ -129,13 +129,13 @@ def test_satisfaction_responds_to_each_lever(plan_of):
     assert anxious["wait_mean"] == calm["wait_mean"]  # no patience: the same clock times
 
 
-def test_the_readme_documents_every_model_parameter():
+def test_the_model_page_documents_every_model_parameter():
     from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
 
-    readme = (BANK.parent.parent / "README.md").read_text(encoding="utf-8")
+    page = (BANK.parent.parent / "docs" / "model.md").read_text(encoding="utf-8")
     for model in (PerceptionParameters, SatisfactionParameters):
         for name, field in model.model_fields.items():
-            assert f"| `{name}` | {field.default} | {field.description} |" in readme, name
+            assert f"| `{name}` | {field.default} | {field.description} |" in page, name
 
 
 OCCUPIED_BASE = """

@@ -370,9 +370,12 @@ def test_a_new_run_removes_the_figures_of_the_old_results(run_dir: Path,
     (copy / "figures").mkdir()
     for name in ("satisfaction.png", "satisfaction.svg", "notes.txt"):
         (copy / "figures" / name).write_text("old")
-    result = run_experiment(load_scenario(run_dir.parent / "tiny.yaml"), out=copy)
-    assert result.reused == len(VARIANTS) * 3  # nothing simulated again, yet ...
-    assert [p.name for p in (copy / "figures").iterdir()] == ["notes.txt"]  # ... figures gone
+    loaded = load_scenario(run_dir.parent / "tiny.yaml")
+    result = run_experiment(loaded, out=copy)
+    assert result.reused == len(VARIANTS) * 3  # the same results: the figures still hold
+    assert len(list((copy / "figures").iterdir())) == 3
+    run_experiment(loaded, out=copy, replications=4)
+    assert [p.name for p in (copy / "figures").iterdir()] == ["notes.txt"]  # figures gone
 
 
 def test_waitsim_plot_refuses_what_is_not_a_complete_results_folder(

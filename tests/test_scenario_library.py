@@ -12,16 +12,15 @@ import pytest
 
 from simulator import load_scenario
 from simulator.analysis.costs import has_cost_data
+from simulator.metrics import TABLE
 from simulator.runs.experiment import run_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 IDS = [p.stem for p in SCENARIOS]
 
-SHARES = ("wait_probability", "abandoned_share", "balked_share", "utilisation",
-          "dissatisfied_share", "satisfied_share")
-MINUTES = ("wait_mean", "wait_p90", "perceived_wait_mean", "perceived_wait_p90",
-           "time_in_system_mean")
+SHARES = tuple(m.name for m in TABLE if m.kind == "share")
+MINUTES = tuple(m.name for m in TABLE if m.kind == "minutes")
 ROUNDING = 1e-9
 """Slack for shares computed as ratios of summed minutes."""
 

@@ -20,7 +20,7 @@ from simulator.cli import main
 from simulator.errors import ScenarioError
 from simulator.report.sweep import sweep_document
 from simulator.runs import experiment as experiment_module
-from simulator.runs.store import AppendLog
+from simulator.runs.files import AppendLog
 from simulator.runs.sweep import run_sweep
 from simulator.runs.sweep_points import load_sweep
 
@@ -121,6 +121,7 @@ def test_rerun_after_an_interruption_gives_the_same_tables(sweep_file, tmp_path)
     part.mkdir()
     lines = (tmp_path / "full" / "tasks.jsonl").read_text().splitlines(keepends=True)
     (part / "tasks.jsonl").write_text("".join(lines[:10]) + lines[10][:25])
+    (part / "manifest.json").write_text((tmp_path / "full" / "manifest.json").read_text())
     resumed = run_sweep(sweep, part, workers=1)
     assert resumed.reused == 10
     for name in ("replications.csv", "summary.csv", "points.csv"):
@@ -163,7 +164,7 @@ def test_sweep_killed_with_sigkill_resumes_to_the_identical_table(sweep_file, tm
     assert len({(e["point"], e["replication"]) for e in entries}) == len(entries) == 48
 
 
-def test_a_changed_sweep_or_scenario_is_refused_without_restart(sweep_file, tmp_path, capsys):
+def test_a_changed_sweep_or_scenario_is_refused_without_replace(sweep_file, tmp_path, capsys):
     path = sweep_file()
     out = str(tmp_path / "out")
     assert main(["sweep", str(path), "--out", out, "--workers", "1"]) == 0
@@ -171,12 +172,13 @@ def test_a_changed_sweep_or_scenario_is_refused_without_restart(sweep_file, tmp_
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(scenario.read_text().replace("mean: 15", "mean: 16"))
     assert main(["sweep", str(path), "--out", out]) == 2
-    assert "different sweep" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "would remove 27 finished task(s) of a sweep" in err and "the sweep changed" in err
     scenario.write_text(scenario.read_text().replace("mean: 16", "mean: 15"))
     path.write_text(path.read_text().replace("seed: 9", "seed: 10"))
     assert main(["sweep", str(path), "--out", out]) == 2
-    assert "--restart" in capsys.readouterr().err
-    assert main(["sweep", str(path), "--out", out, "--restart", "--workers", "1"]) == 0
+    assert "--replace" in capsys.readouterr().err
+    assert main(["sweep", str(path), "--out", out, "--replace", "--workers", "1"]) == 0
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["seed"] == 10 and manifest["status"] == "complete"
     # Comments do not change what runs: no refusal.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from scipy.special import stdtrit
@@ -23,36 +22,13 @@ from scipy.special import stdtrit
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import Interval, PairedDifference, paired_difference
 from simulator.analysis.summary import METRICS
+from simulator.metrics import TABLE, Better
 from simulator.plan.loader import BASE
 
-Better = Literal["higher", "lower", "neither"]
+BETTER: dict[str, Better] = {m.name: m.better for m in TABLE}
+"""Which direction is better, per metric (from :data:`simulator.metrics.TABLE`)."""
 
-BETTER: dict[str, Better] = {
-    "wait_mean": "lower",
-    "wait_p90": "lower",
-    "wait_probability": "lower",
-    "perceived_wait_mean": "lower",
-    "perceived_wait_p90": "lower",
-    "overestimation_ratio": "lower",
-    "time_in_system_mean": "lower",
-    "abandoned_share": "lower",
-    "balked_share": "lower",
-    "served": "higher",
-    "arrivals": "neither",        # set by the arrival process, not by a lever
-    "censored": "lower",          # still inside when the run stopped: an overloaded day
-    "queue_length_mean": "lower",
-    "utilisation": "neither",     # busy staff are cheap staff but long lines: a trade-off
-    "satisfaction_mean": "higher",
-    "dissatisfied_share": "lower",
-    "satisfied_share": "higher",
-    "complaints_per_100": "lower",
-    "negative_word_of_mouth_per_100": "lower",
-    "positive_word_of_mouth_per_100": "higher",
-    "customers_lost_per_100": "lower",
-}
-"""Which direction is better, for every metric of :data:`simulator.analysis.summary.METRICS`."""
-
-RANKABLE = tuple(m for m in METRICS if BETTER.get(m, "neither") != "neither")
+RANKABLE = tuple(m for m in METRICS if BETTER[m] != "neither")
 """Metrics a ranking can use: those with a better direction."""
 
 

@@ -138,8 +138,9 @@ def _blame(j: Journeys) -> np.ndarray:
 def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
                         starts: Table | None = None) -> np.ndarray:
     """Satisfaction (0-100) of every customer from ``felt`` (felt minutes of all waiting):
-    section 3 for those served, the class's scores for those who abandoned or balked, NaN
-    for the censored. ``starts``: as for :func:`times_overtaken`."""
+    :func:`simulator.models.satisfaction.dissatisfaction` for those served, the class's scores
+    for those who abandoned or balked, NaN for the censored. ``starts``: as for
+    :func:`times_overtaken`."""
     c, s, v = j.customers, j.segments, j.visits
     n = len(c["customer"])
     blame = _blame(j)

@@ -22,6 +22,7 @@ from simulator.analysis.experience import (
 from simulator.analysis.quantiles import StreamPercentiles
 from simulator.analysis.timeline import bin_edges, busy_time, interval_integrals, server_time
 from simulator.engine.journeys import Journeys, Table
+from simulator.metrics import NAMES
 from simulator.models.codes import Outcome
 from simulator.models.satisfaction import IMPACT_METRICS, impact
 from simulator.plan.compiled import Plan
@@ -29,33 +30,8 @@ from simulator.plan.compiled import Plan
 __all__ = ["METRICS", "SummaryAccumulator", "per_customer_wait", "rescore", "summarise",
            "times_overtaken", "timeseries"]
 
-METRICS: dict[str, str] = {
-    "wait_mean": "mean clock minutes waiting in line (all stations) per customer who started "
-                 "service",
-    "wait_p90": "90th percentile of that wait (minutes; exact up to 2^20 customers in a "
-                "replication, beyond that within 0.01%)",
-    "wait_probability": "share of those customers who waited at all (P(wait > 0))",
-    "perceived_wait_mean": "mean felt minutes of waiting in line of the same customers",
-    "perceived_wait_p90": "90th percentile of that felt wait (minutes; as wait_p90)",
-    "overestimation_ratio": "felt / clock minutes of all waiting (in line and during repairs)",
-    "time_in_system_mean": "mean minutes from arrival to departure of served customers",
-    "abandoned_share": "share of arrivals who left the line before service (reneged)",
-    "balked_share": "share of arrivals who saw the line and did not join",
-    "served": "customers served to the end of their route",
-    "arrivals": "customers who arrived (after the warm-up)",
-    "censored": "customers still inside when the run stopped",
-    "queue_length_mean": "time-average number of customers waiting (all stations)",
-    "utilisation": "busy share of available server time at the first station (on duty and "
-                   "not under repair)",
-    "satisfaction_mean": "mean satisfaction (0-100) of all arrivals, those who left included",
-    "dissatisfied_share": "share of arrivals whose satisfaction is below dissatisfied_below",
-    "satisfied_share": "share of arrivals whose satisfaction is at least satisfied_above",
-    "complaints_per_100": "expected complaints per 100 arrivals",
-    "negative_word_of_mouth_per_100": "people told of a bad experience, per 100 arrivals",
-    "positive_word_of_mouth_per_100": "people told of a good experience, per 100 arrivals",
-    "customers_lost_per_100": "customers expected not to come back, per 100 arrivals",
-}
-"""Every per-replication metric, with its meaning. Order is the order of reports."""
+METRICS = NAMES
+"""Every per-replication metric (:data:`simulator.metrics.TABLE`), in the order of reports."""
 
 
 class SummaryAccumulator:

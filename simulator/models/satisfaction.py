@@ -115,7 +115,7 @@ IMPACT_METRICS = ("satisfaction_mean", "dissatisfied_share", "satisfied_share",
 
 
 def impact(score: np.ndarray, p: SatisfactionParameters) -> dict[str, float]:
-    """Section 4's impact metrics (:data:`IMPACT_METRICS`), per 100 arrivals, from the scores
+    """The impact metrics (:data:`IMPACT_METRICS`), per 100 arrivals, from the scores
     of all arrivals (NaN when there are none)."""
     if not len(score):
         return dict.fromkeys(IMPACT_METRICS, float("nan"))

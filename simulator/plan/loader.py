@@ -12,7 +12,6 @@ Variants are deep-merge patches of the base: mappings merge key by key, anything
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from pydantic import ValidationError
 from simulator.errors import PlanError, ScenarioError
 from simulator.plan.compiled import Plan
 from simulator.plan.compiler import compile_plan
-from simulator.spec.base import describe_error
+from simulator.plan.digest import digest_of
+from simulator.spec.base import describe_error, variant_name_problem
 from simulator.spec.scenario import Scenario
 from simulator.spec.yamlsource import Path_, YamlDocument, dotted, read_yaml_file
 
@@ -41,7 +41,8 @@ class LoadedScenario:
     """``base`` first, then the variants in file order."""
     plans: dict[str, Plan]
     digest: str
-    """SHA-256 of the compiled plans: changes whenever anything the engine uses changes."""
+    """SHA-256 of the compiled plans (:mod:`simulator.plan.digest`): changes whenever
+    anything the engine uses changes."""
     warnings: tuple[str, ...] = ()
     """Assumptions made for the user (``file:line: field: message``), once each."""
     document: YamlDocument | None = None
@@ -163,7 +164,8 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     """
     doc = read_yaml_file(path)
     if doc.data is None:
-        raise ScenarioError(f"{doc.file}: the file is empty; expected a scenario (see README)")
+        raise ScenarioError(f"{doc.file}: the file is empty; expected a scenario "
+                            "(see docs/tutorial.md)")
     base_dir = Path(path).resolve().parent
     base_scenario, base_plan = _validate(doc.data, _Reporter(doc), base_dir)
     scenarios, plans = {BASE: base_scenario}, {BASE: base_plan}
@@ -174,13 +176,16 @@ def load_scenario(path: str | Path) -> LoadedScenario:
             raise ScenarioError(_Reporter(doc).line(
                 ("variants", BASE),
                 "'base' is the name of the unpatched scenario; give the variant another name"))
+        problem = variant_name_problem(name)
+        if problem is not None:  # names become file names in results folders
+            raise ScenarioError(_Reporter(doc).line(("variants", name), problem))
         merged = deep_merge(base_data, patch)
         reporter = _Reporter(doc, name, merged)
         if "variants" in patch:
             raise ScenarioError(reporter.line(("variants",), "a variant cannot hold variants"))
         scenarios[name], plans[name] = _validate(merged, reporter, base_dir)
         data[name] = merged
-    digest = hashlib.sha256(repr(sorted(plans.items())).encode()).hexdigest()
+    digest = digest_of(plans)
     warnings = dict.fromkeys(_Reporter(doc).line(where, f"warning: {message}")
                              for plan in plans.values() for where, message in plan.notes)
     return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest,

@@ -46,7 +46,8 @@ from simulator.plots.style import MUTED as MUTED
 from simulator.plots.style import OKABE_ITO as OKABE_ITO
 from simulator.plots.style import STYLE, FigureUnavailable
 from simulator.results import Results
-from simulator.runs.store import FIGURE_FORMATS, FIGURES_DIR, atomic_write_bytes
+from simulator.runs.files import atomic_write_bytes
+from simulator.runs.store import FIGURE_FORMATS, FIGURES_DIR
 
 # ``__all__`` as before the split into modules; the constants the module had (``X as X``
 # above) stay importable from ``simulator.plots`` too, outside ``__all__`` as they were.

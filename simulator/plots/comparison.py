@@ -151,7 +151,7 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
                for kind, (m, c, f, _) in FOREST_KINDS.items() if kind in kinds]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     n = max(d.difference.n for d in differences.values())
-    _subtitle(fig, f"Change in {LABELS.get(metric, metric.replace('_', ' '))} vs the base",
+    _subtitle(fig, f"Change in {LABELS[metric]} vs the base",
               f"Paired difference with 95% CI (paired t over {n} replication"
               f"{'s' if n != 1 else ''}, same customers in every variant)")
     return fig
@@ -223,7 +223,7 @@ def cost_vs_satisfaction(results: Results) -> Figure:
     if not known:
         raise FigureUnavailable(f"{results.folder / 'costs.csv'}: no variant has both a cost "
                                 "and a satisfaction gain; add cost keys to the scenario "
-                                "(see the README) and run `waitsim compare` again")
+                                "(see docs/how-to/costs.md) and run `waitsim compare` again")
     names = ["base", *known]  # the base: no extra cost, no gain, by definition
     cost = np.r_[0.0, table.loc[known, "extra_cost_per_day"].to_numpy(dtype=float)]
     gain = np.r_[0.0, table.loc[known, "satisfaction_gain"].to_numpy(dtype=float)]

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
-from simulator.report.console import SHARES, UNITS
+from simulator.metrics import BY_NAME, TABLE, is_share
 from simulator.results import Results
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
@@ -34,9 +34,8 @@ STYLE: Any = {  # Any: matplotlib types the keys as a Literal of every rc name
     "grid.alpha": 0.3, "svg.hashsalt": "waitsim",  # same SVG bytes for the same figure
 }
 
-LABELS = {"wait_mean": "mean clock wait", "perceived_wait_mean": "mean felt wait",
-          "satisfaction_mean": "mean satisfaction", "dissatisfied_share": "share dissatisfied",
-          "abandoned_share": "share who abandoned", "balked_share": "share who balked"}
+LABELS = {m.name: m.label for m in TABLE}
+"""Each metric's name in figure titles (:attr:`simulator.metrics.Metric.label`)."""
 
 
 class FigureUnavailable(Exception):
@@ -99,17 +98,17 @@ def _runs(results: Results) -> str:
     return f"{n} replication{'' if n == 1 else 's'} per variant"
 
 
+_DIFFERENCE_UNITS = {"share": "percentage points", "min": "minutes", "0-100": "points on 0-100",
+                     "count": "customers"}
+"""A difference's unit in axis labels, by the metric's unit, where it reads better spelt out."""
+
+
 def _unit(metric: str) -> str:
     """The unit of a difference in ``metric`` (shares in percentage points)."""
-    if metric in SHARES:
-        return "percentage points"
-    if metric.endswith("_per_100"):
-        return "per 100 arrivals"
-    if metric == "overestimation_ratio":
-        return "felt / clock minutes"
-    unit = UNITS.get(metric, "customers")  # served, arrivals, censored: counts
-    return {"min": "minutes", "0-100": "points on 0-100"}.get(unit, unit)
+    unit = BY_NAME[metric].unit
+    return _DIFFERENCE_UNITS.get(unit, unit)
 
 
 def _scale(metric: str) -> float:
-    return 100.0 if metric in SHARES else 1.0
+    """Factor from a metric's value to the plotted number: shares as percentages."""
+    return 100.0 if is_share(metric) else 1.0

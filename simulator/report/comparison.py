@@ -12,7 +12,8 @@ from simulator.analysis.costs import CostEffect
 from simulator.analysis.statistics import Interval
 from simulator.analysis.summary import METRICS
 from simulator.report.console import format_interval, format_number, grid, label
-from simulator.runs.store import COMPARISON_FILES, write_csv
+from simulator.runs.files import write_csv
+from simulator.runs.store import COMPARISON_FILES
 
 METHOD = "paired t over replications, common random numbers"
 COMPARISON_COLUMNS = ["variant", "metric", "mean", "ci_low", "ci_high", "diff_mean",
@@ -86,7 +87,7 @@ def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect
 def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEffect],
                      auto: AutoReplications | None = None) -> dict[str, Any]:
     """The ``run --json`` document plus, per variant other than the base, ``vs_base``
-    {metric: {mean, ci_low, ci_high}} (the contract's keys, exactly), and top-level
+    {metric: {mean, ci_low, ci_high}} (the keys of ``run``'s metrics), and top-level
     ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
     ``replications_auto``."""
     document = comparison.result.to_json(comparison.intervals)

@@ -1,4 +1,4 @@
-"""What a run shows: the console table and the ``--json`` document of the contract."""
+"""What a run shows: the console table and the ``--json`` document."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import math
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import Interval
 from simulator.analysis.summary import METRICS
+from simulator.metrics import TABLE, is_share
 
-UNITS = {"wait_mean": "min", "wait_p90": "min", "perceived_wait_mean": "min",
-         "perceived_wait_p90": "min", "time_in_system_mean": "min",
-         "queue_length_mean": "people", "satisfaction_mean": "0-100"}
-SHARES = {"wait_probability", "abandoned_share", "balked_share", "utilisation",
-          "dissatisfied_share", "satisfied_share"}
+UNITS = {m.name: m.unit for m in TABLE
+         if m.kind in ("minutes", "score") or m.unit == "people"}
+"""Units a table's row label shows. The others go without saying: shares print as
+percentages, rates are named per 100, counts and the ratio are plain numbers."""
 
 
 def format_number(value: float, metric: str, signed: bool = False) -> str:
@@ -21,7 +21,7 @@ def format_number(value: float, metric: str, signed: bool = False) -> str:
     if math.isnan(value):
         return "-"
     sign = "+" if signed else ""
-    if metric in SHARES:
+    if is_share(metric):
         return f"{100 * value:{sign}.1f}%"
     return f"{value:{sign}.1f}" if abs(value) >= 100 else f"{value:{sign}.2f}"
 

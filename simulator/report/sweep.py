@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from simulator.metrics import HEADLINE
 from simulator.report.console import format_interval, grid
 from simulator.runs.sweep import SweepResult
 
-HEADLINE = ("wait_mean", "perceived_wait_mean", "satisfaction_mean", "abandoned_share")
-"""The metrics of the console table."""
-
 
 def sweep_document(result: SweepResult) -> dict[str, Any]:
-    """The contract's ``--json`` document: every point in id order, with its parameters and
-    the mean and 95% interval of each metric (``metrics`` null and ``error`` set for a point
-    that is invalid or whose tasks failed)."""
+    """The ``--json`` document of ``waitsim sweep``: every point in id order, with its
+    parameters and the mean and 95% interval of each metric (``metrics`` null and ``error``
+    set for a point that is invalid or whose tasks failed)."""
     sweep = result.sweep
     points = []
     for p in sweep.points:

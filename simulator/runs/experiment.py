@@ -6,25 +6,22 @@ in what order, so any number of workers gives identical results. Variants run wi
 seed share random numbers (common random numbers).
 
 With an output directory, the worker that runs a task writes its record files atomically
-and returns only the replication's metrics (a small dict); this process then writes the task's
-marker (:mod:`simulator.runs.store`), so a rerun of the same command skips finished tasks.
+(each carrying the task's key) and returns only the replication's metrics (a small dict); this
+process then writes the task's marker (:mod:`simulator.runs.store`), so a rerun of the same
+command skips finished tasks.
 :func:`execute` is the loop shared with sweeps: tasks in chunks on any
 ``concurrent.futures.Executor`` (a local process pool or a Dask client's executor).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import hashlib
 import math
 import multiprocessing
 import os
-import platform
-import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -37,28 +34,28 @@ from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
 from simulator.engine.journeys import Table
 from simulator.plan.compiled import Plan
+from simulator.plan.digest import plan_digest
 from simulator.plan.loader import BASE, LoadedScenario
+from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
-    COMPARISON_FILES,
     RECORD_TABLES,
-    parquet_parts,
+    TABLE_DIRS,
+    manifest,
+    open_folder,
     read_task,
     record_file,
-    remove_figures,
+    settle_run,
     task_file,
-    write_csv,
-    write_json,
-    write_parquet,
+    task_key,
+    write_manifest,
     write_task,
 )
-from simulator.version import __version__
 
 RecordsMode = Literal["full", "summary", "none"]
 RECORDS_MODES: tuple[RecordsMode, ...] = ("full", "summary", "none")
 EXPERIENCE_COLUMNS = ("wait", "perceived_wait", "satisfaction")
 """Per-customer results added to the ``customers`` records (minutes, minutes, 0-100)."""
-TABLE_DIRS = (*RECORD_TABLES, "timeseries")
 
 CHUNKS_PER_WORKER = 4
 """Chunks per worker a parallel run is cut into at least (so the last ones balance out)."""
@@ -85,13 +82,6 @@ def timeseries_bin(plan: Plan) -> float:
     return 15.0 if span <= 2 * 24 * 60 else float(math.ceil(span / 192))
 
 
-def task_key(plan: Plan, seed: int) -> str:
-    """What a replication's result depends on: the plan (less its replication count and
-    seed), the seed actually used, and the waitsim version."""
-    model = dataclasses.replace(plan, replications=0, seed=0)
-    return hashlib.sha256(f"{__version__}|{seed}|{model!r}".encode()).hexdigest()[:32]
-
-
 @dataclass(frozen=True)
 class Task:
     variant: str
@@ -100,10 +90,8 @@ class Task:
     seed: int
     out: Path | None
     records: RecordsMode
-
-    @property
-    def key(self) -> str:
-        return task_key(self.plan, self.seed)
+    key: str
+    """:func:`~simulator.runs.store.task_key`: written into the marker and record files."""
 
 
 def run_task(task: Task, progress: Callable[[float], None] | None = None
@@ -121,7 +109,7 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
     if task.out is not None and "timeseries" in tables_for(task.records):
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                       _with_names(result.timeseries, task.plan),
-                      {**_constants(task), "bin_minutes": bin_minutes})
+                      {**_constants(task), "bin_minutes": bin_minutes}, task.key)
     return result.metrics
 
 
@@ -138,7 +126,8 @@ def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
     out = task.out
     constants = _constants(task)
     writers = {table: files.enter_context(parquet_parts(
-        record_file(out, table, task.variant, task.replication))) for table in RECORD_TABLES}
+        record_file(out, table, task.variant, task.replication), task.key))
+        for table in RECORD_TABLES}
 
     def write(tables: dict[str, Table], experience: Table) -> None:
         for table, write_part in writers.items():
@@ -274,33 +263,6 @@ def _with_names(table: Table, plan: Plan) -> Table:
     return named
 
 
-def _already_done(task: Task) -> dict[str, float] | None:
-    if task.out is None:
-        return None
-    metrics = read_task(task.out, task.variant, task.replication, task.key)
-    if metrics is None:
-        return None
-    if not all(record_file(task.out, t, task.variant, task.replication).exists()
-               for t in tables_for(task.records)):
-        return None
-    return metrics
-
-
-def _prune(out: Path, tasks: Sequence[Task]) -> None:
-    """Remove result files that belong to no task of this run (an old variant, more
-    replications, or records of a mode no longer asked for)."""
-    wanted = {task_file(out, t.variant, t.replication) for t in tasks}
-    for t in tasks:
-        wanted |= {record_file(out, table, t.variant, t.replication)
-                   for table in tables_for(t.records)}
-    for folder in ("tasks", *TABLE_DIRS):
-        root = out / folder
-        if root.exists():
-            for path in root.rglob("*"):
-                if path.is_file() and path not in wanted:
-                    path.unlink()
-
-
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -316,6 +278,10 @@ def run_experiment(
     progress: Callable[[float, int], None] | None = None,
     command: Sequence[str] | None = None,
     executor: Executor | None = None,
+    kind: str = "run",
+    replace: bool = False,
+    search: Mapping[str, Any] | None = None,
+    more_later: bool = False,
 ) -> ExperimentResult:
     """Run replications of the chosen variants (default: base and all variants).
 
@@ -324,31 +290,68 @@ def run_experiment(
     ``executor``: any ``concurrent.futures.Executor`` (e.g. a Dask client's, with ``workers``
     its number of worker threads); by default a process pool of ``workers`` processes, or
     this process for one. ``records``: see :func:`tables_for`.
+
+    With ``out``, the folder's rules apply (:mod:`simulator.runs.store`): ``kind`` (run or
+    compare) goes into the manifest; ``replace`` allows removing another run's finished
+    results; ``search``: the settings of a search for the number of replications (compare
+    --replications auto), recorded in the manifest; ``more_later``: a round of that search,
+    which keeps finished later replications of the same search for the rounds to come.
     """
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
-    base = loaded.base
-    reps = replications if replications is not None else base.replications
-    root_seed = seed if seed is not None else base.seed
+    reps = replications if replications is not None else loaded.base.replications
+    root_seed = seed if seed is not None else loaded.base.seed
+    digests = {v: plan_digest(loaded.plans[v]) for v in names}
     # Workers get an absolute folder: a Dask worker's working directory may be another.
     task_out = out.resolve() if out is not None else None
-    tasks = [Task(v, r, loaded.plans[v], root_seed, task_out, records)
-             for v in names for r in range(reps)]
-    if out is not None and task_out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        _prune(task_out, tasks)
-        for name in COMPARISON_FILES:
-            (out / name).unlink(missing_ok=True)
-        remove_figures(out)
-        write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
-                                                    command, "running"))
-    results: dict[int, dict[str, float]] = {}
-    for index, task in enumerate(tasks):
-        done = _already_done(task)
-        if done is not None:
-            results[index] = done
+    tasks = [Task(v, r, loaded.plans[v], root_seed, task_out, records,
+                  task_key(digests[v], root_seed, r)) for v in names for r in range(reps)]
+    if out is None:
+        return _run(tasks, {}, names, loaded, reps, root_seed, workers, executor, progress,
+                    started)
+    document = functools.partial(
+        manifest, kind, command=command, scenario=loaded.base.name,
+        scenario_file=str(loaded.path), scenario_digest=loaded.digest, seed=root_seed,
+        replications=reps, records=records,
+        variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start}
+                  for v in names},
+        clock_at_zero=loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
+        search=dict(search) if search is not None else None)
+
+    def extends(variant: str, replication: int) -> str | None:
+        return task_key(digests[variant], root_seed, replication) if variant in digests \
+            else None
+
+    with open_folder(out):
+        done = settle_run(out, document("running"), {(t.variant, t.replication): t.key
+                                                     for t in tasks},
+                          tables_for(records), replace, extends if more_later else None)
+        finished: dict[int, dict[str, float]] = {}
+        for index, task in enumerate(tasks):
+            metrics = read_task(out, task.variant, task.replication, task.key) \
+                if (task.variant, task.replication) in done else None
+            if metrics is not None:
+                finished[index] = metrics
+        if len(finished) < len(tasks):
+            write_manifest(out, document("running"))
+        result = _run(tasks, finished, names, loaded, reps, root_seed, workers, executor,
+                      progress, started, out)
+        write_summaries(out, result)
+        write_manifest(out, document("complete"))
+    return result
+
+
+def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[str],
+         loaded: LoadedScenario, reps: int, seed: int, workers: int,
+         executor: Executor | None, progress: Callable[[float, int], None] | None,
+         started: float, out: Path | None = None) -> ExperimentResult:
+    """Run the ``tasks`` not in ``results`` (index: metrics found done), writing each one's
+    marker into ``out`` as it finishes, and gather every task's metrics."""
     reused = len(results)
     todo = [(i, task) for i, task in enumerate(tasks) if i not in results]
+    if out is not None:  # no marker may stay beside the records of a task being redone
+        for _, task in todo:
+            remove(task_file(out, task.variant, task.replication))
     if progress:
         progress(len(results), len(tasks))
 
@@ -375,14 +378,9 @@ def run_experiment(
     per_variant: dict[str, list[dict[str, float]]] = {v: [] for v in names}
     for index, task in enumerate(tasks):
         per_variant[task.variant].append(results[index])
-    result = ExperimentResult(scenario=base.name, seed=root_seed, replications=reps,
-                              metrics=per_variant, reused=reused,
-                              seconds=time.perf_counter() - started)
-    if out is not None:
-        write_summaries(out, result)
-        write_json(out / "manifest.json", _manifest(loaded, names, reps, root_seed, records,
-                                                    command, "complete"))
-    return result
+    return ExperimentResult(scenario=loaded.base.name, seed=seed, replications=reps,
+                            metrics=per_variant, reused=reused,
+                            seconds=time.perf_counter() - started)
 
 
 def write_summaries(out: Path, result: ExperimentResult) -> None:
@@ -393,27 +391,3 @@ def write_summaries(out: Path, result: ExperimentResult) -> None:
     write_csv(out / "summary.csv", ["variant", "metric", "mean", "ci_low", "ci_high", "n"],
               ([v, m, i.mean, i.ci_low, i.ci_high, i.n]
                for v, by_metric in result.intervals().items() for m, i in by_metric.items()))
-
-
-def _manifest(loaded: LoadedScenario, names: list[str], reps: int, seed: int,
-              records: str, command: Sequence[str] | None, status: str) -> dict[str, object]:
-    import numpy
-    import simpy
-
-    return {
-        "status": status,
-        "scenario": loaded.base.name,
-        "scenario_file": str(loaded.path),
-        "scenario_digest": loaded.digest,
-        "seed": seed,
-        "replications": reps,
-        "variants": {v: {"task_key": task_key(loaded.plans[v], seed),
-                         "stats_start": loaded.plans[v].stats_start} for v in names},
-        "clock_at_zero": loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
-        "records": records,
-        "command": list(command) if command is not None else None,
-        "versions": {"waitsim": __version__, "python": platform.python_version(),
-                     "numpy": numpy.__version__, "simpy": simpy.__version__},
-        "platform": sys.platform,
-        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }

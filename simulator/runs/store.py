@@ -1,179 +1,116 @@
-"""Writing and reading results: atomic files, one set per finished replication.
+"""The results store of run, compare and sweep: one folder layout, one manifest, task keys,
+a lock, and the rules for writing into a folder that already holds something.
 
-Layout of a run directory (every file readable by pandas in one call)::
+Layout of a results folder (every file readable by pandas in one call)::
 
-    manifest.json                    scenario, file digest, seed, versions, command, variants
-    summary.csv                      variant, metric, mean, ci_low, ci_high, n
-    replications.csv                 one row per variant x replication: every metric
-    comparison.csv, costs.csv        ``waitsim compare`` only (removed when a run starts)
-    tasks/<variant>/r<rep>.json      metrics of a finished replication (the "done" marker)
+    manifest.json                    kind, scenario, digest, seed, replications, versions, files
+    .waitsim.lock                    locked (flock) by the command writing the folder
+    summary.csv, replications.csv    the tables (a sweep's have a point column; + points.csv)
+    comparison.csv, costs.csv        ``waitsim compare`` only
+    tasks/<variant>/r<rep>.json      a finished replication: its key and metrics (the marker)
     customers/<variant>-r<rep>.parquet   records, with variant and replication columns
     visits/...  segments/...  timeseries/...    (pd.read_parquet("DIR/customers") reads all)
+    tasks.jsonl                      a sweep's finished tasks, one line each (the resume log)
 
-Every file is written to a temporary name and renamed, so an interrupted run never leaves a
-half-written file under a result's name (a kill -9 can leave a hidden ``.NAME.*.tmp`` file,
-which readers of a folder skip and the next run in the folder removes); a replication counts
-as done only once its ``tasks`` JSON exists, and it is written last.
+A task's key says what its result depends on (:func:`task_key`); its marker and each of its
+record files carry it, and a task counts as done only when they all carry the key the task
+has now. The rules (see :func:`open_folder`, :func:`settle_run`, :func:`settle_sweep`): a
+folder that is a file, holds files of something other than waitsim, or is being written by
+another command is refused; finished results of another run are removed only with
+``replace``; nothing but the store's own files is ever deleted, and symbolic links are never
+followed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import errno
+import fcntl
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import platform
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
+from simulator.errors import FolderConflict
+from simulator.plan.digest import digest_of
+from simulator.runs.files import (
+    metrics_from_json,
+    metrics_to_json,
+    parquet_key,
+    remove,
+    write_json,
+)
+from simulator.version import __version__
 
-from simulator.engine.journeys import Table
-
+MANIFEST, LOCK, SWEEP_LOG = "manifest.json", ".waitsim.lock", "tasks.jsonl"
+TASKS_DIR = "tasks"
 RECORD_TABLES = ("customers", "visits", "segments")
 """Per-customer tables written with ``--records full``."""
+TABLE_DIRS = (*RECORD_TABLES, "timeseries")
+"""Every folder of record files."""
+STORE_DIRS = (TASKS_DIR, *TABLE_DIRS)
 COMPARISON_FILES = ("comparison.csv", "costs.csv")
-"""Written by ``waitsim compare`` from a finished run; a new run removes them first, so they
-never describe results that are no longer in the folder."""
+"""Written by ``waitsim compare`` from a finished run; removed when the run's results change,
+so they never describe results that are no longer in the folder."""
 FIGURES_DIR, FIGURE_FORMATS = "figures", ("png", "svg", "pdf")
 """Where ``waitsim plot`` writes by default, and the formats it writes."""
+OUTPUTS = {
+    "run": (MANIFEST, "replications.csv", "summary.csv"),
+    "compare": (MANIFEST, "replications.csv", "summary.csv", *COMPARISON_FILES),
+    "sweep": (MANIFEST, SWEEP_LOG, "replications.csv", "summary.csv", "points.csv"),
+}
+"""The files each kind of command writes at the top of its folder."""
+KINDS = tuple(OUTPUTS)
+VOLATILE = ("written", "command")
+"""Manifest keys that change from one invocation to the next without changing the results."""
 
-
-def remove_figures(out: Path) -> None:
-    """Remove the figures ``waitsim plot`` drew into ``out/figures`` (other files stay): a new
-    run calls this first, so no figure describes results that are no longer in the folder."""
-    folder = out / FIGURES_DIR
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.is_file() and path.suffix.lstrip(".") in FIGURE_FORMATS:
-                path.unlink()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()
-"""The process's umask, read once at import (reading it means setting it)."""
-
-
-@contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A file to write ``path`` through, so that readers see the old file or the new one,
-    never a partial one: a temporary file in the same folder, fsynced and renamed when the
-    block ends, removed if it raises."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are ordinary files
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (:func:`atomic_file`)."""
-    with atomic_file(path) as handle:
-        handle.write(data)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_json(path: Path, document: Any) -> None:
-    atomic_write_text(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
-
-
-def _arrow(table: Table, constants: Mapping[str, Any]) -> pa.Table:
-    n = len(next(iter(table.values()))) if table else 0
-    columns = {k: pa.array(np.full(n, v)) if not isinstance(v, str) else
-               pa.array([v] * n, type=pa.string()) for k, v in constants.items()}
-    columns.update({k: pa.array(v) for k, v in table.items()})
-    return pa.table(columns)
-
-
-@contextmanager
-def parquet_parts(path: Path) -> Iterator[Callable[[Table, Mapping[str, Any]], None]]:
-    """``write(table, constants)``, to call once or more: a Parquet file at ``path`` made of
-    the parts written (a row group each), put in place atomically when the block ends. The
-    parts must have the same columns; at least one must be written."""
-    with atomic_file(path) as handle:
-        writer: pq.ParquetWriter | None = None
-
-        def write(table: Table, constants: Mapping[str, Any]) -> None:
-            nonlocal writer
-            part = _arrow(table, constants)
-            if writer is None:
-                writer = pq.ParquetWriter(handle, part.schema)
-            writer.write_table(part)
-
-        try:
-            yield write
-        except BaseException:
-            if writer is not None:  # closed now, not when collected (onto a closed file)
-                writer.close()
-            raise
-        if writer is None:
-            raise ValueError(f"{path}: nothing was written")
-        writer.close()
-
-
-def write_parquet(path: Path, table: Table, constants: Mapping[str, Any]) -> None:
-    """A table of numpy columns, plus constant columns (variant, replication), as Parquet."""
-    with parquet_parts(path) as write:
-        write(table, constants)
-
-
-def write_csv(path: Path, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    atomic_write_text(path, text.getvalue())
+_MARKER = re.compile(r"r(\d{5})\.json")
+_RECORD = re.compile(r"(.+)-r(\d{5})\.parquet")
+_TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
+TaskId = tuple[str, int]
+"""(variant, replication)."""
 
 
 def task_file(out: Path, variant: str, replication: int) -> Path:
-    return out / "tasks" / variant / f"r{replication:05d}.json"
+    return out / TASKS_DIR / variant / f"r{replication:05d}.json"
 
 
 def record_file(out: Path, table: str, variant: str, replication: int) -> Path:
     return out / table / f"{variant}-r{replication:05d}.parquet"
 
 
-def read_manifest(out: Path) -> dict[str, Any] | None:
-    """The manifest of a run directory, or None if there is none (or it is unreadable)."""
+def task_key(plan_digest: str, seed: int, replication: int) -> str:
+    """What one replication's result depends on: the plan's digest
+    (:func:`simulator.plan.digest.plan_digest`), the root seed, the replication index and the
+    waitsim version, as 32 hex digits."""
+    return digest_of({"waitsim": __version__, "plan": plan_digest, "seed": seed,
+                      "replication": replication})[:32]
+
+
+# -- markers -----------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in a file, or None if it is missing, unreadable or not an object."""
     try:
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return manifest if isinstance(manifest, dict) else None
+    return document if isinstance(document, dict) else None
 
 
 def read_task(out: Path, variant: str, replication: int, key: str) -> dict[str, float] | None:
-    """Metrics of a finished replication, if its marker exists and was made under ``key``
-    (the variant's plan digest, seed and waitsim version)."""
-    try:
-        document = json.loads(task_file(out, variant, replication).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(document, dict) or document.get("key") != key:
+    """Metrics of a finished replication, if its marker exists and was made under ``key``."""
+    document = _read_json(task_file(out, variant, replication))
+    if document is None or document.get("key") != key:
         return None
     metrics = document.get("metrics")
-    if not isinstance(metrics, dict):
-        return None
-    return metrics_from_json(metrics)
+    return metrics_from_json(metrics) if isinstance(metrics, dict) else None
 
 
 def write_task(out: Path, variant: str, replication: int, key: str,
@@ -183,54 +120,320 @@ def write_task(out: Path, variant: str, replication: int, key: str,
                 "metrics": metrics_to_json(metrics)})
 
 
-def metrics_to_json(metrics: Mapping[str, float]) -> dict[str, float | None]:
-    """A replication's metrics for a JSON file: NaN (undefined) as null, since JSON has no
-    NaN."""
-    return {k: (None if v != v else v) for k, v in metrics.items()}
+# -- manifest ----------------------------------------------------------------------------
 
 
-def metrics_from_json(metrics: Mapping[str, Any]) -> dict[str, float]:
-    """The inverse of :func:`metrics_to_json`: null as NaN, every value a float."""
-    return {k: (float("nan") if v is None else float(v)) for k, v in metrics.items()}
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of a results folder, or None if there is none (or it is unreadable)."""
+    document = _read_json(out / MANIFEST)
+    return document if document is not None and not (out / MANIFEST).is_symlink() else None
 
 
-class AppendLog:
-    """A JSON-lines file that grows one whole line at a time, for results that must survive
-    an interruption (e.g. a sweep's finished tasks).
+def _kind(manifest: Mapping[str, Any] | None) -> str | None:
+    """The kind of command that wrote a manifest (manifests of runs before kinds existed
+    have ``variants`` and ``scenario_digest``), or None: not a waitsim manifest."""
+    if manifest is None:
+        return None
+    kind = manifest.get("kind")
+    if kind in KINDS:
+        return str(kind)
+    return "run" if {"variants", "scenario_digest"} <= set(manifest) else None
 
-    Each record is one ``write`` of one line, flushed to disk (fsync) before :meth:`append`
-    returns, so a kill -9 loses at most the record being written; a torn last line (a crash
-    or power cut mid-write) is cut off when the log is opened again, before anything is added.
+
+def manifest(kind: str, status: str, command: Sequence[str] | None,
+             **fields: Any) -> dict[str, Any]:
+    """A manifest: ``kind`` (run, compare or sweep), ``status`` (running, complete,
+    incomplete), the command line, ``fields`` (scenario, scenario_digest, seed,
+    replications, variants or points, ...), the versions results depend on and the files
+    the kind writes."""
+    import numpy
+    import pyarrow
+    import pydantic
+    import simpy
+
+    files = [*OUTPUTS[kind], *(f"{d}/" for d in STORE_DIRS)] if kind != "sweep" \
+        else list(OUTPUTS[kind])
+    return {"kind": kind, "status": status, **fields,
+            "versions": {"waitsim": __version__, "python": platform.python_version(),
+                         "numpy": numpy.__version__, "simpy": simpy.__version__,
+                         "pyarrow": pyarrow.__version__, "pydantic": pydantic.__version__},
+            "platform": sys.platform,
+            "command": list(command) if command is not None else None,
+            "files": files,
+            "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def write_manifest(out: Path, document: Mapping[str, Any]) -> None:
+    """Write the manifest, unless the folder's says the same (less :data:`VOLATILE` keys):
+    a rerun with nothing to do then writes nothing."""
+    old = read_manifest(out)
+    if old is not None and all(old.get(k) == v for k, v in document.items()
+                               if k not in VOLATILE) and set(old) == set(document):
+        return
+    write_json(out / MANIFEST, document)
+
+
+# -- the folder: checks and lock ---------------------------------------------------------
+
+
+_held: dict[Path, int] = {}
+"""Folders this process has locked, and how many :func:`open_folder` blocks hold each."""
+
+
+def _own_hidden(name: str) -> bool:
+    """The lock, or a temporary file left by an interrupted write of the store's."""
+    temp = _TEMP.fullmatch(name)
+    return name == LOCK or (temp is not None and temp[1] in OUTPUTS["compare"] + OUTPUTS["sweep"])
+
+
+def _check_usable(out: Path) -> None:
+    """Refuse ``out`` if it is not a folder, or holds anything while not a results folder."""
+    if out.is_symlink() and not out.exists():
+        raise FolderConflict(f"{out}: a symbolic link to nothing; choose another --out")
+    if out.exists() and not out.is_dir():
+        raise FolderConflict(f"{out}: is a file, not a folder; choose another --out")
+    if not out.is_dir() or _kind(read_manifest(out)) is not None:
+        return
+    if any(not _own_hidden(name) for name in os.listdir(out)):
+        raise FolderConflict(
+            f"{out}: holds files but is not a waitsim results folder (no readable "
+            f"{MANIFEST}); nothing was changed. Choose a new or empty folder for --out")
+
+
+@contextmanager
+def open_folder(out: Path) -> Iterator[None]:
+    """Check that ``out`` can be a results folder (see :func:`_check_usable`), create it and
+    hold its lock for the block, so that no other waitsim command writes it meanwhile (a
+    second one is refused). Nested blocks on the same folder share the lock. On a read-only
+    folder there is no lock (no one can write it), and any write fails."""
+    _check_usable(out)
+    where = out.resolve()
+    if where in _held:
+        _held[where] += 1
+        try:
+            yield
+        finally:
+            _held[where] -= 1
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        fd: int | None = os.open(out / LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        fd = None
+    try:
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise FolderConflict(
+                    f"{out}: in use by another waitsim command (it holds {out / LOCK}); wait "
+                    "for it to finish, or choose another --out") from None
+        _held[where] = 1
+        try:
+            yield
+        finally:
+            del _held[where]
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing releases the lock
+
+
+def _not_ours(path: Path) -> FolderConflict:
+    return FolderConflict(f"{path}: a symbolic link or a file where waitsim keeps a folder of "
+                          "its own; nothing was changed. Remove it, or choose another --out")
+
+
+def _store_dir(out: Path, name: str) -> Path | None:
+    """``out/name`` if it is a folder, None if absent; a link or a file there is refused,
+    since cleaning or writing it would reach files that are not the store's."""
+    path = out / name
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise _not_ours(path)
+    return path if path.is_dir() else None
+
+
+def _files(folder: Path, pattern: re.Pattern[str]) -> Iterator[tuple[re.Match[str], Path]]:
+    """Regular files (not links) of ``folder`` whose names match ``pattern``."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match and entry.is_file(follow_symlinks=False):
+                yield match, Path(entry.path)
+
+
+def _task_dirs(out: Path) -> list[tuple[str, Path]]:
+    """The folders of markers, one per variant: (variant, folder)."""
+    tasks = _store_dir(out, TASKS_DIR)
+    if tasks is None:
+        return []
+    found = []
+    for name in sorted(os.listdir(tasks)):
+        folder = tasks / name
+        if folder.is_symlink() and folder.is_dir():  # a variant's markers would be read there
+            raise _not_ours(folder)
+        if folder.is_dir() and not folder.is_symlink():
+            found.append((name, folder))
+    return found
+
+
+def markers(out: Path) -> dict[TaskId, Path]:
+    """Every task marker in the folder, by (variant, replication)."""
+    return {(variant, int(match[1])): path for variant, folder in _task_dirs(out)
+            for match, path in _files(folder, _MARKER)}
+
+
+def temp_files(out: Path) -> list[Path]:
+    """Temporary files that interrupted writes of the store's left behind
+    (:func:`simulator.runs.files.atomic_file` names them ``.NAME.XXXXXXXX.tmp``)."""
+    places: list[tuple[Path | None, Callable[[str], bool]]] = [
+        (out, lambda name: name in OUTPUTS["compare"] + OUTPUTS["sweep"])]
+    places += [(_store_dir(out, table), lambda name: _RECORD.fullmatch(name) is not None)
+               for table in TABLE_DIRS]
+    places += [(folder, lambda name: _MARKER.fullmatch(name) is not None)
+               for _, folder in _task_dirs(out)]
+    return [path for folder, named in places if folder is not None
+            for match, path in _files(folder, _TEMP) if named(match[1])]
+
+
+def record_files(out: Path) -> dict[tuple[str, str, int], Path]:
+    """Every record file in the folder, by (table, variant, replication)."""
+    found: dict[tuple[str, str, int], Path] = {}
+    for table in TABLE_DIRS:
+        folder = _store_dir(out, table)
+        if folder is not None:
+            for match, path in _files(folder, _RECORD):
+                found[(table, match[1], int(match[2]))] = path
+    return found
+
+
+def figure_files(out: Path) -> list[Path]:
+    """The figures ``waitsim plot`` drew into ``out/figures``."""
+    folder = _store_dir(out, FIGURES_DIR)
+    if folder is None:
+        return []
+    formats = "|".join(FIGURE_FORMATS)
+    return [path for _, path in _files(folder, re.compile(rf"[^.].*\.({formats})"))]
+
+
+# -- what a command may remove -----------------------------------------------------------
+
+
+def _log_tasks(out: Path) -> int:
+    """Finished tasks in a sweep's resume log (whole lines)."""
+    try:
+        return (out / SWEEP_LOG).read_bytes().count(b"\n")
+    except OSError:
+        return 0
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """How the folder's results differ from those asked for, for the user."""
+    said: list[str] = []
+    if _kind(old) != new["kind"] and "sweep" in (_kind(old), new["kind"]):
+        said.append(f"they are a {_kind(old)}'s, this is a {new['kind']}")
+    if old.get("seed") != new.get("seed"):
+        said.append(f"seed {old.get('seed')}, now {new.get('seed')}")
+    for key, what in (("scenario_digest", "the scenario"), ("digest", "the sweep")):
+        if key in new and old.get(key) != new[key]:
+            said.append(f"{what} changed")
+    if isinstance(old.get("replications"), int) and old["replications"] > new["replications"]:
+        said.append(f"{old['replications']} replications, now {new['replications']}")
+    left = [v for v in old.get("variants") or () if v not in (new.get("variants") or ())]
+    if left and new["kind"] != "sweep":
+        said.append(f"variant(s) {', '.join(left)} not asked for")
+    old_version = (old.get("versions") or {}).get("waitsim")
+    if old_version != __version__:
+        said.append(f"made by waitsim {old_version}, this is {__version__}")
+    elif _kind(old) != "sweep" and "kind" not in old:
+        said.append("made by an earlier waitsim, whose task keys were of another form")
+    return said
+
+
+def _refuse(out: Path, old: Mapping[str, Any], doomed: Sequence[TaskId], logged: int,
+            new: Mapping[str, Any]) -> FolderConflict:
+    """The error for a command that would remove finished results without ``replace``."""
+    parts = []
+    if doomed:
+        names = ", ".join(dict.fromkeys(v for v, _ in sorted(doomed)))
+        parts.append(f"{len(doomed)} finished replication(s) of variant(s) {names}")
+    if logged:
+        parts.append(f"{logged} finished task(s) of a sweep")
+    why = "; ".join(_differences(old, new)) or "other results"
+    return FolderConflict(
+        f"{out}: would remove {' and '.join(parts)} (seed {old.get('seed')}; {why}); nothing "
+        "was changed. Pass --replace to discard them, or choose another --out")
+
+
+def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
+               tables: Sequence[str], replace: bool,
+               extends: Callable[[str, int], str | None] | None = None) -> set[TaskId]:
+    """Make the folder ready for a run (or compare) of the tasks ``keys`` (with their keys)
+    whose records go into ``tables``, and return the tasks found done (marker and every
+    record file under the task's key).
+
+    Finished results of other runs (another kind, seed, scenario, fewer replications or
+    variants) would be removed: refused unless ``replace``. ``extends(variant, rep)``: the
+    key of a later replication of the same experiment, which a search for the number of
+    replications (``new["search"]``: compare --replications auto) may yet want; kept as it
+    is if the folder's results come from the same search (the same command resumed). Then,
+    before any task is redone, the markers and records of every task not done are removed
+    (a crash can never leave an old marker beside new records); the comparison and figures
+    too when the results change.
     """
+    old = read_manifest(out) or {}
+    if old.get("search") != new.get("search"):
+        extends = None
+    found = markers(out)
+    records = record_files(out)
+    done: set[TaskId] = set()
+    kept: set[TaskId] = set()
+    doomed: list[TaskId] = []
+    for task, path in found.items():
+        key = (_read_json(path) or {}).get("key")
+        if not isinstance(key, str):
+            continue  # unreadable: not a result; removed below
+        if keys.get(task) == key:
+            if all(parquet_key(record_file(out, t, *task)) == key for t in tables):
+                done.add(task)
+        elif extends is not None and task not in keys and extends(*task) == key:
+            kept.add(task)
+        else:
+            doomed.append(task)
+    sweep = _kind(old) == "sweep"
+    logged = _log_tasks(out) if sweep else 0
+    if (doomed or logged) and not replace:
+        raise _refuse(out, old, doomed, logged, new)
+    keep = done | kept
+    stale = [path for task, path in found.items() if task not in keep]
+    stale += [path for (table, variant, rep), path in records.items()
+              if (variant, rep) not in keep or ((variant, rep) in done and table not in tables)]
+    if sweep:
+        stale += [out / name for name in OUTPUTS["sweep"] if name not in OUTPUTS["run"]]
+    changed = bool(stale) or len(done) < len(keys)
+    if changed or new["kind"] == "run":  # a run's folder holds no comparison
+        stale += [out / name for name in COMPARISON_FILES]
+    if changed:
+        stale += figure_files(out)
+    for path in stale + temp_files(out):
+        remove(path)
+    return done
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.records: list[dict[str, Any]] = []
-        if path.exists():
-            data = path.read_bytes()
-            whole = data[: data.rfind(b"\n") + 1]
-            if len(whole) != len(data):
-                os.truncate(path, len(whole))
-            for line in whole.splitlines():
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    continue  # not written by this class; ignored rather than trusted
-                if isinstance(record, dict):
-                    self.records.append(record)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
-    def append(self, record: Mapping[str, Any]) -> None:
-        line = json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
-        os.fsync(self._fd)
-
-    def close(self) -> None:
-        os.close(self._fd)
-
-    def __enter__(self) -> AppendLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+def settle_sweep(out: Path, new: Mapping[str, Any], replace: bool) -> None:
+    """Make the folder ready for the sweep ``new`` (its manifest): the same sweep resumes;
+    any other results (a run's, or another sweep's) are removed only with ``replace``."""
+    old = read_manifest(out)
+    if old is None or (_kind(old) == "sweep" and old.get("digest") == new["digest"]):
+        return
+    found = markers(out)
+    finished = [task for task, path in found.items()
+                if isinstance((_read_json(path) or {}).get("key"), str)]
+    logged = _log_tasks(out) if _kind(old) == "sweep" else 0
+    if (finished or logged) and not replace:
+        raise _refuse(out, old, finished, logged, new)
+    owned = {*OUTPUTS["compare"], *OUTPUTS["sweep"]} - {MANIFEST}
+    for path in [*found.values(), *record_files(out).values(), *figure_files(out),
+                 *temp_files(out), *(out / name for name in owned)]:
+        remove(path)

@@ -9,22 +9,21 @@ Results folder (``--out``)::
 
     manifest.json      sweep and scenario files, digest, seed, replications, status
     tasks.jsonl        the resume log: one line per finished (point, replication), appended
-                       and fsynced as each task finishes (:class:`simulator.runs.store.AppendLog`)
+                       and fsynced as each task finishes (:class:`simulator.runs.files.AppendLog`)
     replications.csv   the tidy table: one row per point x replication (ordered by point,
                        then replication), a column per parameter and per metric
     summary.csv        per point and metric: mean, ci_low, ci_high, n (Student t, 95%)
     points.csv         per point: parameters, status (ok, invalid, failed), replications, error
 
 A rerun with the same sweep runs only the tasks missing from the log and rewrites the three
-tables from it, so they equal those of an uninterrupted run. A folder made by a different
-sweep (another digest: the sweep file, the scenario or waitsim changed) is refused unless
-``restart``.
+tables from it, so they equal those of an uninterrupted run. A folder holding other finished
+results (another sweep's: the sweep file, the scenario or waitsim changed; or a run's) is
+refused unless ``replace`` (:func:`simulator.runs.store.settle_sweep`).
 """
 
 from __future__ import annotations
 
 import json
-import platform
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -35,22 +34,17 @@ from typing import Any
 from simulator.analysis.result import metric_intervals
 from simulator.analysis.statistics import Interval
 from simulator.analysis.summary import METRICS
-from simulator.errors import ScenarioError
 from simulator.runs.experiment import Task, TaskOutcome, execute
+from simulator.runs.files import AppendLog, metrics_from_json, metrics_to_json, write_csv
 from simulator.runs.store import (
-    AppendLog,
-    metrics_from_json,
-    metrics_to_json,
-    read_manifest,
-    write_csv,
-    write_json,
+    SWEEP_LOG,
+    manifest,
+    open_folder,
+    settle_sweep,
+    task_key,
+    write_manifest,
 )
 from simulator.runs.sweep_points import Sweep, shown
-from simulator.version import __version__
-
-LOG = "tasks.jsonl"
-OUTPUTS = ("manifest.json", LOG, "replications.csv", "summary.csv", "points.csv")
-"""Metrics shown in the console table (every metric is in the files and in --json)."""
 
 Metrics = dict[str, float]
 
@@ -94,56 +88,52 @@ class SweepResult:
         return all(self.status(p.id) in ("ok", "invalid") for p in self.sweep.points)
 
 
-def _check_folder(out: Path, sweep: Sweep, restart: bool) -> None:
-    """Refuse a folder that holds another sweep's (or a run's) results, unless restarting;
-    when restarting, remove what a sweep writes there."""
-    manifest = read_manifest(out)
-    if restart:
-        for name in OUTPUTS:
-            (out / name).unlink(missing_ok=True)
-        return
-    if manifest is None:
-        return
-    if manifest.get("kind") != "sweep":
-        raise ScenarioError(f"{out}: holds results that are not a sweep's (a run's?); choose "
-                            "another --out, or pass --restart to write the sweep there")
-    if manifest.get("digest") != sweep.digest:
-        raise ScenarioError(
-            f"{out}: holds results of a different sweep (the sweep file, the scenario or "
-            f"waitsim changed since: digest {str(manifest.get('digest'))[:12]}, now "
-            f"{sweep.digest[:12]}); pass --restart to discard them, or choose another --out")
-
-
 def _finished(log: AppendLog, sweep: Sweep) -> dict[tuple[int, int], Metrics]:
-    """The log's tasks that belong to this sweep (same point key, replication in range)."""
-    keys = {p.id: p.key for p in sweep.points if p.key is not None}
+    """The log's tasks that belong to this sweep (the task's key, replication in range)."""
+    digests = {p.id: p.key for p in sweep.points if p.key is not None}
     done: dict[tuple[int, int], Metrics] = {}
     for record in log.records:
         point, rep, metrics = record.get("point"), record.get("replication"), \
             record.get("metrics")
         if (isinstance(point, int) and isinstance(rep, int) and isinstance(metrics, dict)
-                and keys.get(point) == record.get("key") and 0 <= rep < sweep.replications):
+                and point in digests and 0 <= rep < sweep.replications
+                and _key(sweep, point, rep) == record.get("key")):
             done[(point, rep)] = metrics_from_json(metrics)
     return done
 
 
+def _key(sweep: Sweep, point: int, replication: int) -> str:
+    digest = sweep.points[point].key
+    assert digest is not None  # only valid points have tasks
+    return task_key(digest, sweep.seed, replication)
+
+
 def run_sweep(sweep: Sweep, out: Path, workers: int = 1, executor: Executor | None = None,
-              restart: bool = False, progress: Callable[[float, int], None] | None = None,
+              replace: bool = False, progress: Callable[[float, int], None] | None = None,
               command: Sequence[str] | None = None) -> SweepResult:
-    """Run the sweep's missing tasks and write its tables (see the module docstring)."""
+    """Run the sweep's missing tasks and write its tables (see the module docstring), holding
+    the folder's lock (:func:`simulator.runs.store.open_folder`)."""
+    with open_folder(out):
+        settle_sweep(out, _manifest(sweep, command, "running"), replace)
+        return _run_sweep(sweep, out, workers, executor, progress, command)
+
+
+def _run_sweep(sweep: Sweep, out: Path, workers: int, executor: Executor | None,
+               progress: Callable[[float, int], None] | None,
+               command: Sequence[str] | None) -> SweepResult:
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    _check_folder(out, sweep, restart)
-    write_json(out / "manifest.json", _manifest(sweep, command, "running"))
     failures: dict[int, str] = {}
-    with AppendLog(out / LOG) as log:
+    with AppendLog(out / SWEEP_LOG) as log:
         done = _finished(log, sweep)
         reused = len(done)
         plans = {p.id: p.plan for p in sweep.points if p.plan is not None}
         ids = [(p, r) for p in plans for r in range(sweep.replications)]
         # Records "none": workers only compute; this process keeps the results (in the log).
-        tasks = [Task(f"point{p}", r, plans[p], sweep.seed, None, "none") for p, r in ids]
+        tasks = [Task(f"point{p}", r, plans[p], sweep.seed, None, "none", _key(sweep, p, r))
+                 for p, r in ids]
         todo = [(i, task) for i, task in enumerate(tasks) if ids[i] not in done]
+        if todo:  # a rerun with nothing to do writes nothing
+            write_manifest(out, _manifest(sweep, command, "running"))
         failed: list[int] = []
         if progress:
             progress(len(done), len(tasks))
@@ -155,7 +145,7 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 1, executor: Executor | No
                 failures.setdefault(point, f"point {point} ({shown(sweep.points[point].params)}"
                                            f"), replication {rep}: {outcome}")
             else:
-                log.append({"point": point, "replication": rep, "key": sweep.points[point].key,
+                log.append({"point": point, "replication": rep, "key": tasks[index].key,
                             "metrics": metrics_to_json(outcome)})
                 done[(point, rep)] = outcome
             if progress:
@@ -167,8 +157,8 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 1, executor: Executor | No
         metrics.setdefault(point, {})[rep] = m
     result = SweepResult(sweep, metrics, failures, reused, time.perf_counter() - started)
     write_tables(out, result)
-    write_json(out / "manifest.json",
-               _manifest(sweep, command, "complete" if result.complete else "incomplete"))
+    write_manifest(out, _manifest(sweep, command,
+                                  "complete" if result.complete else "incomplete"))
     return result
 
 
@@ -198,19 +188,9 @@ def write_tables(out: Path, result: SweepResult) -> None:
 
 
 def _manifest(sweep: Sweep, command: Sequence[str] | None, status: str) -> dict[str, Any]:
-    return {
-        "kind": "sweep",
-        "status": status,
-        "sweep_file": str(sweep.path),
-        "scenario_file": str(sweep.scenario_path),
-        "scenario": sweep.scenario_name,
-        "digest": sweep.digest,
-        "seed": sweep.seed,
-        "replications": sweep.replications,
-        "parameters": list(sweep.parameters),
-        "points": len(sweep.points),
-        "invalid_points": [p.id for p in sweep.points if p.error is not None],
-        "command": list(command) if command is not None else None,
-        "versions": {"waitsim": __version__, "python": platform.python_version()},
-        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    return manifest(
+        "sweep", status, command, scenario=sweep.scenario_name,
+        scenario_file=str(sweep.scenario_path), scenario_digest=sweep.scenario_digest,
+        seed=sweep.seed, replications=sweep.replications, sweep_file=str(sweep.path),
+        digest=sweep.digest, parameters=list(sweep.parameters), points=len(sweep.points),
+        invalid_points=[p.id for p in sweep.points if p.error is not None])

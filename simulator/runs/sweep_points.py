@@ -1,6 +1,6 @@
 """Sweep files: a base scenario and the parameters to vary, expanded into validated points.
 
-A sweep file (``waitsim sweep SWEEP.yaml``; the format is in the README and the contract)::
+A sweep file (``waitsim sweep SWEEP.yaml``; the format is in docs/how-to/sweeps.md)::
 
     scenario: bank_branch.yaml            # relative to the sweep file
     replications: 10                      # per point (default: the scenario's)
@@ -33,8 +33,8 @@ from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 
 from simulator.errors import ScenarioError
 from simulator.plan.compiled import Plan
+from simulator.plan.digest import plan_digest
 from simulator.plan.loader import BASE, error_at, load_scenario, validate_derived, validation_error
-from simulator.runs.experiment import task_key
 from simulator.spec.base import Strict, field_error
 from simulator.spec.yamlsource import YamlDocument, read_yaml_file
 from simulator.version import __version__
@@ -141,7 +141,8 @@ class Point:
     plan: Plan | None
     error: str | None = None
     key: str | None = None
-    """What the point's results depend on (:func:`simulator.runs.experiment.task_key`)."""
+    """The digest of the point's plan (:func:`simulator.plan.digest.plan_digest`): with the
+    seed and a replication, its tasks' keys (:func:`simulator.runs.store.task_key`)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class Sweep:
     path: Path
     scenario_path: Path
     scenario_name: str
+    scenario_digest: str
+    """The scenario file's digest (:attr:`simulator.plan.loader.LoadedScenario.digest`)."""
     seed: int
     replications: int
     parameters: tuple[str, ...]
@@ -220,7 +223,7 @@ def load_sweep(path: str | Path) -> Sweep:
     doc = read_yaml_file(path)
     if not isinstance(doc.data, dict):
         raise ScenarioError(f"{doc.file}: a sweep file must be a mapping with 'scenario' and "
-                            "'grid' or 'sample' (see README)")
+                            "'grid' or 'sample' (see docs/how-to/sweeps.md)")
     try:
         spec = SweepSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -270,7 +273,7 @@ def load_sweep(path: str | Path) -> Sweep:
             points.append(Point(index, params, None, f"{doc.file}:{line}: point {index} "
                                                      f"({shown(params)}): {exc}"))
             continue
-        points.append(Point(index, params, plan, key=task_key(plan, seed)))
+        points.append(Point(index, params, plan, key=plan_digest(plan)))
     if not any(p.plan is not None for p in points):
         first = points[0].error if points else "no points"
         raise ScenarioError(f"{doc.file}: no valid point in the sweep; the first: {first}")
@@ -280,7 +283,8 @@ def load_sweep(path: str | Path) -> Sweep:
          "points": [[p.id, p.params, p.key or "invalid"] for p in points]},
         sort_keys=True, default=str)
     return Sweep(path=Path(path), scenario_path=scenario_path,
-                 scenario_name=loaded.base.name, seed=seed, replications=replications,
+                 scenario_name=loaded.base.name, scenario_digest=loaded.digest, seed=seed,
+                 replications=replications,
                  parameters=tuple(names), points=tuple(points),
                  digest=hashlib.sha256(fingerprint.encode()).hexdigest(),
                  warnings=loaded.warnings)

@@ -29,7 +29,9 @@ class Strict(BaseModel):
     """A frozen configuration object that rejects unknown keys, suggesting the closest name."""
 
     # strict: YAML's true is not the number 1, and 3.5 is not the whole number 3
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True)
+    # use_attribute_docstrings: a key's docstring is its description (the generated reference)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, strict=True,
+                              use_attribute_docstrings=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -46,6 +48,20 @@ class Strict(BaseModel):
                         {"key": str(key), "hint": hint, "allowed": ", ".join(sorted(allowed))},
                     )
         return data
+
+
+VARIANT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+"""A variant name: letters, digits, ``_``, ``-`` and ``.``, 1 to 100 characters (not ``.`` or
+``..``). Names become file names in a results folder, so nothing else may appear in them."""
+
+
+def variant_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a variant's name (see :data:`VARIANT_NAME`), or None."""
+    if VARIANT_NAME.fullmatch(name) and name not in (".", ".."):
+        return None
+    shown = repr(name) if len(name) <= 40 else f"{name[:40]!r}... ({len(name)} characters)"
+    return ("a variant name may hold only letters, digits, '_', '-' and '.' (not '.' or "
+            f"'..'), at most 100 characters (got {shown})")
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:

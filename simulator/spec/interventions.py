@@ -37,7 +37,9 @@ class Scope(Costed):
     """Where an intervention acts: the named stations and classes (default: all)."""
 
     stations: list[str] | None = None
+    """Stations covered (default: all)."""
     classes: list[str] | None = None
+    """Customer classes covered (default: all)."""
 
 
 class OccupiedWaiting(Scope):
@@ -50,7 +52,9 @@ class OccupiedWaiting(Scope):
     Smidts 1998 found the setting mattered more than the minutes; the value is yours)."""
 
     share: Share
+    """Probability that a wait in line at a covered station is occupied."""
     satisfaction_bonus: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 0.0
+    """Points added for a pleasant waiting room, for those who waited in it."""
 
 
 class ExplainedDelays(Scope):
@@ -80,9 +84,15 @@ class ExplainedDelays(Scope):
     """
 
     on: Literal["breakdowns", "always", "after_minutes"] = "breakdowns"
+    """What staff explain: ``breakdowns``, ``always`` (every disruption) or ``after_minutes`` (every
+    wait that reaches ``minutes``)."""
     cause: Literal["external", "provider"] = "provider"
+    """What the explanation says caused the delay: an ``external`` cause removes the blame,
+    the ``provider``'s own failure leaves ``explained_blame_factor`` of it."""
     minutes: Minutes | None = None
+    """With ``on: after_minutes``: minutes of waiting before customers are told why."""
     announce: bool = False
+    """Also announce the expected remaining wait (a promise)."""
 
     @model_validator(mode="after")
     def _minutes_with_after(self) -> ExplainedDelays:
@@ -106,12 +116,20 @@ class WaitTimeInfo(Scope):
     minutes or more at the first station does not join (this changes the queue)."""
 
     mode: Literal["duration", "position"] = "duration"
+    """Show the expected wait (``duration``, a promise) or the place in line (``position``)."""
     estimator: Literal["queue", "recent"] = "queue"
+    """``queue``: from the people ahead and the servers working; ``recent``: the mean wait of the
+    last ``recent_customers``."""
     recent_customers: Annotated[int, Field(ge=1)] = 10
+    """Customers averaged by the ``recent`` estimator."""
     every_minutes: Minutes | None = None
+    """Minutes between updates while waiting (default: shown once, on joining)."""
     bias: Annotated[float, Field(gt=-1, allow_inf_nan=False)] = 0.0
+    """Shown = estimate x (1 + bias); negative over-promises."""
     noise: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    """Log-sd of the lognormal noise (mean 1) on the shown value."""
     balk_on_displayed: Minutes | None = None
+    """Arrivals shown at least this many minutes at the first station do not join."""
 
     @model_validator(mode="after")
     def _balking_reads_durations(self) -> WaitTimeInfo:
@@ -124,7 +142,9 @@ class Saving(Strict):
     """How much a greeter's task shortens the service: ``minutes`` or a ``fraction``."""
 
     minutes: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """Minutes taken off the service."""
     fraction: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    """Share of the service taken off."""
 
     @model_validator(mode="after")
     def _one(self) -> Saving:
@@ -148,8 +168,11 @@ class Greeter(Scope):
     (no saving). Changes the queue and its perception."""
 
     staff: Annotated[int, Field(ge=1)] = 1
+    """Greeters per covered station."""
     task: Duration
+    """Minutes a greeter spends with each customer."""
     saves: Saving = Saving(minutes=0.0)
+    """How much a finished task shortens the service."""
 
 
 class Appointments(Costed):
@@ -165,12 +188,19 @@ class Appointments(Costed):
     ``classes``: the classes that book (default: every class with Poisson arrivals)."""
 
     classes: list[str] | None = None
+    """Classes that book (default: every class with Poisson arrivals)."""
     share: Share
+    """Share of each covered class's arrivals that book instead of walking in."""
     slot_minutes: Minutes = 15.0
+    """Minutes between slots; each holds a Poisson number of bookings."""
     punctuality: Distribution = Deterministic(dist="deterministic", value=0.0)
+    """Minutes after the slot a booked customer arrives (negative: early)."""
     no_show: Share = 0.0
+    """Probability that a booking does not come."""
     anxiety: Share = 0.0
+    """Booked customers' anxiety, 0..1 (a known time removes the worry)."""
     explained: bool = False
+    """Walk-ins are told booked customers go first: not counted as overtaken."""
 
 
 class FairQueue(Costed):
@@ -180,12 +210,19 @@ class FairQueue(Costed):
     Changes the queue (first come, first served across the servers) and its perception."""
 
     stations: list[str] | None = None
+    """Stations given one line (default: every station with ``layout: line_per_server``)."""
 
 
 class Interventions(Strict):
     occupied_waiting: OccupiedWaiting | None = None
+    """Something to do while waiting (perception only)."""
     explained_delays: ExplainedDelays | None = None
+    """Staff explain why the line stopped (perception only)."""
     wait_time_info: WaitTimeInfo | None = None
+    """A display or announcement of the wait or the place in line."""
     greeter: Greeter | None = None
+    """Staff who start the process while customers wait (changes the queue)."""
     appointments: Appointments | None = None
+    """A share of walk-ins books slots instead (changes the queue)."""
     fair_queue: FairQueue | None = None
+    """One serpentine line instead of a line per server (changes the queue)."""

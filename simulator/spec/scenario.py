@@ -66,6 +66,7 @@ class PoissonArrivals(Strict):
 
     process: Literal["poisson"]
     rate_per_hour: RatePerHour
+    """Arrivals per hour: a number, or a table {clock time: rate}."""
 
 
 class TraceArrivals(Strict):
@@ -75,8 +76,11 @@ class TraceArrivals(Strict):
 
     process: Literal["trace"]
     file: Name
+    """CSV file of arrival times, relative to the scenario file."""
     column: Name = "time"
+    """Column of the arrival times: minutes from the start of the run or "HH:MM[:SS]"."""
     class_column: Name | None = None
+    """Column naming each row's class; without it every row is this class."""
 
 
 class AppointmentArrivals(Strict):
@@ -87,11 +91,17 @@ class AppointmentArrivals(Strict):
 
     process: Literal["appointments"]
     slot_minutes: Positive
+    """Minutes between slots."""
     per_slot: Annotated[int, Field(ge=1)] = 1
+    """Customers booked per slot."""
     first_slot: ClockTime | None = None
+    """Time of the first slot (default: the opening time)."""
     last_slot: ClockTime | None = None
+    """Time of the last slot (default: the last slot starting before arrivals stop)."""
     punctuality: Distribution = Deterministic(dist="deterministic", value=0.0)
+    """Minutes after the slot a customer arrives (negative: early)."""
     no_show: Probability = 0.0
+    """Probability that a booking does not come."""
 
 
 Arrivals = Annotated[
@@ -106,7 +116,9 @@ class Balk(Strict):
     from its count up to the next count."""
 
     queue_length: Annotated[int, Field(ge=1)] | None = None
+    """Arrivals who see at least this many waiting do not join."""
     probability: dict[Annotated[int, Field(ge=0)], Probability] | None = None
+    """{waiting: probability of not joining}, each holding up to the next count."""
 
     @model_validator(mode="after")
     def _one_rule(self) -> Balk:
@@ -126,13 +138,23 @@ class CustomerClass(Strict):
     """One class of customers (walk-ins, appointments, priority...)."""
 
     arrivals: Arrivals | None = None
+    """How customers of the class arrive (chosen by ``process``)."""
     initial_queue: Annotated[int, Field(ge=0)] = 0
+    """Customers of the class already waiting at the start of the run."""
     service: dict[Name, Duration] = {}
+    """Service time at named stations for this class, overriding the station's."""
     patience: Duration | None = None
+    """Felt minutes a customer will wait in line before leaving (omit: never leaves)."""
     balk: Balk | None = None
+    """When arriving customers do not join the line."""
     expected_wait: NonNegative | None = None
+    """Minutes the class expects to wait: satisfaction's reference (5 with a warning when
+    missing)."""
     priority: int = 0
+    """Lower is served first (non-pre-emptive); ties are first come, first served."""
     route: RouteTable | None = None
+    """Where customers go next: {start: station, station: next}, next a station, ``exit`` or {next:
+    probability} (default: the stations in the order listed)."""
     anxiety: Probability = 0.0
     """How anxious this class is, 0..1 (waits feel longer: perception's anxiety_effect)."""
     group_share: Probability = 0.0
@@ -154,7 +176,9 @@ class Breakdowns(Strict):
     repaired after ``repair`` minutes; a customer in service waits and then resumes."""
 
     mtbf: Positive
+    """Mean clock minutes between failures of each server (on duty or not)."""
     repair: Duration
+    """Minutes a repair takes."""
 
 
 class Jockeying(Strict):
@@ -162,6 +186,7 @@ class Jockeying(Strict):
     shorter by at least ``margin`` people (at least 2: a move must gain a place)."""
 
     margin: Annotated[int, Field(ge=2)] = 2
+    """How many fewer people the other line must have for the last customer to move."""
 
 
 class Station(Strict):
@@ -170,11 +195,17 @@ class Station(Strict):
     or both."""
 
     servers: Annotated[int, Field(ge=1)] | None = None
+    """Servers on duty (before the schedule's first time, with a ``schedule``)."""
     schedule: dict[ClockTime, Annotated[int, Field(ge=0)]] | None = None
+    """Servers on duty from each clock time on."""
     service: Duration | None = None
+    """Service time of a customer (a class may override it)."""
     layout: Literal["single_line", "line_per_server"] = "single_line"
+    """One first-come-first-served line, or a line at each server."""
     jockeying: Jockeying | None = None
+    """With ``line_per_server``: customers move to a shorter line."""
     breakdowns: Breakdowns | None = None
+    """Servers fail and are repaired; a customer in service waits."""
     cost_per_server_hour: Cost = 0.0
     """Cost of one server for one hour on duty (currency units; for ``waitsim compare``)."""
 
@@ -191,21 +222,39 @@ class Scenario(Strict):
     """A whole scenario: the base of a YAML file, or the base with one variant's patch."""
 
     name: Name
+    """Name shown in reports."""
     description: str = ""
+    """Free text for readers of the file."""
     seed: Annotated[int, Field(ge=0)] = DEFAULT_SEED
+    """Root seed of every random stream: the same seed gives the same results."""
     replications: Annotated[int, Field(ge=1)] = DEFAULT_REPLICATIONS
+    """Independent days (or horizon runs) per variant."""
     open: ClockTime = 0.0
+    """Start of the run: a clock time anchors every other clock time."""
     close: ClockTime | None = None
+    """Doors close: arrivals stop; everyone inside is still served."""
     horizon: Positive | None = None
+    """Instead of ``close``: minutes of arrivals (a steady-state run)."""
     warmup: NonNegative = 0.0
+    """Minutes from the start whose arrivals are left out of the statistics."""
     end: ClockTime | None = None
+    """Hard stop: customers still inside are counted as censored (default: when the last customer
+    leaves, at most 7 days after arrivals stop)."""
     customers: Annotated[dict[Name, CustomerClass], Field(min_length=1)]
+    """The customer classes, by name."""
     stations: Annotated[dict[Name, Station], Field(min_length=1)]
+    """The stations, by name, visited in the order listed unless a route says otherwise."""
     route: RouteTable | None = None
+    """A route for every class without its own (as a class's ``route``)."""
     interventions: Interventions = Field(default_factory=Interventions)
+    """Levers of perception and of the queue, each with its cost."""
     perception: PerceptionParameters = Field(default_factory=PerceptionParameters)
+    """Parameters of the perceived-wait model (docs/model.md)."""
     satisfaction: SatisfactionParameters = Field(default_factory=SatisfactionParameters)
+    """Parameters of the satisfaction and impact model (docs/model.md)."""
     cost_per_day: Cost = 0.0
     """Cost per day of a lever that is neither servers nor an intervention (e.g. training for
     faster service), in currency units; usually set in a variant."""
     variants: dict[Name, dict[str, Any]] = {}
+    """Named patches of the base, run side by side: mappings merge key by key, anything else
+    replaces, ``null`` removes a key."""
