@@ -131,9 +131,22 @@ def _keys_table(model: type[BaseModel]) -> list[str]:
     rows = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
     for name, field in model.model_fields.items():
         annotation = field.rebuild_annotation()
+        meaning = (field.description or _role(name)) + _plausible(field)
         rows.append(f"| `{field.alias or name}` | {_cell(type_text(annotation))} | "
-                    f"{default_text(field)} | {_cell(field.description or _role(name))} |")
+                    f"{default_text(field)} | {_cell(meaning)} |")
     return rows
+
+
+def _plausible(field: FieldInfo) -> str:
+    """A model parameter's plausible range (what the evidence allows), as a sentence."""
+    extra = field.json_schema_extra
+    plausible = extra.get("range") if isinstance(extra, dict) else None
+    if not isinstance(plausible, list):
+        return ""
+    low, high = plausible
+    if low == high:
+        return f". Fixed at {low:g} in uncertainty analyses (a definition)."
+    return f". Plausible range {low:g} to {high:g}."
 
 
 def _role(key: str) -> str:

@@ -198,7 +198,8 @@ def test_fixed_patience_is_rearmed_after_a_weightless_wait_before_the_booked_tim
     # minutes, to 100, and was served.
     data = {"name": "weightless", "close": 200,
             "perception": {"model": "maister", "before_appointment_factor": 0,
-                           "duration_exponent": 1, "overestimation": 1.5},
+                           "duration_exponent": 1, "overestimation": 1.5,
+                           "time_sense_sd": 0},
             "customers": {
                 "walk": {"arrivals": trace([0]), "service": {"s": det(100)}},
                 "book": {"arrivals": {"process": "appointments", "slot_minutes": 60,

@@ -125,31 +125,47 @@ HAND = """
       s: {servers: 1, service: {dist: deterministic, value: 10}}
     interventions:
       wait_time_info: {BLOCK}
+    perception: {time_sense_sd: 0}
+    satisfaction: {expectation_sd: 0PROMISES}
 """
+VERSION1_PROMISES = ", promise_anchoring: 1, overstatement_credit: 1"
+"""Version 1's promises: the promise becomes the expectation, credited in full."""
+
+
+def hand(block: str, promises: str = "") -> str:
+    return HAND.replace("BLOCK", block).replace("PROMISES", promises)
 
 
 def test_the_queue_estimator_by_hand_and_kept_promises(plan_of, write_yaml):
     # One server, 10-minute services, three customers at 0: waits 0, 10, 20.
     write_yaml("time\n0\n0\n0\n", "a.csv")
-    j = simulate(plan_of(HAND.replace("BLOCK", "mode: duration")))
+    j = simulate(plan_of(hand("mode: duration")))
     c = j.customers
     assert np.isnan(c["promised"][0])  # served at once: nothing shown
     assert c["promised"][1:].tolist() == [10.0, 20.0]  # (ahead + 1) x 10 / 1 server
     assert c["promise_station"].tolist() == [-1, 0, 0]
     flags = j.segments["flags"]
     assert np.all((flags & Flag.INFORMED) != 0)
-    e = customer_experience(j)
-    # Kept promises longer than the expected 5 minutes score exactly at_expectation.
-    assert e["satisfaction"][1:] == pytest.approx([80.0, 80.0])
-    # A pessimistic display (twice the estimate): served 10 and 20 minutes early. The kept
-    # promise would have felt like waiting 20 (40) informed minutes, so the gain over it is
-    # capped at 15 points.
-    j = simulate(plan_of(HAND.replace("BLOCK", "bias: 1.0")))
-    assert j.customers["promised"][1:].tolist() == [20.0, 40.0]
     c_ = 1.35 * 5**0.1
+    felt = np.array([c_ * (0.95 * 10) ** 0.9, c_ * (0.95 * 20) ** 0.9])
+    # Kept promises: the reference moves 30% of the way to the promise, its tolerance zone
+    # (2.5 minutes) with it.
+    reference = 5 + 0.3 * (felt - 5)
+    lost = 2 * np.minimum(felt - reference, 2.5) + 6.4 * np.maximum(felt - reference - 2.5, 0)
+    assert customer_experience(j)["satisfaction"][1:] == pytest.approx(80 - lost)
+    # Version 1: kept promises longer than the expected 5 minutes scored at_expectation.
+    j1 = simulate(plan_of(hand("mode: duration", VERSION1_PROMISES)))
+    assert customer_experience(j1)["satisfaction"][1:] == pytest.approx([80.0, 80.0])
+    # A pessimistic display (twice the estimate): served 10 and 20 minutes early.
+    j = simulate(plan_of(hand("bias: 1.0")))
+    assert j.customers["promised"][1:].tolist() == [20.0, 40.0]
     q = promised_felt(j, j.plan.perception())
     assert q[1:] == pytest.approx([c_ * (0.95 * 20) ** 0.9, c_ * (0.95 * 40) ** 0.9])
-    assert customer_experience(j)["satisfaction"][1:] == pytest.approx([95.0, 95.0])
+    # Over-stating earns nothing over an honest display...
+    assert customer_experience(j)["satisfaction"][1:] == pytest.approx(80 - lost)
+    # ...where version 1 credited the whole promise: the gain over it capped at 15 points.
+    j1 = simulate(plan_of(hand("bias: 1.0", VERSION1_PROMISES)))
+    assert customer_experience(j1)["satisfaction"][1:] == pytest.approx([95.0, 95.0])
 
 
 def test_over_promising_scores_lower_than_an_honest_display_on_the_same_journeys(plan_of):
@@ -300,6 +316,8 @@ def test_a_booked_patients_expectation_is_counted_from_the_slot(plan_of, write_y
             expected_wait: 5
         stations:
           doc: {{servers: 1, service: {{dist: deterministic, value: {visit}}}}}
+        perception: {{time_sense_sd: 0}}
+        satisfaction: {{expectation_sd: 0}}
     """))
     c = j.customers
     mine = c["customer_class"] == 1

@@ -56,7 +56,7 @@ def test_patience_is_spent_in_felt_minutes_erlang_a(write_yaml, lever, rate, oth
         seed: {seed}
         horizon: {horizon}
         warmup: 500
-        perception: {{duration_exponent: 1}}
+        perception: {{duration_exponent: 1, time_sense_sd: 0, leave_when_told: false}}
         customers:
           a:
             arrivals: {{process: poisson, rate_per_hour: {lam * 60}}}
@@ -129,13 +129,27 @@ def test_satisfaction_responds_to_each_lever(plan_of):
     assert anxious["wait_mean"] == calm["wait_mean"]  # no patience: the same clock times
 
 
-def test_the_model_page_documents_every_model_parameter():
-    from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
+def test_every_model_parameter_has_a_source_a_range_and_its_place_in_the_docs():
+    from simulator.spec.parameters import (
+        PerceptionParameters,
+        SatisfactionParameters,
+        parameter_ranges,
+    )
 
-    page = (BANK.parent.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    docs = BANK.parent.parent / "docs"
+    page = (docs / "model.md").read_text(encoding="utf-8")
+    reference = (docs / "reference" / "scenario.md").read_text(encoding="utf-8")
     for model in (PerceptionParameters, SatisfactionParameters):
+        ranges = parameter_ranges(model)
         for name, field in model.model_fields.items():
-            assert f"| `{name}` | {field.default} | {field.description} |" in page, name
+            assert field.description, name
+            assert f"`{name}`" in page, name
+            if field.annotation is float:
+                low, high = ranges[name]
+                assert low <= field.default <= high, name
+                shown = (f"Plausible range {low:g} to {high:g}." if low < high
+                         else f"Fixed at {low:g}")
+                assert shown in reference, name
 
 
 OCCUPIED_BASE = """

@@ -26,12 +26,14 @@ def test_an_idle_uncertain_reference_wait_feels_overestimation_times_as_long():
 
 
 @pytest.mark.parametrize(("flag", "factor", "proposition"), [
-    (Flag.OCCUPIED, 0.85, "unoccupied time feels longer than occupied time"),
+    (Flag.OCCUPIED, 0.9, "unoccupied time feels longer than occupied time"),
     (Flag.IN_PROCESS, 0.85, "pre-process waits feel longer than in-process waits"),
     (Flag.INFORMED, 0.95, "uncertain waits are longer than known, finite waits"),
     (Flag.DISRUPTED, 1.15, "unexplained waits are longer than explained waits"),
-    (Flag.IN_GROUP, 0.95, "solo waiting feels longer than group waiting"),
+    (Flag.IN_GROUP, 1.0, "company: no effect by default (Pruyn & Smidts 1999 found it "
+                         "makes long waits less acceptable)"),
     (Flag.BEFORE_APPOINTMENT, 0.3, "waiting before one's booked time is accepted"),
+    (Flag.PROGRESS, 0.7, "seeing one's place in line fall gives a sense of progress"),
 ])
 def test_each_condition_weighs_the_minutes_by_its_factor(flag, factor, proposition):
     minutes = 12.0
@@ -55,7 +57,7 @@ def test_conditions_multiply_and_pieces_add_before_the_power_law():
     model = ClassPerception([DEFAULT], [0.0])
     flags = np.array([0, int(Flag.OCCUPIED | Flag.IN_PROCESS)])
     result = felt_waits(model, np.array([0]), np.array([0, 0]), flags, np.array([4.0, 6.0]))
-    assert result[0] == pytest.approx(C * (4.0 + 0.85 * 0.85 * 6.0) ** 0.9)
+    assert result[0] == pytest.approx(C * (4.0 + 0.9 * 0.85 * 6.0) ** 0.9)
 
 
 def test_overestimation_shrinks_for_long_waits():

@@ -125,12 +125,17 @@ class ClassPerception:
         self._scales, self._exponents = self.scales.tolist(), self.exponents.tolist()
         self._after_promise = [1.0 if p.model == "identity" else p.broken_promise_factor
                                for p in parameters]
+        self.senses_time = np.array([p.model != "identity" for p in parameters])
+        """Whether a class's felt minutes depend on the customer's own time sense."""
+        self._senses = self.senses_time.tolist()
         self._told = [p.leave_when_told for p in parameters]
 
     # -- the seam (FeltTime) ---------------------------------------------------------------
 
     def threshold(self, class_index: int, patience: float, time_sense: float = 1.0) -> float:
-        c, e = self._scales[class_index] * time_sense, self._exponents[class_index]
+        c, e = self._scales[class_index], self._exponents[class_index]
+        if self._senses[class_index]:
+            c *= time_sense
         return float((patience / c) ** (1.0 / e))
 
     def rate(self, class_index: int, station_index: int, flags: int) -> float:
@@ -151,9 +156,10 @@ class ClassPerception:
 
     def felt(self, customer_class: np.ndarray, weighted: np.ndarray,
              time_sense: np.ndarray | float = 1.0) -> np.ndarray:
-        """Felt minutes of customers' total weighted minutes, each with their time sense."""
-        return (time_sense * self.scales[customer_class]
-                * weighted ** self.exponents[customer_class])
+        """Felt minutes of customers' total weighted minutes, each with their time sense
+        (which ``model: identity`` ignores)."""
+        sense = np.where(self.senses_time[customer_class], time_sense, 1.0)
+        return sense * self.scales[customer_class] * weighted ** self.exponents[customer_class]
 
 
 def felt_waits(model: ClassPerception, customers_class: np.ndarray, segment_customer: np.ndarray,

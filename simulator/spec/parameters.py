@@ -69,11 +69,11 @@ class PerceptionParameters(Strict):
         "Rafaeli 2007 (call centre abandonment 69% vs 36% with queue position) (medium "
         "direction, low value)", above=0)
     progress_factor: float = _parameter(
-        0.8, (0.6, 1.0), "weight of waiting minutes after a customer has seen their place in "
+        0.7, (0.5, 1.0), "weight of waiting minutes after a customer has seen their place in "
         "line fall (position information updated while waiting): satisfaction tracks the "
-        "sense of progress (Munichor & Rafaeli 2007); queue information beats duration "
-        "information at long waits (Hui & Tse 1996) (direction medium, value assumption)",
-        above=0)
+        "sense of progress (Munichor & Rafaeli 2007, direction); the value makes position "
+        "information do at least as well as honest duration information at three times the "
+        "expected wait, as Hui & Tse 1996 found (a calibration to that result)", above=0)
     broken_promise_factor: float = _parameter(
         1.5, (1.0, 2.0), "patience spent this many times as fast once an announced wait has "
         "passed: in call-centre data each minute past the announced time raised the "

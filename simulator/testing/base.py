@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from simulator.plan.compiled import ClassPlan, Plan
+
 EPS = 1e-7
 """Minutes within which two clock times count as the same instant (float rounding)."""
 
@@ -27,3 +29,13 @@ def on_intervals(times: list[float], flags: list[int], end: float) -> list[tuple
     if since is not None:
         intervals.append((since, end))
     return intervals
+
+
+def reads_display(plan: Plan, cp: ClassPlan) -> bool:
+    """Whether arrivals of ``cp`` may balk on what the first station's display tells them:
+    ``balk_on_displayed``, or (with patience) leaving when told too long a wait."""
+    info = plan.levers.wait_time_info
+    if info is None or not plan.levers.stations[cp.route.start].informed[cp.index]:
+        return False
+    told = (cp.patience is not None and cp.perception.leave_when_told)
+    return info.balk_on_displayed is not None or told

@@ -10,7 +10,7 @@ import numpy as np
 from simulator.engine.journeys import Journeys
 from simulator.models.codes import Outcome
 from simulator.plan.compiled import StationPlan
-from simulator.testing.base import EPS, on_intervals
+from simulator.testing.base import EPS, on_intervals, reads_display
 
 
 def _available_free(j: Journeys, station: int, server: int, t: float, service_end: np.ndarray
@@ -101,11 +101,9 @@ def check_balking(j: Journeys, wait_end: np.ndarray) -> None:
     the class's threshold; instants shared with another event at that station are skipped
     (their order is the engine's tie rule, checked elsewhere)."""
     c, v, plan = j.customers, j.visits, j.plan
-    info = plan.levers.wait_time_info
     for cp in plan.classes:
         # Arrivals who read a display may balk whatever the line (checked by hand elsewhere).
-        reads = (info is not None and info.balk_on_displayed is not None
-                 and plan.levers.stations[cp.route.start].informed[cp.index])
+        reads = reads_display(plan, cp)
         if cp.balk_threshold is None and cp.balk_table is None:
             if not reads:
                 assert not np.any((c["customer_class"] == cp.index)

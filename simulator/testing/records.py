@@ -13,7 +13,7 @@ import numpy as np
 from simulator.engine.journeys import Journeys
 from simulator.models.codes import Flag, Outcome, SegmentKind
 from simulator.plan.compiled import EXIT, Plan
-from simulator.testing.base import EPS, close, on_intervals
+from simulator.testing.base import EPS, close, on_intervals, reads_display
 from simulator.testing.order import check_balking, check_station_order
 from simulator.testing.waits import check_pieces, check_promises
 
@@ -75,9 +75,7 @@ def check_journeys(journeys: Journeys, observed: Observed | None = None) -> None
         if cp.patience is None:
             assert not np.any(outcome[mine] == Outcome.ABANDONED), \
                 f"class {cp.name} abandons without patience"
-        info = plan.levers.wait_time_info
-        reads = (info is not None and info.balk_on_displayed is not None
-                 and plan.levers.stations[cp.route.start].informed[cp.index])
+        reads = reads_display(plan, cp)
         if cp.balk_threshold is None and cp.balk_table is None and not reads:
             assert not np.any(outcome[mine] == Outcome.BALKED), \
                 f"class {cp.name} balks without a balking rule"
@@ -196,24 +194,48 @@ def check_journeys(journeys: Journeys, observed: Observed | None = None) -> None
 
 def _check_patience(j: Journeys) -> None:
     """Patience is spent only in line, across all stations, at each piece's felt rate (1 under
-    model: identity, where the budget is the patience in clock minutes)."""
-    c, s = j.customers, j.segments
+    model: identity, where the budget is the patience in clock minutes), times
+    ``broken_promise_factor`` in the promise's wait once an announced time has passed. A
+    customer who gave up spent their whole budget, unless they left when told a wait (while
+    informed)."""
+    c, s, v = j.customers, j.segments, j.visits
     outcome = c["outcome"]
     felt = j.plan.perception()
-    queue = s["kind"] == SegmentKind.QUEUE
+    queue = np.flatnonzero(s["kind"] == SegmentKind.QUEUE)
+    who = s["customer"][queue]
     rates = np.array([felt.rate(int(c["customer_class"][x]), int(st_), int(f)) for x, st_, f in
-                      zip(s["customer"][queue], s["station"][queue], s["flags"][queue],
-                          strict=True)])
-    spent = np.bincount(s["customer"][queue], weights=rates * (s["end"] - s["start"])[queue],
-                        minlength=len(outcome))
+                      zip(who, s["station"][queue], s["flags"][queue], strict=True)])
+    start, end = s["start"][queue], s["end"][queue]
+    # Past an announced time (not a booked one), in the wait where it was announced.
+    promised, hop = c["promised"][who], c["promise_hop"][who]
+    announced = (hop >= 0) & ~((hop == 0) & ~np.isnan(c["booked"][who]))
+    row = np.searchsorted(v["customer"], who) + np.maximum(hop, 0)
+    row = np.minimum(row, len(v["customer"]) - 1)
+    in_that_wait = announced & (s["station"][queue] == v["station"][row]) & (
+        start >= v["joined"][row] - EPS)
+    factor = np.array([felt.after_promise(int(k)) for k in c["customer_class"][who]])
+    past = np.where(in_that_wait, np.clip(end - np.maximum(start, promised), 0, None), 0.0)
+    minutes = end - start + past * (factor - 1.0)
+    spent = np.bincount(who, weights=rates * minutes, minlength=len(outcome))
+    # Where the customer left from: a station that tells this class a wait, or not.
+    levers = j.plan.levers
+    info, explain = levers.wait_time_info, levers.explained_delays
+    last_visit = np.searchsorted(v["customer"], np.arange(len(outcome)), side="right") - 1
+    left_from = v["station"][np.maximum(last_visit, 0)] if len(v["customer"]) else last_visit
     patience = c["patience"]
     for i in np.flatnonzero(~np.isnan(patience)):
-        budget = felt.threshold(int(c["customer_class"][i]), float(patience[i]))
-        if outcome[i] == Outcome.ABANDONED:
+        cls = int(c["customer_class"][i])
+        budget = felt.threshold(cls, float(patience[i]), float(c["time_sense"][i]))
+        here = levers.stations[int(left_from[i])] if outcome[i] == Outcome.ABANDONED else None
+        told = here is not None and felt.leaves_when_told(cls) and (
+            (info is not None and here.informed[cls])
+            or (explain is not None and explain.announce and here.explained[cls]))
+        if outcome[i] == Outcome.ABANDONED and not told:
             assert math.isclose(spent[i], budget, rel_tol=1e-9, abs_tol=1e-6), (
                 f"customer {i} gave up after spending {spent[i]} of a budget of {budget}")
         else:
-            assert spent[i] <= budget + 1e-6, f"customer {i} spent {spent[i]} of {budget}"
+            assert spent[i] <= budget * (1 + 1e-9) + 1e-6, (
+                f"customer {i} spent {spent[i]} of {budget}")
 
 
 def _check_servers(j: Journeys, service_end: np.ndarray,
