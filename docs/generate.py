@@ -1,4 +1,5 @@
-"""Write the generated reference pages, docs/reference/scenario.md and docs/reference/metrics.md.
+"""Write the generated reference pages: docs/reference/scenario.md, metrics.md and
+model-parameters.md.
 
 The scenario keys come from the pydantic schema (simulator/spec/): each model's docstring, and
 each key's type, bounds, default and description; the metrics come from simulator/metrics.py.
@@ -23,6 +24,7 @@ from pydantic_core import PydanticUndefined
 from simulator.metrics import TABLE
 from simulator.spec.base import ClockTime
 from simulator.spec.distributions import Distribution, Duration
+from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
 from simulator.spec.scenario import Scenario
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -236,8 +238,33 @@ def metrics_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def model_parameters_reference() -> str:
+    """Every parameter of the perceived-wait and satisfaction models, as Markdown: default,
+    plausible range and source."""
+    lines = [HEADER + "# Model parameters", "",
+             "Every parameter of the perceived-wait (`perception:`) and satisfaction "
+             "(`satisfaction:`) models: its default, the range the evidence makes plausible "
+             "(wide where the value is an assumption; equal ends: a definition, not uncertain) "
+             "and where the default comes from. Set any of them at the top of a scenario, or "
+             "under one class's `perception:` / `satisfaction:`. The models are explained in "
+             "[the model page](../model.md)."]
+    for title, model in (("Perception", PerceptionParameters),
+                         ("Satisfaction and impact", SatisfactionParameters)):
+        lines += ["", f"## {title}", "", "| parameter | default | plausible range | source |",
+                  "| --- | --- | --- | --- |"]
+        for name, field in model.model_fields.items():
+            extra = field.json_schema_extra
+            plausible = extra.get("range") if isinstance(extra, dict) else None
+            shown = (f"{plausible[0]:g} to {plausible[1]:g}"  # type: ignore[index]
+                     if isinstance(plausible, list) else "")
+            lines.append(f"| `{name}` | {default_text(field)} | {shown} | "
+                         f"{_cell(field.description or '')} |")
+    return "\n".join(lines) + "\n"
+
+
 PAGES: dict[str, Callable[[], str]] = {"scenario.md": scenario_reference,
-                                       "metrics.md": metrics_reference}
+                                       "metrics.md": metrics_reference,
+                                       "model-parameters.md": model_parameters_reference}
 """The generated pages under docs/reference/, by file name."""
 
 

@@ -97,7 +97,7 @@ def test_5_with_duration_information_evaluations_stay_sensitive_to_the_wait(tmp_
 def test_6_position_messages_cut_the_abandonment_of_short_holds(tmp_path):
     # Munichor & Rafaeli 2007: of callers held about 2 minutes, 69% hung up with music and
     # 36% with their queue position announced (hazard ratio near 0.4).
-    patience = "patience: {dist: exponential, mean: 2.5}"
+    patience = "patience: {dist: exponential, mean: 2.8}"
     silent = lost_share(newcomers(held(tmp_path, 2.0, extra=patience))["outcome"])
     informed = lost_share(newcomers(held(tmp_path, 2.0, POSITION, extra=patience))["outcome"])
     assert 0.6 <= silent <= 0.78, silent

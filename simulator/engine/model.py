@@ -88,6 +88,13 @@ class Model:
         self.balk_on_displayed = (info.balk_on_displayed if info is not None
                                   and info.balk_on_displayed is not None else math.inf)
         """Arrivals shown this many minutes or more at the first station do not join."""
+        self.reads_display = [
+            info is not None and plan.levers.stations[cp.route.start].informed[cp.index]
+            and (info.balk_on_displayed is not None
+                 or (cp.patience is not None and self.felt.leaves_when_told(cp.index)))
+            for cp in plan.classes]
+        """Per class: whether an arrival reads the first station's display before joining
+        (to balk on the shown wait, or to leave when told too long a wait)."""
         self.next_id = 0
         self.in_system = 0
         self.sources = 0
@@ -114,13 +121,14 @@ class Model:
         balk_draw = next(draws.balk) if draws.balk is not None else 1.0
         # Drawn for every arrival, balking or not, so the streams stay in step across variants.
         flags = _IN_GROUP if draws.group is not None and next(draws.group) < cp.group_share else 0
-        weighs_told = budget == budget and self.felt.leaves_when_told(cp.index)
         shown = told = NAN
-        if not initial and (self.balk_on_displayed < math.inf or weighs_told):
+        told_too_long = False
+        if not initial and self.reads_display[cp.index]:
             shown, told = first.conditions.shown_on_arrival(cp.index)
-        # Told a wait that would use more patience than they have, a customer does not join.
-        told_too_long = weighs_told and told * self.felt.rate(
-            cp.index, first.index, flags | _INFORMED) > budget
+            # Told a wait that would use more patience than they have, they do not join.
+            told_too_long = (budget == budget and self.felt.leaves_when_told(cp.index)
+                             and told * self.felt.rate(cp.index, first.index,
+                                                       flags | _INFORMED) > budget)
         if not initial and (self.balks(cp, first.waiting, balk_draw) or told_too_long
                             or shown >= self.balk_on_displayed):
             self.recorder.customer(cid, cp.index, now, now, Outcome.BALKED, booked, patience, 0,

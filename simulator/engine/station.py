@@ -99,9 +99,10 @@ class Station:
                 self.greeters.arrives(customer, now)
             if customer.budget == customer.budget:  # not NaN: the customer may give up
                 self.arm_patience(customer, now)
-                told, customer.told = customer.told, NAN
-                if told == told and not weighed:
-                    self.consider(customer, told, now)
+                if customer.told == customer.told:  # told a wait while joining
+                    told, customer.told = customer.told, NAN
+                    if not weighed:
+                        self.consider(customer, told, now)
 
     def enter_line(self, customer: Customer, line: Line, now: float) -> bool:
         """Take the line's free server, or wait at its end (True). A customer moving from
