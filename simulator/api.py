@@ -44,9 +44,14 @@ from simulator.report.comparison import (
 from simulator.report.console import table
 from simulator.report.sweep import sweep_document, sweep_table
 from simulator.results import Results
-from simulator.runs.executor import open_executor
-from simulator.runs.experiment import RecordsMode, default_workers, run_experiment
-from simulator.runs.store import open_folder
+from simulator.runs.executor import check_dask, open_executor
+from simulator.runs.experiment import (
+    RecordsMode,
+    default_workers,
+    reusable_replications,
+    run_experiment,
+)
+from simulator.runs.store import open_folder, read_manifest
 from simulator.runs.sweep import SweepResult, run_sweep
 from simulator.runs.sweep_points import Sweep, load_sweep
 from simulator.spec.base import did_you_mean, variant_name_problem
@@ -170,6 +175,7 @@ def _working(folder: Path | None, dask: str | None, workers: int | None
              ) -> Iterator[tuple[Any, int]]:
     """Hold the results folder (checked, locked: :func:`simulator.runs.store.open_folder`)
     and open the executor, for the block."""
+    check_dask(dask)  # before the folder is made
     with ExitStack() as stack:
         if folder is not None:
             stack.enter_context(open_folder(folder))
@@ -249,11 +255,18 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
             start = max(loaded.base.replications, AUTO_START)
             search = {"start": start, "precision": precision,
                       "max_replications": max_replications, "rank_by": rank_by}
+            if folder is not None and (read_manifest(folder) or {}).get("search") != search:
+                # Another command's replications of the same plans and seed are reused, never
+                # removed: a search starts from them (the same search resumed does not, so
+                # that its rounds are those of an uninterrupted run).
+                start = max(start, min(max_replications, reusable_replications(
+                    loaded, names, seed, folder)))
             auto = run_until_precise(lambda n: run_n(n, search, more_later=True), start,
                                      precision, max_replications, rank_by)
             comparison = auto.comparison
             # Replications past the number found are of the same search (the first round
-            # refused or replaced any other results): removed.
+            # refused or replaced any other results, and started from those it keeps):
+            # removed.
             run_n(comparison.result.replications, search, replace=True)
         else:
             comparison = compare_variants(run_n(replications if isinstance(replications, int)

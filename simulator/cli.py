@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "'waitsim run' or 'waitsim compare' (PNG and SVG by default).")
     plot.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
     plot.add_argument("--out", type=Path, metavar="DIR",
-                      help="folder for the figures (default: RESULTS_DIR/figures)")
+                      help="folder for the figures (default: RESULTS_DIR/figures): new, empty, "
+                           "or holding only figures waitsim plot drew (refused otherwise)")
     plot.add_argument("--format", nargs="+", choices=FIGURE_FORMATS,
                       default=["png", "svg"], help="file formats (default: png svg)")
     plot.add_argument("--metric", action="append", metavar="NAME",

@@ -58,3 +58,39 @@ def test_relative_links_resolve(page: Path) -> None:
 def test_anchor_rule_matches_github() -> None:
     page = ROOT / "docs" / "model.md"
     assert "felt-wait" in _anchors(page)
+
+
+FENCE = re.compile(r"^```([a-z]*)\n(.*?)^```", re.M | re.S)
+COMMAND = re.compile(r"waitsim (?:run|compare|plot) [^&#\n\\]*")
+"""A command that writes results (the synopsis lines, with ``[``, are left out)."""
+
+
+def _commands(page: Path) -> list[str]:
+    """The run, compare and plot commands in the fenced blocks of a page (not Windows ones),
+    in order."""
+    return [match.group(0).strip()
+            for language, block in FENCE.findall(page.read_text(encoding="utf-8"))
+            if language != "powershell"
+            for match in COMMAND.finditer(block) if "[" not in match.group(0)]
+
+
+def test_the_readme_and_tutorial_commands_work_in_order(tmp_path, monkeypatch, capsys):
+    """A new user's session: the README (its first run included), then the tutorial, each
+    command as written, one after another in one project folder."""
+    import shlex
+    import shutil
+
+    from simulator.cli import main
+
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    tutorial = (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    variant = re.search(r"^```yaml\n(.*?)^```", tutorial, re.M | re.S)
+    assert variant is not None
+    mine = (ROOT / "scenarios" / "bank_branch.yaml").read_text(encoding="utf-8")
+    mine = mine.replace("\nvariants:\n", "\nvariants:\n" + variant.group(1), 1)
+    (tmp_path / "my_branch.yaml").write_text(mine, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    commands = _commands(ROOT / "README.md") + _commands(ROOT / "docs" / "tutorial.md")
+    assert len(commands) >= 8 and commands[0] == "waitsim run scenarios/bank_branch.yaml"
+    for command in commands:
+        assert main(shlex.split(command)[1:]) == 0, (command, capsys.readouterr().err)

@@ -333,7 +333,7 @@ def test_a_complete_sweep_rerun_writes_nothing(scenario, write_yaml, tmp_path, c
 # -- variant names -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["../../x", "/etc/passwd", "a\0b", "..", "v" * 101])
+@pytest.mark.parametrize("name", ["../../x", "/etc/passwd", "a\0b", "..", "v" * 101, "_x", ".x"])
 def test_a_bad_variant_option_is_refused_before_anything_is_written(scenario, tmp_path, capsys,
                                                                      name):
     out = tmp_path / "out"
@@ -367,15 +367,16 @@ def test_a_folder_of_an_earlier_waitsim_is_recognised_and_needs_replace(scenario
     check_keys(out, expected_keys(scenario, 1))
 
 
-def test_compare_auto_refuses_to_trim_the_replications_of_another_command(scenario, tmp_path,
-                                                                          capsys):
+def test_compare_auto_starts_from_the_replications_of_another_command(scenario, tmp_path,
+                                                                       capsys):
     out = tmp_path / "out"
     assert run(scenario, out, "--replications", "12", command="compare") == 0
-    auto = ("--replications", "auto", "--precision", "100")  # settles at 10 replications
-    assert run(scenario, out, *auto, command="compare") == 2
-    assert "would remove 4 finished replication(s)" in capsys.readouterr().err
-    assert run(scenario, out, *auto, "--replace", command="compare") == 0
-    assert len(list((out / "customers").iterdir())) == 2 * 10
+    auto = ("--replications", "auto", "--precision", "100")  # alone, settles at 10
+    capsys.readouterr()
+    assert run(scenario, out, *auto, command="compare") == 0  # keeps all 12: none removed
+    assert "24 reused" in capsys.readouterr().out
+    assert len(list((out / "customers").iterdir())) == 2 * 12
+    assert run(scenario, out, "--replications", "3", "--seed", "2", command="compare") == 2
 
 
 def test_temporary_files_of_interrupted_writes_are_removed_and_no_others(scenario, tmp_path):

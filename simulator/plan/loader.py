@@ -96,6 +96,8 @@ def _user_path(loc: Path_, data: Any) -> Path_:
         tag = isinstance(here, dict) and part in (here.get("dist"), here.get("process"))
         internal = isinstance(part, str) and bool(_INTERNAL & set(part))
         if written:
+            if isinstance(here, dict):  # the key itself: pydantic may give True as 1
+                part = next(k for k in here if k == part)
             path.append(part)
             here = here[part]  # type: ignore[index]
         elif not (tag or internal):
@@ -133,7 +135,8 @@ class _Reporter:
             patch = self.doc.data["variants"][self.variant]
             if _from_patch(base, patch, path) or self.doc.matched_depth(path) == 0:
                 where = self.doc.locate(("variants", self.variant, *path))
-        return f"{where.file}:{where.line}: {prefix}{dotted(path)}: {message}"
+        return f"{where.file}:{where.line}: {prefix}{dotted(self.doc.as_written(path))}: " \
+            f"{message}"
 
     def from_validation(self, exc: ValidationError) -> ScenarioError:
         lines = [self.line(*describe_error(e)) for e in exc.errors()[:_MAX_ERRORS]]

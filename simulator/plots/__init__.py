@@ -17,6 +17,7 @@ satisfaction); this one re-exports the figures and saves them all.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from simulator.analysis.summary import METRICS
-from simulator.errors import ResultsError
+from simulator.errors import FolderConflict, ResultsError
 from simulator.plots.comparison import FOREST_KINDS as FOREST_KINDS
 from simulator.plots.comparison import FOREST_LEGEND as FOREST_LEGEND
 from simulator.plots.comparison import FRONTIER_LABEL as FRONTIER_LABEL
@@ -46,8 +47,16 @@ from simulator.plots.style import MUTED as MUTED
 from simulator.plots.style import OKABE_ITO as OKABE_ITO
 from simulator.plots.style import STYLE, FigureUnavailable
 from simulator.results import Results
-from simulator.runs.files import atomic_write_bytes
-from simulator.runs.store import FIGURE_FORMATS, FIGURES_DIR
+from simulator.runs.files import atomic_write_bytes, remove
+from simulator.runs.lock import hold
+from simulator.runs.store import (
+    FIGURE_FORMATS,
+    FIGURE_STEMS,
+    FIGURES_DIR,
+    IMPROVEMENT,
+    figure_names,
+    read_manifest,
+)
 
 # ``__all__`` as before the split into modules; the constants the module had (``X as X``
 # above) stay importable from ``simulator.plots`` too, outside ``__all__`` as they were.
@@ -62,15 +71,12 @@ DEFAULT_METRICS = ("satisfaction_mean", "perceived_wait_mean")
 
 # -- Saving -------------------------------------------------------------------------------------
 
-FIGURES: dict[str, Callable[[Results], Figure]] = {
-    "wait_distributions": wait_distributions,
-    "satisfaction": satisfaction_by_variant,
-    "queue_over_day": queue_over_day,
-    "abandonment_by_hour": abandonment_by_hour,
-    "cost_vs_satisfaction": cost_vs_satisfaction,
-}
-"""The figures :func:`save_all` writes, by file name, besides one
-``improvement_<metric>`` forest plot (:func:`paired_improvement`) per metric."""
+FIGURES: dict[str, Callable[[Results], Figure]] = dict(zip(FIGURE_STEMS, (
+    wait_distributions, satisfaction_by_variant, queue_over_day, abandonment_by_hour,
+    cost_vs_satisfaction), strict=True))
+"""The figures :func:`save_all` writes, by file name (the store's
+:data:`~simulator.runs.store.FIGURE_STEMS`, the only figure files it ever deletes), besides
+one ``improvement_<metric>`` forest plot (:func:`paired_improvement`) per metric."""
 SAVE_DPI = 150
 """Dots per inch of PNG files: 1500 x 900 pixels, sharp on a slide."""
 _NO_DATE = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}  # same bytes on a rerun
@@ -92,6 +98,12 @@ def save_all(results_dir: Path | str, out_dir: Path | str | None = None,
     A figure the folder has no data for is skipped: ``on_skip(name, reason)`` is called
     (default: a warning) and any file of it from an earlier call is removed, so a folder never
     shows a figure of results that are gone. ``metrics``: one forest plot per metric.
+
+    Only files named as figures (:func:`simulator.runs.store.figure_names`) are written or
+    removed; any other file in ``<results_dir>/figures`` stays. An ``out_dir`` elsewhere
+    that holds anything but such figures is refused (:class:`FolderConflict`), as is one
+    that is a symbolic link or a file. The results folder's lock is held meanwhile, so no
+    run changes the results while they are drawn (refused while one runs).
     """
     bad = [f for f in formats if f not in FIGURE_FORMATS]
     if bad:
@@ -100,11 +112,40 @@ def save_all(results_dir: Path | str, out_dir: Path | str | None = None,
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(unknown)} (one of: {', '.join(METRICS)})")
-    results = Results.load(results_dir)
-    out = Path(out_dir) if out_dir is not None else results.folder / FIGURES_DIR
+    folder = Path(results_dir)
+    if not folder.is_dir() or read_manifest(folder) is None:
+        Results.load(folder)  # says what is wrong
+    with hold(folder):
+        return _save_all(Results.load(folder), out_dir, formats, metrics, on_skip)
+
+
+def _check_out(out: Path, default: bool) -> None:
+    """Refuse a figures folder that is a link or a file, or (not the default one) holds
+    files that are not figures (:func:`save_all`)."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise FolderConflict(f"{out}: a symbolic link or a file, not a folder; nothing was "
+                             "changed. Choose another --out")
+    if default or not out.is_dir():
+        return
+    names = figure_names()
+    other = sorted(name for name in os.listdir(out) if name not in names
+                   and not (name.startswith(".") and name.endswith(".tmp")))
+    if other:
+        raise FolderConflict(
+            f"{out}: holds files that are not waitsim figures ({', '.join(other[:3])}"
+            f"{', ...' if len(other) > 3 else ''}); nothing was changed. Choose a new or "
+            "empty folder for --out")
+
+
+def _save_all(results: Results, out_dir: Path | str | None, formats: Sequence[str],
+              metrics: Sequence[str], on_skip: Callable[[str, str], None] | None
+              ) -> list[Path]:
+    default = results.folder / FIGURES_DIR
+    out = Path(out_dir) if out_dir is not None else default
+    _check_out(out, os.path.abspath(out) == os.path.abspath(default))
     builders: list[tuple[str, Callable[..., Figure], dict[str, str]]] = [
         (name, build, {}) for name, build in FIGURES.items()]
-    builders[2:2] = [(f"improvement_{m}", paired_improvement, {"metric": m})
+    builders[2:2] = [(f"{IMPROVEMENT}{m}", paired_improvement, {"metric": m})
                      for m in dict.fromkeys(metrics)]
     written: list[Path] = []
     for name, build, options in builders:
@@ -112,7 +153,7 @@ def save_all(results_dir: Path | str, out_dir: Path | str | None = None,
             fig = build(results, **options)
         except FigureUnavailable as exc:
             for fmt in formats:
-                (out / f"{name}.{fmt}").unlink(missing_ok=True)
+                remove(out / f"{name}.{fmt}")
             (on_skip or _skip_warning)(name, str(exc))
             continue
         for fmt in formats:

@@ -43,6 +43,18 @@ def _check_workers(client: Any, where: str) -> None:
                            f", this is {__version__}: install the same version everywhere")
 
 
+def check_dask(dask: str | None) -> None:
+    """Refuse ``dask`` (:class:`InputError`) if it is asked for and not installed: checked
+    before anything is written."""
+    if dask is None:
+        return
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError("--dask needs dask.distributed, which is not installed: "
+                         "pip install 'waitsim[dask]'") from None
+
+
 @contextmanager
 def open_executor(dask: str | None, workers: int) -> Iterator[tuple[Executor | None, int]]:
     """``(executor, workers)`` to run tasks with, closed on leaving.
@@ -56,11 +68,8 @@ def open_executor(dask: str | None, workers: int) -> Iterator[tuple[Executor | N
     if dask is None:
         yield None, workers
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise InputError("--dask needs dask.distributed, which is not installed: "
-                         "pip install 'waitsim[dask]'") from None
+    check_dask(dask)
+    from distributed import Client, LocalCluster
     cluster = None
     if dask == "local":
         # The workers start with Ctrl-C ignored (inherited): Ctrl-C stops this process, which

@@ -341,6 +341,21 @@ def run_experiment(
     return result
 
 
+def reusable_replications(loaded: LoadedScenario, variants: Sequence[str] | None,
+                          seed: int | None, out: Path) -> int:
+    """How many replications (0, 1, ... in order) of every variant (default: all) with the
+    root ``seed`` (default: the file's) the folder ``out`` holds finished (their markers
+    under the key they have now)."""
+    names = list(variants) if variants else loaded.variant_names
+    root_seed = seed if seed is not None else loaded.base.seed
+    digests = {v: plan_digest(loaded.plans[v]) for v in names}
+    n = 0
+    while all(read_task(out, v, n, task_key(digests[v], root_seed, n)) is not None
+              for v in names):
+        n += 1
+    return n
+
+
 def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[str],
          loaded: LoadedScenario, reps: int, seed: int, workers: int,
          executor: Executor | None, progress: Callable[[float, int], None] | None,

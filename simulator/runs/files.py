@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.engine.journeys import Table
+from simulator.errors import FolderConflict
 
 
 def _umask() -> int:
@@ -169,13 +170,20 @@ class AppendLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.is_symlink():  # never read, cut or written through a link
+            raise FolderConflict(f"{path}: a symbolic link where waitsim keeps a file of its "
+                                 "own; nothing was changed. Remove it, or choose another --out")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.records: list[dict[str, Any]] = []
         if path.exists():
             data = path.read_bytes()
             whole = data[: data.rfind(b"\n") + 1]
             if len(whole) != len(data):
-                os.truncate(path, len(whole))
+                fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+                try:
+                    os.ftruncate(fd, len(whole))
+                finally:
+                    os.close(fd)
             for line in whole.splitlines():
                 try:
                     record = json.loads(line)
@@ -187,7 +195,8 @@ class AppendLog:
 
     def append(self, record: Mapping[str, Any]) -> None:
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = os.open(self.path,
+                               os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         line = json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n"
         os.write(self._fd, line.encode("utf-8"))
         os.fsync(self._fd)

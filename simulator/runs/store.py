@@ -23,8 +23,6 @@ followed.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import os
 import platform
@@ -37,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import FolderConflict
+from simulator.metrics import NAMES as METRIC_NAMES
 from simulator.plan.digest import digest_of
 from simulator.runs.files import (
     metrics_from_json,
@@ -45,9 +44,10 @@ from simulator.runs.files import (
     remove,
     write_json,
 )
+from simulator.runs.lock import LOCK, hold
 from simulator.version import __version__
 
-MANIFEST, LOCK, SWEEP_LOG = "manifest.json", ".waitsim.lock", "tasks.jsonl"
+MANIFEST, SWEEP_LOG = "manifest.json", "tasks.jsonl"
 TASKS_DIR = "tasks"
 RECORD_TABLES = ("customers", "visits", "segments")
 """Per-customer tables written with ``--records full``."""
@@ -59,6 +59,20 @@ COMPARISON_FILES = ("comparison.csv", "costs.csv")
 so they never describe results that are no longer in the folder."""
 FIGURES_DIR, FIGURE_FORMATS = "figures", ("png", "svg", "pdf")
 """Where ``waitsim plot`` writes by default, and the formats it writes."""
+FIGURE_STEMS = ("wait_distributions", "satisfaction", "queue_over_day", "abandonment_by_hour",
+                "cost_vs_satisfaction")
+"""The figures ``waitsim plot`` draws (:data:`simulator.plots.FIGURES`), by file name without
+the format, besides one ``improvement_<metric>`` per metric (:data:`IMPROVEMENT`)."""
+IMPROVEMENT = "improvement_"
+
+
+def figure_names() -> set[str]:
+    """Every file name ``waitsim plot`` may write: the only files of a figures folder the
+    store (or ``waitsim plot``) ever deletes."""
+    stems = [*FIGURE_STEMS, *(f"{IMPROVEMENT}{m}" for m in METRIC_NAMES)]
+    return {f"{stem}.{fmt}" for stem in stems for fmt in FIGURE_FORMATS}
+
+
 OUTPUTS = {
     "run": (MANIFEST, "replications.csv", "summary.csv"),
     "compare": (MANIFEST, "replications.csv", "summary.csv", *COMPARISON_FILES),
@@ -176,10 +190,6 @@ def write_manifest(out: Path, document: Mapping[str, Any]) -> None:
 # -- the folder: checks and lock ---------------------------------------------------------
 
 
-_held: dict[Path, int] = {}
-"""Folders this process has locked, and how many :func:`open_folder` blocks hold each."""
-
-
 def _own_hidden(name: str) -> bool:
     """The lock, or a temporary file left by an interrupted write of the store's."""
     temp = _TEMP.fullmatch(name)
@@ -192,6 +202,15 @@ def _check_usable(out: Path) -> None:
         raise FolderConflict(f"{out}: a symbolic link to nothing; choose another --out")
     if out.exists() and not out.is_dir():
         raise FolderConflict(f"{out}: is a file, not a folder; choose another --out")
+    for parent in out.parents:  # a file on the way: the folder cannot be made
+        if parent.is_symlink() and not parent.exists():
+            raise FolderConflict(f"{out}: {parent} is a symbolic link to nothing; choose "
+                                 "another --out")
+        if parent.exists():
+            if not parent.is_dir():
+                raise FolderConflict(f"{out}: {parent} is a file, not a folder; choose "
+                                     "another --out")
+            break
     if not out.is_dir() or _kind(read_manifest(out)) is not None:
         return
     if any(not _own_hidden(name) for name in os.listdir(out)):
@@ -207,42 +226,28 @@ def open_folder(out: Path) -> Iterator[None]:
     second one is refused). Nested blocks on the same folder share the lock. On a read-only
     folder there is no lock (no one can write it), and any write fails."""
     _check_usable(out)
-    where = out.resolve()
-    if where in _held:
-        _held[where] += 1
-        try:
-            yield
-        finally:
-            _held[where] -= 1
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        fd: int | None = os.open(out / LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
-    except OSError as exc:
-        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise
-        fd = None
-    try:
-        if fd is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise FolderConflict(
-                    f"{out}: in use by another waitsim command (it holds {out / LOCK}); wait "
-                    "for it to finish, or choose another --out") from None
-        _held[where] = 1
-        try:
-            yield
-        finally:
-            del _held[where]
-    finally:
-        if fd is not None:
-            os.close(fd)  # closing releases the lock
+    with hold(out, create=True):
+        yield
 
 
 def _not_ours(path: Path) -> FolderConflict:
-    return FolderConflict(f"{path}: a symbolic link or a file where waitsim keeps a folder of "
-                          "its own; nothing was changed. Remove it, or choose another --out")
+    return FolderConflict(f"{path}: a symbolic link or a file where waitsim keeps a file or "
+                          "folder of its own; nothing was changed. Remove it, or choose "
+                          "another --out")
+
+
+def check_no_links(out: Path, variants: Sequence[str] = ()) -> None:
+    """Refuse the folder if any of the store's files or folders at its top, or the marker
+    folder of one of ``variants``, is a symbolic link (or that marker folder a file): writing
+    or cleaning it would reach what is not the store's."""
+    names = {LOCK, *OUTPUTS["compare"], *OUTPUTS["sweep"], *STORE_DIRS, FIGURES_DIR}
+    for name in sorted(names):
+        if (out / name).is_symlink():
+            raise _not_ours(out / name)
+    for variant in variants:
+        folder = out / TASKS_DIR / variant
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise _not_ours(folder)
 
 
 def _store_dir(out: Path, name: str) -> Path | None:
@@ -271,9 +276,9 @@ def _task_dirs(out: Path) -> list[tuple[str, Path]]:
     found = []
     for name in sorted(os.listdir(tasks)):
         folder = tasks / name
-        if folder.is_symlink() and folder.is_dir():  # a variant's markers would be read there
+        if folder.is_symlink():  # a variant's markers would be read or written there
             raise _not_ours(folder)
-        if folder.is_dir() and not folder.is_symlink():
+        if folder.is_dir():
             found.append((name, folder))
     return found
 
@@ -309,12 +314,14 @@ def record_files(out: Path) -> dict[tuple[str, str, int], Path]:
 
 
 def figure_files(out: Path) -> list[Path]:
-    """The figures ``waitsim plot`` drew into ``out/figures``."""
+    """The figures ``waitsim plot`` drew into ``out/figures``: files of the names it writes
+    (:func:`figure_names`), never any other file there."""
     folder = _store_dir(out, FIGURES_DIR)
     if folder is None:
         return []
-    formats = "|".join(FIGURE_FORMATS)
-    return [path for _, path in _files(folder, re.compile(rf"[^.].*\.({formats})"))]
+    names = figure_names()
+    return sorted(path for name in names
+                  if (path := folder / name).is_file() and not path.is_symlink())
 
 
 # -- what a command may remove -----------------------------------------------------------
@@ -382,6 +389,7 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
     (a crash can never leave an old marker beside new records); the comparison and figures
     too when the results change.
     """
+    check_no_links(out, sorted({variant for variant, _ in keys}))
     old = read_manifest(out) or {}
     if old.get("search") != new.get("search"):
         extends = None
@@ -412,18 +420,28 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
     if sweep:
         stale += [out / name for name in OUTPUTS["sweep"] if name not in OUTPUTS["run"]]
     changed = bool(stale) or len(done) < len(keys)
-    if changed or new["kind"] == "run":  # a run's folder holds no comparison
+    if changed:  # they describe results that go
         stale += [out / name for name in COMPARISON_FILES]
-    if changed:
         stale += figure_files(out)
-    for path in stale + temp_files(out):
-        remove(path)
+    _clean(out, new, stale + temp_files(out))
     return done
+
+
+def _clean(out: Path, new: Mapping[str, Any], paths: Sequence[Path]) -> None:
+    """Remove ``paths``; first, if any exists, the manifest becomes ``new`` (status running),
+    so an interruption never leaves a manifest saying complete over results partly gone."""
+    paths = [path for path in paths if os.path.lexists(path)]
+    if not paths:
+        return
+    write_manifest(out, {**new, "status": "running"})
+    for path in paths:
+        remove(path)
 
 
 def settle_sweep(out: Path, new: Mapping[str, Any], replace: bool) -> None:
     """Make the folder ready for the sweep ``new`` (its manifest): the same sweep resumes;
     any other results (a run's, or another sweep's) are removed only with ``replace``."""
+    check_no_links(out)
     old = read_manifest(out)
     if old is None or (_kind(old) == "sweep" and old.get("digest") == new["digest"]):
         return
@@ -434,6 +452,5 @@ def settle_sweep(out: Path, new: Mapping[str, Any], replace: bool) -> None:
     if (finished or logged) and not replace:
         raise _refuse(out, old, finished, logged, new)
     owned = {*OUTPUTS["compare"], *OUTPUTS["sweep"]} - {MANIFEST}
-    for path in [*found.values(), *record_files(out).values(), *figure_files(out),
-                 *temp_files(out), *(out / name for name in owned)]:
-        remove(path)
+    _clean(out, new, [*found.values(), *record_files(out).values(), *figure_files(out),
+                      *temp_files(out), *(out / name for name in sorted(owned))])

@@ -50,18 +50,20 @@ class Strict(BaseModel):
         return data
 
 
-VARIANT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
-"""A variant name: letters, digits, ``_``, ``-`` and ``.``, 1 to 100 characters (not ``.`` or
-``..``). Names become file names in a results folder, so nothing else may appear in them."""
+VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+"""A variant name: letters, digits, ``_``, ``-`` and ``.``, 1 to 100 characters, the first a
+letter or digit. Names become file names in a results folder, so nothing else may appear in
+them; and readers of a folder of Parquet files (pyarrow, pandas) skip files whose names start
+with ``_`` or ``.``, so a variant named so would silently vanish from its records."""
 
 
 def variant_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a variant's name (see :data:`VARIANT_NAME`), or None."""
-    if VARIANT_NAME.fullmatch(name) and name not in (".", ".."):
+    if VARIANT_NAME.fullmatch(name):
         return None
     shown = repr(name) if len(name) <= 40 else f"{name[:40]!r}... ({len(name)} characters)"
-    return ("a variant name may hold only letters, digits, '_', '-' and '.' (not '.' or "
-            f"'..'), at most 100 characters (got {shown})")
+    return ("a variant name may hold only letters, digits, '_', '-' and '.', must start with "
+            f"a letter or digit, and has at most 100 characters (got {shown})")
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:

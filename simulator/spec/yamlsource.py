@@ -69,6 +69,9 @@ class YamlDocument:
     data: Any
     file: str
     positions: dict[Path_, Located] = field(default_factory=dict)
+    key_texts: dict[Path_, str] = field(default_factory=dict)
+    """Keys that YAML reads as something other than text (``true``, ``1``), as written, by
+    their path (with ``str`` of the key, as in :attr:`positions`)."""
 
     def _walk_path(self, path: Path_) -> Path_:
         # Parts that are not keys in the file (pydantic's union tags, for instance) are skipped.
@@ -82,6 +85,16 @@ class YamlDocument:
         """Position of the deepest part of ``path`` written in the file: the closest line the
         user wrote."""
         return self.positions.get(self._walk_path(path), Located(self.file, 1, 1))
+
+    def as_written(self, path: Path_) -> Path_:
+        """``path`` with each key that is not text (``True``) as the file writes it
+        (``true``)."""
+        shown: list[str | int | float] = []
+        walked: Path_ = ()
+        for part in path:
+            walked = (*walked, str(part))
+            shown.append(self.key_texts.get(walked, part))
+        return tuple(shown)
 
     def matched_depth(self, path: Path_) -> int:
         """How many parts of ``path`` were found in the file."""
@@ -150,6 +163,8 @@ class _Walker:
                 raise self.fail(key_node, (*path, str(key)),
                                 f"duplicate key (first given on line {seen[key]})")
             seen[key] = key_node.start_mark.line + 1
+            if not isinstance(key, str) and isinstance(key_node, yaml.ScalarNode):
+                self.doc.key_texts[tuple([*path, str(key)])] = str(key_node.value)
             children.append((str(key), key_node, value_node))
         return children
 
