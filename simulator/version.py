@@ -1,3 +1,3 @@
 """waitsim's version: written into every results folder's manifest and checked on resume."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
