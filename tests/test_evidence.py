@@ -217,3 +217,23 @@ def test_12_a_checkout_minute_costs_6_to_10_percent_of_satisfaction(tmp_path):
         before = satisfaction_at(tmp_path, near, expected=expected)
         after = satisfaction_at(tmp_path, near + 1, expected=expected)
         assert 0.06 <= (before - after) / before <= 0.10, (cp.name, before, after)
+
+
+def test_the_shares_change_smoothly_with_the_wait(tmp_path):
+    # Customers differ (time sense, expectation): the satisfied and dissatisfied shares are
+    # smooth functions of the wait, where identical customers gave a cliff (all satisfied
+    # below one wait, none above it). Expected wait 5, waits 0.5 to 15.5 minutes.
+    def shares(perception: str, satisfaction: str) -> tuple[np.ndarray, np.ndarray]:
+        satisfied, dissatisfied = [], []
+        for wait in np.arange(0.5, 16.5, 1.0):
+            path = fixed_wait(tmp_path, float(wait), perception=perception)
+            path.write_text(path.read_text() + f"satisfaction: {satisfaction}\n")
+            score = newcomers(path)["satisfaction"]
+            satisfied.append(np.mean(score >= 80))
+            dissatisfied.append(np.mean(score < 50))
+        return np.array(satisfied), np.array(dissatisfied)
+
+    for share in shares("{}", "{}"):
+        assert np.max(np.abs(np.diff(share))) <= 0.3
+    for share in shares("{time_sense_sd: 0}", "{expectation_sd: 0}"):
+        assert np.max(np.abs(np.diff(share))) == 1.0  # the cliff of identical customers
