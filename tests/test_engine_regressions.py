@@ -14,7 +14,7 @@ from simulator.analysis.experience import promised_felt
 from simulator.analysis.summary import summarise
 from simulator.engine.model import Model
 from simulator.errors import PlanError
-from simulator.testing import Probe, plan_from, time_limit, trace, trace_dir
+from simulator.testing import Probe, plan_from, run_checked, time_limit, trace, trace_dir
 from simulator.testing import deterministic as det
 
 # -- defects found in b0da08a, fixed in efb5b42: minimal cases ----------------------------
@@ -347,3 +347,88 @@ def test_fixed_appointments_with_absurdly_short_slots_are_refused():
     with time_limit(5), pytest.raises(PlanError, match="slots") as caught:
         plan_from(data)
     assert caught.value.path == ("interventions", "appointments", "slot_minutes")
+
+
+# -- version 2: leaving when told, broken promises ------------------------------------------
+
+
+def test_fixed_a_leave_decided_as_a_server_frees_keeps_the_patience_for_later():
+    # Was: x (patience 10, route A -> B), told at 10 a wait longer than the 1 minute of
+    # patience left, was served at 10 by the server freeing then, but had given up their
+    # budget: at B they abandoned at once (15) instead of after their last minute (16).
+    data = {"name": "told then served", "close": 100,
+            "customers": {
+                "filler": {"arrivals": trace([0, 0]), "route": {"start": "A"}},
+                "x": {"arrivals": trace([1]), "patience": det(10),
+                      "route": {"start": "A", "A": "B"}},
+                "blocker": {"arrivals": trace([14]), "route": {"start": "B"},
+                            "service": {"B": det(10)}}},
+            "stations": {"A": {"servers": 1, "service": det(5)},
+                         "B": {"servers": 1, "service": det(5)}},
+            "interventions": {"wait_time_info": {"bias": -0.5, "every_minutes": 9,
+                                                 "classes": ["x"], "stations": ["A"]}}}
+    j = run_checked(plan_from(data))
+    x = j.customers["customer_class"] == 1
+    assert j.customers["outcome"][x].tolist() == [Outcome.ABANDONED]
+    assert j.customers["departure"][x].tolist() == [16.0]
+
+
+def test_fixed_every_wait_told_while_joining_is_weighed():
+    # Was: joining during an explained breakdown at a station with a display, x was told 15
+    # minutes (the announcement) and 1.5 (the display): only the display's value was kept,
+    # and x stayed. The longest wait told weighs: x (patience 12) leaves as they join.
+    data = {"name": "two tellings", "close": 100,
+            "customers": {"f": {"arrivals": trace([0, 0, 0])},
+                          "x": {"arrivals": trace([3]), "patience": det(12)}},
+            "stations": {"A": {"servers": 1, "service": det(5)}},
+            "interventions": {"explained_delays": {"on": "breakdowns", "announce": True},
+                              "wait_time_info": {"bias": -0.9, "classes": ["x"]}}}
+    j = run_with_injections(data, [(2, "down", 0), (40, "up", 0)])
+    x = j.customers["customer_class"] == 1
+    assert j.customers["outcome"][x].tolist() == [Outcome.ABANDONED]
+    assert j.customers["departure"][x].tolist() == [3.0]
+
+
+def test_fixed_an_arrival_weighs_a_display_at_the_rate_of_the_wait_it_joins():
+    # Was: a patient 30 minutes early for a 40 slot, shown an accurate 10 minutes, balked:
+    # the arrival weighed the wait at the informed rate, not at the weight of waiting before
+    # the booked time (0.3) that the wait has. Patience 5 felt minutes covers it.
+    data = {"name": "early patient", "open": 0, "close": 200,
+            "perception": {"model": "maister", "time_sense_sd": 0},
+            "customers": {
+                "filler": {"arrivals": trace([0]), "service": {"A": det(20)}},
+                "patient": {"arrivals": {"process": "appointments", "first_slot": 40,
+                                         "last_slot": 40, "slot_minutes": 10,
+                                         "punctuality": det(-30)},
+                            "patience": det(5), "expected_wait": 5}},
+            "stations": {"A": {"servers": 1, "service": det(10)}},
+            "interventions": {"wait_time_info": {"classes": ["patient"]}}}
+    j = run_checked(plan_from(data))
+    assert j.customers["outcome"].tolist() == [Outcome.SERVED, Outcome.SERVED]
+
+
+def test_fixed_a_customer_served_at_once_is_not_turned_away_by_a_display():
+    # Was: with the recent estimator the display showed 10 minutes at 50, the server idle
+    # since 30, and x (patience 5) balked. A free server takes x at once: nothing to weigh.
+    data = {"name": "idle server", "close": 100,
+            "customers": {"f": {"arrivals": trace([0, 0, 0])},
+                          "x": {"arrivals": trace([50]), "patience": det(5)}},
+            "stations": {"A": {"servers": 1, "service": det(10)}},
+            "interventions": {"wait_time_info": {"estimator": "recent"}}}
+    j = run_checked(plan_from(data))
+    assert j.customers["outcome"].tolist() == [Outcome.SERVED] * 4
+
+
+def test_fixed_a_promise_replaced_as_it_passes_does_not_speed_up_patience():
+    # Was: the promise of 6 passed at 6 (patience 1.5 times as fast) and the update at that
+    # instant promised 11, but patience kept running fast: x (patience 8) left at 8, not 9.
+    data = {"name": "replaced as it passes", "close": 100,
+            "perception": {"model": "maister", "overestimation": 1, "duration_exponent": 1,
+                           "time_sense_sd": 0, "informed_factor": 1,
+                           "informed_patience_factor": 1, "leave_when_told": False},
+            "customers": {"filler": {"arrivals": trace([0]), "service": {"A": det(20)}},
+                          "x": {"arrivals": trace([1]), "patience": det(8)}},
+            "stations": {"A": {"servers": 1, "service": det(5)}},
+            "interventions": {"wait_time_info": {"every_minutes": 5, "classes": ["x"]}}}
+    j = run_checked(plan_from(data))
+    assert j.customers["departure"].tolist()[1] == 9.0

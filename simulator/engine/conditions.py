@@ -82,17 +82,14 @@ class Conditions:
     def begin(self, customer: Customer, now: float, shown: float) -> None:
         """A customer starts waiting here: the conditions they find, and their timers.
         ``shown``: the wait already displayed to them on arrival (NaN if none)."""
-        cls, flags = customer.cls, customer.flags
-        if self.down:
-            flags |= _DISRUPTED | self.explains(customer, "breakdowns")
+        cls = customer.cls
+        flags = self.joining_flags(customer, now)
         booked = customer.booked
         if booked == booked and customer.hop == 0:  # a booked time: known start
-            flags |= _INFORMED
             customer.promise = max(booked, customer.arrival)
             customer.promise_station = self.station.index
             customer.promise_hop = customer.hop
             if now < booked:
-                flags |= _BEFORE
                 self.later(customer, booked - now, self.booked_time_passes)
         customer.flags = flags
         customer.saw_leaving = False
@@ -104,6 +101,16 @@ class Conditions:
             self.later(customer, self.explain_after, self.explain_now)  # type: ignore[arg-type]
         if self.shows and self.informed[cls]:
             self.display(customer, now, shown)
+
+    def joining_flags(self, customer: Customer, now: float) -> int:
+        """The conditions a customer joining now finds here (before any display): a
+        disruption under way, and a booked time."""
+        flags = customer.flags
+        if self.down:
+            flags |= _DISRUPTED | self.explains(customer, "breakdowns")
+        if customer.booked == customer.booked and customer.hop == 0:
+            flags |= _INFORMED | (_BEFORE if now < customer.booked else 0)
+        return flags
 
     def later(self, customer: Customer, delay: float, callback) -> None:  # type: ignore[no-untyped-def]
         """Call ``callback(customer, now)`` in ``delay`` minutes if the customer is still in
@@ -223,13 +230,16 @@ class Conditions:
         """What the display tells an arriving customer of class ``cls``: the wait shown
         (``duration`` mode; NaN in ``position`` mode) and the wait the customer takes from it
         (the shown wait, or the one a place in line implies: the queue estimate); NaNs where
-        the display does not cover the class."""
+        the display does not cover the class; no wait taken where a server is free to serve
+        them at once (the shown wait still counts for ``balk_on_displayed``)."""
         if self.info is None or not self.informed[cls]:
             return math.nan, math.nan
+        # A customer a free server takes at once hears nothing that could make them leave.
+        served_at_once = bool(self.station.choose_line().idle)
         if self.info.mode == "duration":
             shown = self.shown_wait(cls, None)
-            return shown, shown
-        return math.nan, self.estimate(cls, None, "queue")
+            return shown, math.nan if served_at_once else shown
+        return math.nan, math.nan if served_at_once else self.estimate(cls, None, "queue")
 
     def display(self, customer: Customer, now: float, shown: float = math.nan) -> None:
         """Show the customer the wait (or their place), and schedule the next update."""
@@ -268,6 +278,8 @@ class Conditions:
         broken = customer.promise_hop == customer.hop and customer.promise < now  # this wait
         booked = customer.hop == 0 and customer.booked == customer.booked
         if wait == wait and not broken and not booked:
+            if customer.past_promise:  # a new promise replaces one passing at this instant
+                self.station.promise_broken(customer, now, broken=False)
             customer.promise = now + wait
             customer.promise_station = self.station.index
             customer.promise_hop = customer.hop
@@ -280,5 +292,5 @@ class Conditions:
         """An announced time arrives with the customer still waiting: from now on patience
         is spent ``broken_promise_factor`` times as fast (unless a later promise replaced
         this one)."""
-        if customer.promise <= now and not customer.past_promise:
+        if customer.promise == now and not customer.past_promise:
             self.station.promise_broken(customer, now)

@@ -74,6 +74,7 @@ class Customer:
         "promise",
         "promise_hop",
         "promise_station",
+        "quits",
         "rate",
         "rate_since",
         "saw_leaving",
@@ -134,7 +135,10 @@ class Customer:
         self.place = -1
         """The place in line last shown in this wait (position information); -1 if none."""
         self.told = math.nan
-        """A remaining wait (minutes) told while joining, weighed once patience is armed."""
+        """The longest remaining wait (minutes) told while joining, weighed once patience
+        is armed."""
+        self.quits = -1
+        """The visit in which the customer decided to leave when told a wait (-1: none)."""
         self.saw_leaving = False
         """Saw a server go off duty in this wait (disrupted until it ends)."""
         self.greeting: Action | None = None

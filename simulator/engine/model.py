@@ -121,24 +121,25 @@ class Model:
         balk_draw = next(draws.balk) if draws.balk is not None else 1.0
         # Drawn for every arrival, balking or not, so the streams stay in step across variants.
         flags = _IN_GROUP if draws.group is not None and next(draws.group) < cp.group_share else 0
-        shown = told = NAN
+        customer = Customer(cid, cp.index, cp.priority_level, now, booked, path, services,
+                            patience, budget, initial, sense, expectation)
+        customer.flags = flags
+        shown = NAN
         told_too_long = False
         if not initial and self.reads_display[cp.index]:
             shown, told = first.conditions.shown_on_arrival(cp.index)
             # Told a wait that would use more patience than they have, they do not join.
             told_too_long = (budget == budget and self.felt.leaves_when_told(cp.index)
-                             and told * self.felt.rate(cp.index, first.index,
-                                                       flags | _INFORMED) > budget)
+                             and told * self.felt.rate(cp.index, first.index, _INFORMED
+                                                       | first.conditions.joining_flags(
+                                                           customer, now)) > budget)
         if not initial and (self.balks(cp, first.waiting, balk_draw) or told_too_long
                             or shown >= self.balk_on_displayed):
             self.recorder.customer(cid, cp.index, now, now, Outcome.BALKED, booked, patience, 0,
                                    time_sense=sense, expectation=expectation)
             return
-        customer = Customer(cid, cp.index, cp.priority_level, now, booked, path, services,
-                            patience, budget, initial, sense, expectation)
-        customer.flags = flags
         self.in_system += 1
-        first.join(customer, now, shown, weighed=told == told)
+        first.join(customer, now, shown)
 
     @staticmethod
     def balks(cp: ClassPlan, waiting: int, u: float) -> bool:

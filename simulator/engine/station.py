@@ -80,11 +80,10 @@ class Station:
         open_lines = [line for line in self.lines if line.is_open] or self.lines
         return min(open_lines, key=lambda line: (line.people, line.index))
 
-    def join(self, customer: Customer, now: float, shown: float = NAN,
-             weighed: bool = False) -> None:
+    def join(self, customer: Customer, now: float, shown: float = NAN) -> None:
         """A customer arrives at this station and takes a free server or waits. ``shown``:
-        the wait a display already showed them on arrival (NaN if none); ``weighed``: what
-        the display told them was weighed against their patience on arrival."""
+        the wait a display already showed them on arrival (NaN if none). What they are told
+        as they join (the display, an announcement) is weighed once patience is armed."""
         customer.joined = now
         customer.state = WAITING
         customer.piece_start = now
@@ -101,8 +100,7 @@ class Station:
                 self.arm_patience(customer, now)
                 if customer.told == customer.told:  # told a wait while joining
                     told, customer.told = customer.told, NAN
-                    if not weighed:
-                        self.consider(customer, told, now)
+                    self.consider(customer, told, now)
 
     def enter_line(self, customer: Customer, line: Line, now: float) -> bool:
         """Take the line's free server, or wait at its end (True). A customer moving from
@@ -126,7 +124,9 @@ class Station:
         if rate <= 0:
             customer.patience_event = None
             return
-        delay = max((customer.budget - customer.spent) / rate, 0.0)
+        # A customer who decided to leave this wait leaves now, whatever the rate.
+        delay = (0.0 if customer.quits == customer.visit
+                 else max((customer.budget - customer.spent) / rate, 0.0))
         customer.patience_event = Action(self.env, delay, ABANDON, self.on_patience, customer)
 
     def settle_patience(self, customer: Customer, now: float) -> None:
@@ -167,22 +167,23 @@ class Station:
             return
         if customer.patience_running:
             self.consider(customer, told, now)
-        else:
+        elif not told <= customer.told:  # while joining: the longest wait told weighs
             customer.told = told
 
     def consider(self, customer: Customer, told: float, now: float) -> None:
         """Leave if ``told`` more minutes at the current rate would use more patience than is
-        left: the customer gives up their patience, so the deadline is now (an event, after
-        whatever else happens at this instant; a server freeing now still serves them)."""
+        left: the deadline of this wait is now (an event, after whatever else happens at this
+        instant; a server freeing now still serves them, with their patience intact)."""
         left = customer.budget - customer.spent - customer.rate * (now - customer.rate_since)
         if told * customer.rate > left:
             self.settle_patience(customer, now)
-            customer.budget = customer.spent
+            customer.quits = customer.visit
             self.arm_patience(customer, now)
 
-    def promise_broken(self, customer: Customer, now: float) -> None:
-        """An announced time has passed with the customer still waiting here."""
-        customer.past_promise = True
+    def promise_broken(self, customer: Customer, now: float, broken: bool = True) -> None:
+        """An announced time has passed with the customer still waiting here (or, with
+        ``broken`` False, a new promise replaced it at that very instant)."""
+        customer.past_promise = broken
         if customer.patience_running:
             self.settle_patience(customer, now)
             self.arm_patience(customer, now)

@@ -222,10 +222,25 @@ def _check_patience(j: Journeys) -> None:
     info, explain = levers.wait_time_info, levers.explained_delays
     last_visit = np.searchsorted(v["customer"], np.arange(len(outcome)), side="right") - 1
     left_from = v["station"][np.maximum(last_visit, 0)] if len(v["customer"]) else last_visit
+    # Only the last promise is recorded: a customer promised a wait at more than one visit
+    # may have spent patience faster after an earlier one, which the records cannot show.
+    promising = np.array([
+        [(info is not None and info.mode == "duration" and lv.informed[cp.index])
+         or (explain is not None and explain.announce and lv.explained[cp.index])
+         for lv in levers.stations] for cp in j.plan.classes], dtype=bool).reshape(
+        len(j.plan.classes), len(levers.stations))
+    promised_visits = np.bincount(
+        v["customer"], weights=promising[c["customer_class"][v["customer"]], v["station"]],
+        minlength=len(outcome))
     patience = c["patience"]
     for i in np.flatnonzero(~np.isnan(patience)):
         cls = int(c["customer_class"][i])
         budget = felt.threshold(cls, float(patience[i]), float(c["time_sense"][i]))
+        if promised_visits[i] > 1 and felt.after_promise(cls) != 1:
+            if felt.after_promise(cls) > 1:  # earlier broken promises only add to it
+                assert spent[i] <= budget * (1 + 1e-9) + 1e-6, (
+                    f"customer {i} spent {spent[i]} of {budget}")
+            continue
         here = levers.stations[int(left_from[i])] if outcome[i] == Outcome.ABANDONED else None
         told = here is not None and felt.leaves_when_told(cls) and (
             (info is not None and here.informed[cls])
