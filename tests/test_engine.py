@@ -11,7 +11,6 @@ from simulator import Flag, Outcome, SegmentKind, simulate
 from simulator.analysis.summary import summarise
 from simulator.engine.core import RELEASE, Action
 from simulator.engine.model import Model
-from simulator.models.perception import IdentityPerception
 
 
 def trace_scenario(write_yaml, times, servers=1, service="{dist: deterministic, value: 5}",
@@ -279,8 +278,19 @@ def test_identity_perception_spends_patience_in_clock_minutes_and_rates_can_chan
                           extra_class="patience: {dist: deterministic, value: 10}")
     plan = plan_of(text)
 
-    class Doubling(IdentityPerception):
-        """A stand-in perception model: felt time runs twice as fast under the OCCUPIED flag."""
+    class Doubling:
+        """A stand-in perception model (the engine's seam, FeltTime): felt time runs twice as
+        fast under the OCCUPIED flag; nobody leaves when told, no promise speeds patience."""
+
+        def threshold(self, class_index: int, patience: float, time_sense: float = 1.0
+                      ) -> float:
+            return patience
+
+        def after_promise(self, class_index: int) -> float:
+            return 1.0
+
+        def leaves_when_told(self, class_index: int) -> bool:
+            return False
 
         def rate(self, class_index: int, station_index: int, flags: int) -> float:
             return 2.0 if flags & Flag.OCCUPIED else 1.0

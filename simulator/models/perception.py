@@ -58,23 +58,6 @@ class FeltTime(Protocol):
         ...
 
 
-class IdentityPerception:
-    """``perception: {model: identity}``: felt minutes are clock minutes; customers told a
-    wait longer than their remaining patience leave."""
-
-    def threshold(self, class_index: int, patience: float, time_sense: float = 1.0) -> float:
-        return patience
-
-    def rate(self, class_index: int, station_index: int, flags: int) -> float:
-        return 1.0
-
-    def after_promise(self, class_index: int) -> float:
-        return 1.0
-
-    def leaves_when_told(self, class_index: int) -> bool:
-        return True
-
-
 def weight_table(p: PerceptionParameters, anxiety: float) -> np.ndarray:
     """Weight of every condition set (index: the flag bits), for a class of the given
     anxiety (0..1). All ones under ``model: identity``."""
