@@ -7,6 +7,8 @@ import fcntl
 import json
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,8 +45,9 @@ def test_only_the_figures_plot_draws_are_removed_with_the_results(scenario, tmp_
     assert sorted(p.name for p in figures.iterdir()) == sorted(mine)
 
 
-def test_another_thread_cannot_enter_a_folder_a_thread_holds(tmp_path):
-    out = tmp_path / "out"
+@contextmanager
+def held_by_another_thread(out: Path) -> Iterator[None]:
+    """``out`` held open by another thread of this process for the block."""
     entered, leave = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -56,13 +59,19 @@ def test_another_thread_cannot_enter_a_folder_a_thread_holds(tmp_path):
     holder.start()
     try:
         assert entered.wait(10)
+        yield
+    finally:
+        leave.set()
+        holder.join()
+
+
+def test_another_thread_cannot_enter_a_folder_a_thread_holds(tmp_path):
+    out = tmp_path / "out"
+    with held_by_another_thread(out):
         with pytest.raises(FolderConflict, match="in use"), store.open_folder(out):
             pass
         with store.hold(tmp_path / "other", create=True):  # another folder is free
             pass
-    finally:
-        leave.set()
-        holder.join()
     with store.open_folder(out), store.open_folder(out):  # the same thread enters again
         pass
 
@@ -73,22 +82,8 @@ def test_a_run_in_another_thread_is_refused_and_leaves_the_folder(scenario, tmp_
     out = tmp_path / "out"
     assert run(scenario, out) == 0
     before = snapshot(out)
-    entered, leave = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with store.open_folder(out):
-            entered.set()
-            leave.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert entered.wait(10)
-        with pytest.raises(FolderConflict, match="in use"):
-            simulator.run(scenario, out=out, seed=7, replace=True, workers=1)
-    finally:
-        leave.set()
-        holder.join()
+    with held_by_another_thread(out), pytest.raises(FolderConflict, match="in use"):
+        simulator.run(scenario, out=out, seed=7, replace=True, workers=1)
     assert snapshot(out) == before
 
 
