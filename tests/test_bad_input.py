@@ -76,6 +76,10 @@ CASES = [
          "variants.true", "must be text"),
     Case("variant-name-yaml-number", sub(VARIANT, VARIANT.replace("more", "1")), 15,
          "variants.1", "must be text"),
+    # --- how a scenario is run is not a variant's to change (common random numbers) -----------
+    *(Case(f"variant-sets-{key}", sub(VARIANT, f"  more: {{{key}: 5}}\n"), 15,
+           f"variants.more -> {key}", f"a variant cannot set '{key}'")
+      for key in ("seed", "replications")),
     # --- wrong types --------------------------------------------------------------------------
     Case("servers-text", sub("servers: 2", "servers: two"), 11, "stations.teller.servers",
          "must be a whole number (got 'two')"),

@@ -260,6 +260,11 @@ def test_a_point_whose_tasks_raise_is_reported_and_retried_on_rerun(
      "stations.teller.servers is int, not a mapping"),
     ("scenario: scenario.yaml\ngrid:\n  stations.teller.servers: [0, -1]\n",
      "sweep.yaml: no valid point in the sweep; the first: "),
+    ("scenario: scenario.yaml\ngrid:\n  seed: [1, 2]\n",
+     "sweep.yaml:3: grid.seed: a sweep cannot vary 'seed'"),
+    ("scenario: scenario.yaml\nsample: {method: latin_hypercube, points: 4,\n"
+     "  ranges: {replications: [2, 5]}}\n",
+     "sweep.yaml:3: sample.ranges.replications: a sweep cannot vary 'replications'"),
 ])
 def test_bad_sweep_files_exit_2_with_file_line_and_field(sweep_file, tmp_path, capsys, text,
                                                          expected):

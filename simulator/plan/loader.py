@@ -27,6 +27,13 @@ from simulator.spec.scenario import Scenario
 from simulator.spec.yamlsource import Path_, YamlDocument, dotted, read_yaml_file
 
 BASE = "base"
+RUN_SETTINGS = {
+    key: (f"a variant cannot set '{key}': every variant runs with the scenario's {key} "
+          "(replication r of every variant sees the same customers: common random numbers); "
+          f"set it at the top of the file, or with --{key}")
+    for key in ("seed", "replications")}
+"""Keys of a scenario that say how it is run, not what is simulated: not a variant's to
+patch, nor a sweep's to vary."""
 """Name of the unpatched scenario among the variants."""
 _REPLACE_WHEN_CHANGED = ("dist", "process")
 _MAX_ERRORS = 5
@@ -186,6 +193,9 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         reporter = _Reporter(doc, name, merged)
         if "variants" in patch:
             raise ScenarioError(reporter.line(("variants",), "a variant cannot hold variants"))
+        for key in RUN_SETTINGS:
+            if key in patch:
+                raise ScenarioError(reporter.line((key,), RUN_SETTINGS[key]))
         scenarios[name], plans[name] = _validate(merged, reporter, base_dir)
         data[name] = merged
     digest = digest_of(plans)

@@ -34,7 +34,14 @@ from pydantic import Discriminator, Field, Tag, ValidationError, model_validator
 from simulator.errors import ScenarioError
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
-from simulator.plan.loader import BASE, error_at, load_scenario, validate_derived, validation_error
+from simulator.plan.loader import (
+    BASE,
+    RUN_SETTINGS,
+    error_at,
+    load_scenario,
+    validate_derived,
+    validation_error,
+)
 from simulator.spec.base import Strict, field_error
 from simulator.spec.yamlsource import YamlDocument, read_yaml_file
 from simulator.version import __version__
@@ -170,6 +177,10 @@ def _parse_path(doc: YamlDocument, where: tuple[str, ...], path: str) -> list[st
     if not all(p.strip() for p in parts):
         raise error_at(doc, where, f"'{path}' is not a dotted path into the scenario "
                                    "(e.g. stations.teller.servers)")
+    if path in RUN_SETTINGS:
+        raise error_at(doc, where, f"a sweep cannot vary '{path}': every point runs with the "
+                                   f"sweep's own '{path}:' (set it at the top of the sweep "
+                                   "file); points share it so that they share customers")
     return parts
 
 
