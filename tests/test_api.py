@@ -117,3 +117,14 @@ def test_sweep_gives_the_cli_document(tmp_path, capsys):
     assert result.to_json() == cli_json(capsys, "sweep", str(small), "--out",
                                         str(tmp_path / "cli"))
     assert len(result.replications()) == 2 * len(result.sweep.points)
+
+
+def test_json_documents_hold_no_nan_or_infinity(tmp_path, capsys):
+    # A cost of 1e308 per server-hour makes a day's cost infinite: the documents say null
+    # (undefined) where a number JSON cannot spell would be, instead of failing after the run.
+    path = tmp_path / "costly.yaml"
+    path.write_text(SCENARIO.replace("cost_per_server_hour: 20", "cost_per_server_hour: 1e308"))
+    document = cli_json(capsys, "compare", str(path), "--out", str(tmp_path / "out"),
+                        "--records", "none")
+    assert document["costs"]["base"]["cost_per_day"] is None
+    assert json.loads(json.dumps(document, allow_nan=False)) == document

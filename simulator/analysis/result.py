@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.analysis.statistics import Interval, student_t_interval
+from simulator.analysis.statistics import Interval, json_ready, student_t_interval
 from simulator.analysis.summary import METRICS
 
 
@@ -32,7 +32,7 @@ class ExperimentResult:
         :meth:`intervals` when already computed (e.g. by a comparison)."""
         if intervals is None:
             intervals = self.intervals()
-        return {
+        return json_ready({
             "scenario": self.scenario,
             "seed": self.seed,
             "replications": self.replications,
@@ -40,7 +40,7 @@ class ExperimentResult:
                 variant: {"metrics": {m: i.as_dict() for m, i in by_metric.items()}}
                 for variant, by_metric in intervals.items()
             },
-        }
+        })
 
 
 def metric_intervals(replications: Sequence[Mapping[str, float]], level: float = 0.95

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.special import stdtrit  # Student t quantiles; far lighter to import than scipy.stats
@@ -20,8 +21,8 @@ class Interval:
     n: int
 
     def as_dict(self) -> dict[str, float | None]:
-        """JSON-ready: NaN becomes None (null)."""
-        return {k: (None if math.isnan(v) else v)
+        """JSON-ready: NaN and infinities become None (null)."""
+        return {k: (v if math.isfinite(v) else None)
                 for k, v in (("mean", self.mean), ("ci_low", self.ci_low),
                              ("ci_high", self.ci_high))}
 
@@ -87,3 +88,15 @@ def paired_difference(variant: Sequence[float] | np.ndarray, base: Sequence[floa
             dof = (va + vb) ** 2 / ((va**2 + vb**2) / (n - 1)) if va + vb else n - 1
             unpaired = float(stdtrit(dof, 0.5 + level / 2)) * se
     return PairedDifference(difference, unpaired)
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` (nested dicts, lists and tuples) with every NaN or infinite float replaced by
+    None: a JSON document never holds a number JSON cannot spell (null means undefined)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value

@@ -9,7 +9,7 @@ from typing import Any
 
 from simulator.analysis.comparison import BETTER, AutoReplications, Comparison, rank
 from simulator.analysis.costs import CostEffect
-from simulator.analysis.statistics import Interval
+from simulator.analysis.statistics import Interval, json_ready
 from simulator.analysis.summary import METRICS
 from simulator.report.console import format_interval, format_number, grid, label
 from simulator.runs.files import write_csv
@@ -115,7 +115,7 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
             "metric": rank_by, "precision": auto.precision, "max_replications": auto.cap,
             "rounds": list(auto.rounds), "reached": auto.reached, "capped": auto.capped,
             "widest": {"variant": auto.widest[0], "half_width": _defined(auto.widest[1])}}
-    return document
+    return json_ready(document)
 
 
 def _cost_document(e: CostEffect) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from simulator.analysis.statistics import json_ready
 from simulator.metrics import HEADLINE
 from simulator.report.console import format_interval, grid
 from simulator.runs.sweep import SweepResult
@@ -25,8 +26,8 @@ def sweep_document(result: SweepResult) -> dict[str, Any]:
             entry["metrics"] = None
             entry["error"] = result.error(p.id) or "not run"
         points.append(entry)
-    return {"scenario": sweep.scenario_name, "seed": sweep.seed,
-            "replications": sweep.replications, "points": points}
+    return json_ready({"scenario": sweep.scenario_name, "seed": sweep.seed,
+                       "replications": sweep.replications, "points": points})
 
 
 def sweep_table(result: SweepResult) -> str:
