@@ -29,7 +29,6 @@ from simulator.analysis.comparison import AutoReplications, Comparison, rank, ru
 from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
-from simulator.analysis.summary import METRICS
 from simulator.errors import InputError, ResultsError
 from simulator.plan.loader import BASE, LoadedScenario, load_scenario
 from simulator.report.comparison import (
@@ -100,17 +99,11 @@ class RunResult:
 
     def summary(self) -> pd.DataFrame:
         """One row per variant and metric: mean, ci_low, ci_high (95%, Student t), n."""
-        return _frame(["variant", "metric", "mean", "ci_low", "ci_high", "n"],
-                      ([v, m, i.mean, i.ci_low, i.ci_high, i.n]
-                       for v, by_metric in self.experiment.intervals().items()
-                       for m, i in by_metric.items()))
+        return _frame(*self.experiment.summary_table())
 
     def replications(self) -> pd.DataFrame:
         """One row per variant and replication, a column per metric."""
-        return _frame(["variant", "replication", *METRICS],
-                      ([v, r, *(row[m] for m in METRICS)]
-                       for v, rows in self.experiment.metrics.items()
-                       for r, row in enumerate(rows)))
+        return _frame(*self.experiment.replications_table())
 
     def records(self, table: str = "customers") -> pd.DataFrame:
         """A record table of every variant and replication (``customers``, ``visits``,

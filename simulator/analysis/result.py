@@ -26,6 +26,20 @@ class ExperimentResult:
         """Per variant and metric: mean and Student-t confidence interval."""
         return {variant: metric_intervals(reps, level) for variant, reps in self.metrics.items()}
 
+    def summary_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The header and rows of ``summary.csv``: one row per variant and metric, its mean
+        and 95% Student-t interval, and the replications it rests on."""
+        return (["variant", "metric", "mean", "ci_low", "ci_high", "n"],
+                [[v, m, i.mean, i.ci_low, i.ci_high, i.n]
+                 for v, by_metric in self.intervals().items() for m, i in by_metric.items()])
+
+    def replications_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The header and rows of ``replications.csv``: one row per variant and
+        replication, a column per metric."""
+        return (["variant", "replication", *METRICS],
+                [[v, r, *(row[m] for m in METRICS)]
+                 for v, rows in self.metrics.items() for r, row in enumerate(rows)])
+
     def to_json(self, intervals: dict[str, dict[str, Interval]] | None = None
                 ) -> dict[str, Any]:
         """The ``--json`` document of a run (NaN as null). ``intervals``: those of

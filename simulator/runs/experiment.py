@@ -31,7 +31,6 @@ from typing import Any, Literal
 import numpy as np
 
 from simulator.analysis.result import ExperimentResult
-from simulator.analysis.summary import METRICS
 from simulator.engine.journeys import Table
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
@@ -399,10 +398,5 @@ def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[st
 
 
 def write_summaries(out: Path, result: ExperimentResult) -> None:
-    metrics = list(METRICS)
-    write_csv(out / "replications.csv", ["variant", "replication", *metrics],
-              ([v, r, *(row[m] for m in metrics)]
-               for v, rows in result.metrics.items() for r, row in enumerate(rows)))
-    write_csv(out / "summary.csv", ["variant", "metric", "mean", "ci_low", "ci_high", "n"],
-              ([v, m, i.mean, i.ci_low, i.ci_high, i.n]
-               for v, by_metric in result.intervals().items() for m, i in by_metric.items()))
+    write_csv(out / "replications.csv", *result.replications_table())
+    write_csv(out / "summary.csv", *result.summary_table())
