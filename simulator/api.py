@@ -42,7 +42,7 @@ from simulator.report.comparison import (
 )
 from simulator.report.console import table
 from simulator.report.sweep import sweep_document, sweep_table
-from simulator.results import Results
+from simulator.results import Results, check_records_folder, check_results_file
 from simulator.runs.executor import check_dask, open_executor
 from simulator.runs.experiment import (
     RecordsMode,
@@ -116,6 +116,7 @@ class RunResult:
         if not folder.is_dir():
             raise ResultsError(f"{folder}: no such records; per-customer records need "
                                "records='full'")
+        check_records_folder(folder)
         return pd.read_parquet(folder)
 
     def __str__(self) -> str:
@@ -286,6 +287,7 @@ class SweepRunResult:
     def replications(self) -> pd.DataFrame:
         """One row per point and replication: the parameters and every metric (the table
         ``replications.csv`` holds)."""
+        check_results_file(self.out / "replications.csv")
         return pd.read_csv(self.out / "replications.csv")
 
     def __str__(self) -> str:

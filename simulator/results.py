@@ -6,6 +6,7 @@ run minutes, as in the files. Reading needs pandas; the simulation never imports
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from simulator.errors import ResultsError
 from simulator.models.codes import Outcome
 from simulator.runs.store import read_manifest
 from simulator.spec.base import format_clock
+from simulator.spec.inputfiles import file_problem
 
 CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
 TIMESERIES_COLUMNS = ["variant", "replication", "station", "station_name", "bin_start",
@@ -34,6 +36,23 @@ def _need(path: Path, what: str) -> None:
                            "folder? `waitsim run SCENARIO.yaml --out DIR` writes one")
 
 
+def check_results_file(path: Path) -> None:
+    """Refuse ``path`` unless it is a regular file: a named pipe would block the reader for
+    ever, a device never end."""
+    problem = file_problem(path)
+    if problem is not None:
+        raise ResultsError(f"{path}: {problem}; waitsim reads back only the files it wrote")
+
+
+def check_records_folder(folder: Path) -> None:
+    """Refuse a folder of Parquet records holding anything but regular files (the reader
+    opens every file in it; hidden and ``_`` files it skips)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.startswith((".", "_")):
+                check_results_file(Path(entry.path))
+
+
 # pandas 3 parses floats exactly by default (and deprecates the option); pandas 2 needs it.
 EXACT_FLOATS: dict[str, Any] = ({} if int(pd.__version__.split(".")[0]) >= 3
                                 else {"float_precision": "round_trip"})
@@ -43,6 +62,7 @@ TEXT_COLUMNS = ("variant", "metric")
 
 def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
     """A CSV file the store wrote, numbers read back exactly (every float round-trips)."""
+    check_results_file(path)
     try:
         header = pd.read_csv(path, nrows=0).columns
         frame = pd.read_csv(
@@ -59,6 +79,7 @@ def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
 
 
 def _read_parquet(folder: Path, columns: list[str]) -> pd.DataFrame:
+    check_records_folder(folder)
     try:
         return pd.read_parquet(folder, columns=columns)
     except Exception as exc:  # pyarrow raises several types; the message says which

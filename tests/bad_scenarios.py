@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # A valid scenario; the numbers on the right are its line numbers, which the cases below rely on.
 BASE = """\
@@ -82,3 +90,66 @@ def check_refused(case: Case, path: Path, code: int, out: str, err: str) -> None
         assert case.message in err, f"expected {case.message!r} in:\n{err}"
     if case.field is not None:
         assert f"{where}{case.field}: " in err, f"expected field {case.field!r} in:\n{err}"
+
+
+# A data file named by a scenario: as the service times of the teller (``file:`` on line 14)
+# or as the walk-ins' arrival trace (``file:`` on line 8).
+EMPIRICAL_AT = (14, "stations.teller.service.file")
+TRACE_AT = (8, "customers.walk_in.arrivals.file")
+
+
+def naming_data_file(file: str, kind: str = "empirical") -> str:
+    """:data:`BASE` with ``file`` as its empirical service times or its arrival trace."""
+    if kind == "empirical":
+        return sub(SERVICE, f"    service:\n      dist: empirical\n      file: '{file}'\n"
+                            "      column: minutes\n")
+    return sub(ARRIVALS, f"    arrivals:\n      process: trace\n      file: '{file}'\n")
+
+
+def special_file(kind: str, folder: Path) -> Path:
+    """A path that is no regular file, made in ``folder``: ``fifo`` (a named pipe: reading it
+    would block for ever), ``zero`` (a link to /dev/zero: it never ends), ``dir``, or
+    ``huge`` (a sparse file past every size limit)."""
+    path = folder / f"special-{kind}"
+    if os.path.lexists(path):
+        return path
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "dir":
+        path.mkdir()
+    else:
+        with path.open("wb") as handle:
+            handle.truncate(200 * 10**6)  # no disk used: a hole
+    return path
+
+
+def without_blocking(call: Callable[[], T], fifos: Iterable[Path] = (), seconds: float = 60
+                     ) -> T:
+    """``call()``, failing the test if it has not returned within ``seconds`` (it blocked on
+    one of ``fifos``, which are then opened for writing and closed, so that the reader sees
+    an end and the test run goes on)."""
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append(("value", call()))
+        except BaseException as exc:  # handed to the test's thread below
+            outcome.append(("error", exc))
+
+    thread = threading.Thread(target=target, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        for fifo in fifos:
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(10)
+        raise AssertionError(f"still reading after {time.monotonic() - started:.0f} s: "
+                             "blocked on a named pipe?")
+    kind, value = outcome[0]
+    if kind == "error":
+        raise value
+    return value  # type: ignore[no-any-return]

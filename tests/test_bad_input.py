@@ -140,7 +140,7 @@ CASES = [
     Case("empirical-missing-csv",
          sub(SERVICE, "    service:\n      dist: empirical\n      file: durations.csv\n"
                       "      column: minutes\n"), 14, "stations.teller.service.file",
-         "no such data file"),
+         "durations.csv: no such file"),
     Case("empirical-csv-bad-cell",
          sub(SERVICE, "    service:\n      dist: empirical\n      file: durations.csv\n"
                       "      column: minutes\n"), 14, "stations.teller.service.file",
@@ -218,7 +218,7 @@ CASES = [
          files=(("arrivals.csv", "time\n5\n12.5\nsoon\n"),)),
     Case("trace-missing-file",
          sub(ARRIVALS, "    arrivals:\n      process: trace\n      file: arrivals.csv\n"), 8,
-         "customers.walk_in.arrivals.file", "no such trace file"),
+         "customers.walk_in.arrivals.file", "arrivals.csv: no such file"),
     Case("trace-missing-column",
          sub(ARRIVALS, "    arrivals:\n      process: trace\n      file: arrivals.csv\n"
                        "      column: when\n"), 9,

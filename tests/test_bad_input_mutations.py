@@ -1,6 +1,7 @@
 """Random mutations of a valid scenario (keys deleted, renamed with typos, values replaced,
 keys inserted): loading the result either works or raises :class:`simulator.ScenarioError`
-whose message starts with the file, never any other exception."""
+whose message starts with the file, never any other exception. And special files: a data
+``file:`` that is a folder, a named pipe, /dev/zero or far too large is refused at once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from bad_scenarios import BASE, ROUTED
+from bad_scenarios import BASE, ROUTED, special_file, without_blocking
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,41 @@ def test_random_mutations_load_or_raise_scenario_error(doc: Any, tmp_path: Path)
         message = str(exc)
         assert message.startswith(f"{path}:"), message
         assert "Traceback" not in message
+
+
+SPECIAL_FILES = {"dir": "is a directory", "fifo": "named pipe", "zero": "is a device",
+                 "huge": "over the limit"}
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(base=st.sampled_from(BASE_DOCS), kind=st.sampled_from(sorted(SPECIAL_FILES)),
+       where=st.sampled_from(["service", "arrivals", "patience", "repair"]),
+       relative=st.booleans())
+def test_data_file_that_is_a_special_file_is_refused(base: Any, kind: str, where: str,
+                                                     relative: bool, tmp_path: Path) -> None:
+    """A ``file:`` (empirical distribution or arrival trace) naming a special file: refused
+    with file and line, within seconds (a pipe or /dev/zero would block or fill memory)."""
+    doc = copy.deepcopy(base)
+    special = special_file(kind, tmp_path)
+    name = special.name if relative else str(special)
+    empirical = {"dist": "empirical", "file": name, "column": "minutes"}
+    if where == "arrivals":
+        doc["customers"]["walk_in"]["arrivals"] = {"process": "trace", "file": name}
+    elif where == "patience":
+        doc["customers"]["walk_in"]["patience"] = empirical
+    elif where == "repair":
+        doc["stations"]["teller"]["breakdowns"]["repair"] = empirical
+    else:
+        doc["stations"]["teller"]["service"] = empirical
+    path = tmp_path / "special.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    try:
+        without_blocking(lambda: load_scenario(path), (special,), seconds=30)
+    except ScenarioError as exc:
+        message = str(exc)
+        assert message.startswith(f"{path}:"), message
+        assert SPECIAL_FILES[kind] in message, message
+        assert f"{where}" in message, message
+    else:
+        raise AssertionError(f"{kind} as {where} file was accepted")

@@ -5,7 +5,6 @@ the ``appointments`` intervention's booked classes (``NAME:booked``).
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
@@ -22,6 +21,7 @@ from simulator.plan.compiled import (
     TracePlan,
 )
 from simulator.plan.levers import check_names
+from simulator.spec.inputfiles import DataFileError, csv_cells, shown_cell
 from simulator.spec.interventions import Appointments
 from simulator.spec.scenario import (
     AppointmentArrivals,
@@ -98,31 +98,20 @@ class ArrivalCompiler:
     def trace(self, name: str, a: TraceArrivals, path: Path_) -> tuple[float, ...]:
         """Class ``name``'s arrival times (run minutes, sorted) from the trace file."""
         file = Path(a.file) if Path(a.file).is_absolute() else self.base_dir / a.file
+        only = None if a.class_column is None else (a.class_column, name, "class_column")
+        times = []
         try:
-            with file.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                columns = reader.fieldnames or []
-                for wanted, key in ((a.column, "column"), (a.class_column, "class_column")):
-                    if wanted is not None and wanted not in columns:
-                        raise PlanError((*path, key), f"{file} has no column '{wanted}' "
-                                        f"(columns: {', '.join(columns)})")
-                times = []
-                for row_number, row in enumerate(reader, start=2):
-                    if a.class_column is not None and row[a.class_column] != name:
-                        continue
-                    cell = (row[a.column] or "").strip()
-                    try:
-                        value: str | float = float(cell) if ":" not in cell else cell
-                        if isinstance(value, float) and not math.isfinite(value):
-                            raise ValueError(cell)
-                        times.append(self.clock.time(value, (*path, "file")))
-                    except (ValueError, PlanError):
-                        raise PlanError((*path, "file"), f"{file}:{row_number}: '{a.column}' "
-                                        f"must be minutes or a clock time (got {cell!r})") from None
-        except FileNotFoundError:
-            raise PlanError((*path, "file"), f"no such trace file: {file}") from None
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise PlanError((*path, "file"), f"cannot read {file} as CSV text ({exc})") from None
+            for line, cell in csv_cells(file, a.column, only=only):
+                try:
+                    value: str | float = float(cell) if ":" not in cell else cell
+                    if isinstance(value, float) and not math.isfinite(value):
+                        raise ValueError(cell)
+                    times.append(self.clock.time(value, (*path, "file")))
+                except (ValueError, PlanError):
+                    raise PlanError((*path, "file"), f"{file}:{line}: '{a.column}' must be "
+                                    f"minutes or a clock time (got {shown_cell(cell)})") from None
+        except DataFileError as exc:
+            raise PlanError((*path, exc.key), f"trace file {exc}") from None
         times.sort()
         late = [t for t in times if not self.window[0] <= t < self.window[1]]
         if late:

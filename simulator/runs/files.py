@@ -26,7 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.engine.journeys import Table
-from simulator.errors import FolderConflict
+from simulator.runs.lock import not_its_own
+from simulator.spec.inputfiles import file_problem
 
 
 def _umask() -> int:
@@ -171,8 +172,10 @@ class AppendLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         if path.is_symlink():  # never read, cut or written through a link
-            raise FolderConflict(f"{path}: a symbolic link where waitsim keeps a file of its "
-                                 "own; nothing was changed. Remove it, or choose another --out")
+            raise not_its_own(path)
+        problem = file_problem(path) if os.path.lexists(path) else None
+        if problem is not None:  # a named pipe would block the reading below
+            raise not_its_own(path, f"something that {problem}")
         path.parent.mkdir(parents=True, exist_ok=True)
         self.records: list[dict[str, Any]] = []
         if path.exists():

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from simulator.errors import FolderConflict
+from simulator.spec.inputfiles import kind_problem
 
 LOCK = ".waitsim.lock"
 """The file locked (flock) by the command writing the folder."""
@@ -22,8 +23,9 @@ _holding = threading.Lock()
 """Guards :data:`_held`."""
 
 
-def _link(path: Path) -> FolderConflict:
-    return FolderConflict(f"{path}: a symbolic link where waitsim keeps a file of its own; "
+def not_its_own(path: Path, what: str = "a symbolic link") -> FolderConflict:
+    """The refusal of ``path``, ``what`` stands where waitsim keeps a file of its own."""
+    return FolderConflict(f"{path}: {what} where waitsim keeps a file of its own; "
                           "nothing was changed. Remove it, or choose another --out")
 
 
@@ -57,17 +59,22 @@ def hold(out: Path, create: bool = False) -> Iterator[None]:
     if create:
         out.mkdir(parents=True, exist_ok=True)
     if (out / LOCK).is_symlink():
-        raise _link(out / LOCK)
+        raise not_its_own(out / LOCK)
     try:
-        fd: int | None = os.open(out / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        # O_NONBLOCK: a named pipe put there does not block the open (it is refused below).
+        fd: int | None = os.open(out / LOCK, os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW
+                                 | os.O_NONBLOCK, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise _link(out / LOCK) from None
+            raise not_its_own(out / LOCK) from None
         if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise
         fd = None
     try:
         if fd is not None:
+            problem = kind_problem(os.fstat(fd).st_mode)
+            if problem is not None:
+                raise not_its_own(out / LOCK, f"something that {problem}")
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

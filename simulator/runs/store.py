@@ -45,6 +45,7 @@ from simulator.runs.files import (
     write_json,
 )
 from simulator.runs.lock import LOCK, hold
+from simulator.spec.inputfiles import MAX_YAML_BYTES, is_regular_file, read_bytes
 from simulator.version import __version__
 
 MANIFEST, SWEEP_LOG = "manifest.json", "tasks.jsonl"
@@ -83,6 +84,8 @@ KINDS = tuple(OUTPUTS)
 VOLATILE = ("written", "command")
 """Manifest keys that change from one invocation to the next without changing the results."""
 
+MAX_JSON_BYTES = MAX_YAML_BYTES
+"""The largest manifest or task marker read back (bytes; they are a few kB)."""
 _MARKER = re.compile(r"r(\d{5})\.json")
 _RECORD = re.compile(r"(.+)-r(\d{5})\.parquet")
 _TEMP = re.compile(r"\.(.+)\.[a-z0-9_]{8}\.tmp")
@@ -110,10 +113,11 @@ def task_key(plan_digest: str, seed: int, replication: int) -> str:
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in a file, or None if it is missing, unreadable or not an object."""
+    """The JSON object in a file, or None if it is missing, unreadable, not a regular file
+    (a named pipe would block), larger than :data:`MAX_JSON_BYTES` or not an object."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        document = json.loads(read_bytes(path, MAX_JSON_BYTES, "results file"))
+    except ValueError:  # DataFileError too
         return None
     return document if isinstance(document, dict) else None
 
@@ -329,6 +333,8 @@ def figure_files(out: Path) -> list[Path]:
 
 def _log_tasks(out: Path) -> int:
     """Finished tasks in a sweep's resume log (whole lines)."""
+    if not is_regular_file(out / SWEEP_LOG):
+        return 0
     try:
         return (out / SWEEP_LOG).read_bytes().count(b"\n")
     except OSError:

@@ -43,6 +43,7 @@ from simulator.plan.loader import (
     validation_error,
 )
 from simulator.spec.base import Strict, field_error
+from simulator.spec.inputfiles import file_problem
 from simulator.spec.yamlsource import YamlDocument, read_yaml_file
 from simulator.version import __version__
 
@@ -249,8 +250,9 @@ def load_sweep(path: str | Path) -> Sweep:
                            f"must be [low, high] with low < high (got [{low}, {high}])")
 
     scenario_path = Path(path).resolve().parent / spec.scenario
-    if not scenario_path.is_file():
-        raise error_at(doc, ("scenario",), f"no such scenario file: {scenario_path}")
+    problem = file_problem(scenario_path)
+    if problem is not None:  # "no such file", "is a named pipe (FIFO)..."
+        raise error_at(doc, ("scenario",), f"scenario file {scenario_path}: {problem}")
     loaded = load_scenario(scenario_path)  # the scenario file must be valid on its own
     scenario_doc = loaded.document
     assert scenario_doc is not None  # load_scenario keeps it

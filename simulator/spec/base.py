@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
-from simulator.spec.yamlsource import Path_
+from simulator.errors import FieldPath as Path_
 
 
 def did_you_mean(name: str, options: Iterable[str]) -> str:

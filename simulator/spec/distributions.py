@@ -7,7 +7,6 @@ durations). Lognormal and gamma are parameterised by mean and sd, as users measu
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -16,6 +15,7 @@ import numpy as np
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from simulator.spec.base import Strict, field_error
+from simulator.spec.inputfiles import DataFileError, csv_cells, shown_cell
 
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -233,36 +233,26 @@ Duration = Annotated[Distribution, AfterValidator(_nonnegative)]
 
 
 def resolve_data_file(name: str, info: ValidationInfo) -> Path:
-    """A data file named in a scenario, relative to the scenario file's folder."""
+    """A data file named in a scenario, relative to the scenario file's folder (read by
+    :func:`read_csv_column`, which refuses anything but a regular file)."""
     base = Path((info.context or {}).get("base_dir", "."))
-    path = Path(name) if Path(name).is_absolute() else base / name
-    if not path.is_file():
-        raise ValueError(f"no such data file: {path}")
-    return path
+    return Path(name) if Path(name).is_absolute() else base / name
 
 
 def read_csv_column(path: Path, column: str) -> tuple[float, ...]:
-    """The numbers in one column of a CSV file with a header row."""
+    """The numbers in one column of a CSV file with a header row (limits and refusals:
+    :mod:`simulator.spec.inputfiles`). Raises ``ValueError`` naming the file and line."""
+    values = []
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames is None or column not in reader.fieldnames:
-                raise ValueError(
-                    f"{path}: no column '{column}' (columns: {', '.join(reader.fieldnames or [])})"
-                )
-            values = []
-            for row_number, row in enumerate(reader, start=2):
-                cell = (row[column] or "").strip()
-                try:
-                    value = float(cell)
-                    if not math.isfinite(value):
-                        raise ValueError
-                    values.append(value)
-                except ValueError:
-                    raise ValueError(
-                        f"{path}:{row_number}: column '{column}' must hold finite numbers "
-                        f"(got {cell!r})"
-                    ) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{path}: cannot read as CSV text ({exc})") from None
+        for line, cell in csv_cells(path, column):
+            try:
+                value = float(cell)
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise ValueError(f"data file {path}:{line}: column '{column}' must hold "
+                                 f"finite numbers (got {shown_cell(cell)})")
+            values.append(value)
+    except DataFileError as exc:
+        raise ValueError(f"data file {exc}") from None
     return tuple(values)
