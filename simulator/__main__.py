@@ -1,7 +1,5 @@
 """``python -m simulator`` is the ``waitsim`` command."""
 
-import sys
+from simulator.entry import console
 
-from simulator.cli import main
-
-sys.exit(main())
+console()

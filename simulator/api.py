@@ -30,6 +30,8 @@ from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, ResultsError
+from simulator.options import DEFAULT_MAX_REPLICATIONS as DEFAULT_MAX_REPLICATIONS
+from simulator.options import RecordsMode, default_workers
 from simulator.plan.loader import BASE, LoadedScenario, load_scenario
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
@@ -44,12 +46,7 @@ from simulator.report.console import table
 from simulator.report.sweep import sweep_document, sweep_table
 from simulator.results import Results, check_records_folder, check_results_file
 from simulator.runs.executor import check_dask, open_executor
-from simulator.runs.experiment import (
-    RecordsMode,
-    default_workers,
-    reusable_replications,
-    run_experiment,
-)
+from simulator.runs.experiment import reusable_replications, run_experiment
 from simulator.runs.store import open_folder, read_manifest
 from simulator.runs.sweep import SweepResult, run_sweep
 from simulator.runs.sweep_points import Sweep, load_sweep
@@ -60,7 +57,6 @@ Progress = Callable[[float, int], None]
 
 AUTO_START = 10
 """``replications="auto"`` starts from the file's replications, but at least this many."""
-DEFAULT_MAX_REPLICATIONS = 200
 
 
 def check_variants(loaded: LoadedScenario, names: Sequence[str] | None,

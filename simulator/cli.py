@@ -3,6 +3,10 @@
 Exit codes: 0 success; 2 invalid input (bad YAML, bad field, missing file, bad option) with a
 message naming file, line and field and no traceback; 1 any other failure; 130 interrupted
 (rerunning the same command resumes).
+
+This module imports only the standard library and waitsim's light bottom layer at first:
+numpy, scipy and pandas load inside :func:`main`, under its Ctrl-C handling, so a Ctrl-C at
+any moment gives one line and exit code 130, and ``waitsim --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -15,20 +19,24 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator import api
-from simulator.analysis.comparison import RANKABLE
-from simulator.analysis.result import ExperimentResult
-from simulator.errors import InputError, WaitsimError
-from simulator.plan.loader import LoadedScenario, load_scenario
-from simulator.runs.experiment import RECORDS_MODES, default_workers
-from simulator.runs.store import FIGURE_FORMATS
-from simulator.runs.sweep import SweepResult
-from simulator.spec.base import did_you_mean
+from simulator.errors import EXIT_INTERRUPTED, INTERRUPTED, InputError, WaitsimError
+from simulator.metrics import RANKABLE
+from simulator.options import (
+    DEFAULT_MAX_REPLICATIONS,
+    FIGURE_FORMATS,
+    RECORDS_MODES,
+    default_workers,
+)
 from simulator.version import __version__
 
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+if TYPE_CHECKING:  # the modules below load numpy, scipy and pandas: imported when needed
+    from simulator.analysis.result import ExperimentResult
+    from simulator.plan.loader import LoadedScenario
+    from simulator.runs.sweep import SweepResult
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -123,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="with --replications auto: the target 95%% half-width, in the "
                               "ranking metric's unit (shares as fractions)")
     compare.add_argument("--max-replications", type=_whole_number(2), metavar="N",
-                         default=api.DEFAULT_MAX_REPLICATIONS,
+                         default=DEFAULT_MAX_REPLICATIONS,
                          help="with --replications auto: the cap (default: "
-                              f"{api.DEFAULT_MAX_REPLICATIONS})")
+                              f"{DEFAULT_MAX_REPLICATIONS})")
     compare.add_argument("--rank-by", choices=RANKABLE, default="satisfaction_mean",
                          metavar="METRIC", help="metric to rank the variants by (default: "
                          f"satisfaction_mean; one of: {', '.join(RANKABLE)})")
@@ -183,7 +191,9 @@ def _progress_bar() -> Iterator[Callable[[float, int], None]]:
 def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, Path]:
     """The scenario (warnings printed), the variants asked for (checked; None = all) and the
     results folder."""
-    loaded = load_scenario(args.scenario)
+    from simulator import api
+
+    loaded = api.load_scenario(args.scenario)
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     variants = api.check_variants(loaded, args.variant, option="--variant")
@@ -215,6 +225,8 @@ def _run_options(args: argparse.Namespace, out: Path, progress: Callable[[float,
 
 
 def _command_run(args: argparse.Namespace) -> int:
+    from simulator import api
+
     loaded, variants, out = _load(args)
     with _progress_bar() as progress:
         result = api.run(loaded, variants=variants, replications=args.replications,
@@ -229,6 +241,8 @@ def _command_run(args: argparse.Namespace) -> int:
 
 
 def _command_compare(args: argparse.Namespace) -> int:
+    from simulator import api
+
     loaded, variants, out = _load(args)
     with _progress_bar() as progress:
         result = api.compare(loaded, variants=variants, replications=args.replications,
@@ -246,6 +260,8 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
+    from simulator import api
+
     sweep = api.load_sweep_file(args.sweep)
     for warning in sweep.warnings:
         print(warning, file=sys.stderr)
@@ -278,6 +294,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
 def _command_plot(args: argparse.Namespace) -> int:
     from simulator import plots  # matplotlib loads only for this command
     from simulator.analysis.summary import METRICS
+    from simulator.spec.base import did_you_mean
 
     for name in args.metric or ():
         if name not in METRICS:
@@ -296,6 +313,8 @@ def _command_plot(args: argparse.Namespace) -> int:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
+    from simulator.plan.loader import load_scenario
+
     status = EXIT_OK
     for path in args.scenarios:
         try:
@@ -315,14 +334,15 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` (default: the process's arguments); the exit code."""
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        if isinstance(exc.code, str):
-            print(exc.code, file=sys.stderr)
-            return EXIT_INVALID
-        return int(exc.code or 0)
-    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+                return EXIT_INVALID
+            return int(exc.code or 0)
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
                     "plot": _command_plot}
@@ -337,8 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return EXIT_OK
     except KeyboardInterrupt:
-        print("waitsim: interrupted; finished replications are saved, and running the same "
-              "command again resumes from them", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # exit 1 with a message, not a traceback
         print(f"waitsim: error: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -8,6 +8,12 @@ with 2; anything else exits with 1. ``str(error)`` is the whole message shown to
 
 from __future__ import annotations
 
+EXIT_INTERRUPTED = 130
+"""The exit code after Ctrl-C (128 + SIGINT, as shells report it)."""
+INTERRUPTED = ("waitsim: interrupted; finished replications are saved, and running the same "
+               "command again resumes from them")
+"""The one line printed on Ctrl-C."""
+
 FieldPath = tuple[str | int | float, ...]
 """A path into a YAML document: mapping keys and sequence indices."""
 

@@ -130,6 +130,9 @@ HEADLINE: tuple[str, ...] = tuple(
     m.name for m in sorted((m for m in TABLE if m.headline), key=lambda m: m.headline or 0))
 """The headline metrics, in their place order."""
 
+RANKABLE: tuple[str, ...] = tuple(m.name for m in TABLE if m.better != "neither")
+"""Metrics a ranking can use: those with a better direction."""
+
 
 def is_share(name: str) -> bool:
     """Whether the metric ``name`` is a fraction of 1 (shown as a percentage)."""

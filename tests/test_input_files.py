@@ -63,8 +63,8 @@ def test_scenario_file_over_the_size_limit(tmp_path: Path,
     with path.open("wb") as handle:
         handle.truncate(MAX_YAML_BYTES + 1)  # refused by its size: nothing is read
     code, out, err = _cli(["validate", str(path)], capsys)
-    check_refused(Case("big", None, None, None, "over the limit of 4,000,000 bytes for a scenario"), path,
-                  code, out, err)
+    check_refused(Case("big", None, None, None, "over the limit of 4,000,000 bytes for a "
+                       "scenario"), path, code, out, err)
 
 
 @pytest.mark.parametrize("where", ["empirical", "trace"])

@@ -22,14 +22,13 @@ from scipy.special import stdtrit
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import Interval, PairedDifference, paired_difference
 from simulator.analysis.summary import METRICS
+from simulator.metrics import RANKABLE as RANKABLE
 from simulator.metrics import TABLE, Better
 from simulator.plan.loader import BASE
 
 BETTER: dict[str, Better] = {m.name: m.better for m in TABLE}
 """Which direction is better, per metric (from :data:`simulator.metrics.TABLE`)."""
 
-RANKABLE = tuple(m for m in METRICS if BETTER[m] != "neither")
-"""Metrics a ranking can use: those with a better direction."""
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,15 @@ from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, w
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from simulator.analysis.result import ExperimentResult
 from simulator.engine.journeys import Table
+from simulator.options import RECORDS_MODES as RECORDS_MODES
+from simulator.options import RecordsMode
+from simulator.options import default_workers as default_workers
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
 from simulator.plan.loader import BASE, LoadedScenario
@@ -51,8 +54,6 @@ from simulator.runs.store import (
     write_task,
 )
 
-RecordsMode = Literal["full", "summary", "none"]
-RECORDS_MODES: tuple[RecordsMode, ...] = ("full", "summary", "none")
 EXPERIENCE_COLUMNS = ("wait", "perceived_wait", "satisfaction")
 """Per-customer results added to the ``customers`` records (minutes, minutes, 0-100)."""
 
@@ -260,10 +261,6 @@ def _with_names(table: Table, plan: Plan) -> Table:
         if column in table:
             named[f"{column}_name"] = np.asarray(names, dtype=str)[table[column]]
     return named
-
-
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
 
 
 def run_experiment(

@@ -36,6 +36,7 @@ from typing import Any
 
 from simulator.errors import FolderConflict
 from simulator.metrics import NAMES as METRIC_NAMES
+from simulator.options import FIGURE_FORMATS as FIGURE_FORMATS
 from simulator.plan.digest import digest_of
 from simulator.runs.files import (
     metrics_from_json,
@@ -58,8 +59,8 @@ STORE_DIRS = (TASKS_DIR, *TABLE_DIRS)
 COMPARISON_FILES = ("comparison.csv", "costs.csv")
 """Written by ``waitsim compare`` from a finished run; removed when the run's results change,
 so they never describe results that are no longer in the folder."""
-FIGURES_DIR, FIGURE_FORMATS = "figures", ("png", "svg", "pdf")
-"""Where ``waitsim plot`` writes by default, and the formats it writes."""
+FIGURES_DIR = "figures"
+"""Where ``waitsim plot`` writes by default (formats: :data:`FIGURE_FORMATS`)."""
 FIGURE_STEMS = ("wait_distributions", "satisfaction", "queue_over_day", "abandonment_by_hour",
                 "cost_vs_satisfaction")
 """The figures ``waitsim plot`` draws (:data:`simulator.plots.FIGURES`), by file name without

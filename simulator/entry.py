@@ -1,0 +1,52 @@
+"""The ``waitsim`` command's entry point (also ``python -m simulator``).
+
+Importing this module takes Ctrl-C in hand, before anything else loads: a Ctrl-C while
+Python loads the command (argparse, then numpy, scipy and pandas: over a second) or while it
+exits ends the process with exit code 130 and one line, never a traceback. While a command
+runs, :func:`simulator.cli.main` handles Ctrl-C (as ``KeyboardInterrupt``, so that what is
+under way is cleaned up). Only the command's process imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import suppress
+
+from simulator.errors import EXIT_INTERRUPTED, INTERRUPTED
+
+TYPE_CHECKING = False  # typing is not loaded yet: the less before Ctrl-C is handled, the better
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+
+def _say_and_exit(signum: int = signal.SIGINT, frame: object = None) -> None:
+    os.write(2, (INTERRUPTED + "\n").encode())  # not print: it may be writing already
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _exit_at_once(signum: int, frame: object) -> None:
+    os._exit(EXIT_INTERRUPTED)  # the one line is printed already
+
+
+_TAKEN = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+"""Whether Ctrl-C is ours to handle (not when it is ignored, as in a background job)."""
+if _TAKEN:  # from now until the command runs: the console script's own lines included
+    signal.signal(signal.SIGINT, _say_and_exit)
+
+
+def console() -> NoReturn:
+    """Run the ``waitsim`` command line and exit with its code."""
+    from simulator.cli import main
+
+    if _TAKEN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    code = main()  # handles Ctrl-C while the command runs
+    for stream in (sys.stdout, sys.stderr):  # written out now, not cut short below
+        with suppress(OSError, ValueError):
+            stream.flush()
+    if _TAKEN:  # a Ctrl-C from here on (pools and threads shut down at exit) ends at once
+        signal.signal(signal.SIGINT,
+                      _exit_at_once if code == EXIT_INTERRUPTED else _say_and_exit)
+    sys.exit(code)
