@@ -29,6 +29,7 @@ from simulator.options import (
     RECORDS_MODES,
     default_workers,
 )
+from simulator.runs.executor import address_problem
 from simulator.version import __version__
 
 if TYPE_CHECKING:  # the modules below load numpy, scipy and pandas: imported when needed
@@ -59,6 +60,13 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
 
 
 _positive, _seed = _whole_number(1), _whole_number(0)
+
+
+def _dask_address(text: str) -> str:
+    problem = address_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text[:100]!r} {problem}")
+    return text
 
 
 def _replications_or_auto(text: str) -> int | str:
@@ -99,7 +107,7 @@ def _add_output_and_workers(command: argparse.ArgumentParser, what: str) -> None
                          help="print one JSON document on standard output instead of the table")
     command.add_argument("--workers", type=_positive, metavar="N", default=None,
                          help=f"worker processes (default: all cores, here {default_workers()})")
-    command.add_argument("--dask", metavar="ADDRESS|local",
+    command.add_argument("--dask", metavar="ADDRESS|local", type=_dask_address,
                          help="run the tasks on a Dask cluster: a scheduler's address "
                               "(tcp://host:8786), or 'local' for a LocalCluster of --workers "
                               "processes (needs waitsim[dask])")
