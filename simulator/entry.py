@@ -9,6 +9,9 @@ under way is cleaned up). Only the command's process imports this module.
 
 from __future__ import annotations
 
+import _thread
+import atexit
+import functools
 import os
 import signal
 import sys
@@ -18,7 +21,7 @@ from simulator.errors import EXIT_INTERRUPTED, INTERRUPTED
 
 TYPE_CHECKING = False  # typing is not loaded yet: the less before Ctrl-C is handled, the better
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 
 def _say_and_exit(signum: int = signal.SIGINT, frame: object = None) -> None:
@@ -36,17 +39,42 @@ if _TAKEN:  # from now until the command runs: the console script's own lines in
     signal.signal(signal.SIGINT, _say_and_exit)
 
 
+def _unraisable(unraisable: Any) -> None:
+    """A Ctrl-C that Python delivered inside a finalizer (``__del__``, a weak-reference
+    callback) would be printed with a traceback and otherwise ignored: it is raised again,
+    in the command's own code."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import threading  # loaded long ago by now
+
+        # From another thread, a moment later: not inside this finalizer, nor this hook. A
+        # signal to the main thread wakes it from a wait (interrupt_main would not).
+        main = threading.main_thread().ident
+        again = (functools.partial(signal.pthread_kill, main, signal.SIGINT)
+                 if hasattr(signal, "pthread_kill") and main is not None
+                 else _thread.interrupt_main)
+        threading.Timer(0.05, again).start()
+    else:
+        sys.__unraisablehook__(unraisable)
+
+
 def console() -> NoReturn:
     """Run the ``waitsim`` command line and exit with its code."""
     from simulator.cli import main
 
     if _TAKEN:
+        sys.unraisablehook = _unraisable
         signal.signal(signal.SIGINT, signal.default_int_handler)
     code = main()  # handles Ctrl-C while the command runs
-    for stream in (sys.stdout, sys.stderr):  # written out now, not cut short below
-        with suppress(OSError, ValueError):
-            stream.flush()
-    if _TAKEN:  # a Ctrl-C from here on (pools and threads shut down at exit) ends at once
+    if _TAKEN:  # a Ctrl-C from here on ends at once
         signal.signal(signal.SIGINT,
                       _exit_at_once if code == EXIT_INTERRUPTED else _say_and_exit)
-    sys.exit(code)
+    # main() has cleaned up (pools shut down, clusters closed, files in place). Python's own
+    # exit would set Ctrl-C back to its default before a long teardown of the modules (a
+    # Ctrl-C then ends the process by the signal, without the line): the exit functions run
+    # here, Ctrl-C still handled, and the process ends without the teardown.
+    with suppress(Exception):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
