@@ -97,7 +97,8 @@ def _local_cluster(workers: int) -> Any:
     import dask
     from distributed import LocalCluster
 
-    no_pages = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+    no_pages: dict[str, list[str]] = {"distributed.scheduler.http.routes": [],
+                                      "distributed.worker.http.routes": []}
     # The workers start with Ctrl-C ignored (inherited): Ctrl-C stops this process, which
     # then closes the cluster, instead of printing a traceback from every worker.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
