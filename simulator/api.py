@@ -52,10 +52,11 @@ from simulator.runs.experiment import (
     reusable_replications,
     run_experiment,
 )
-from simulator.runs.store import open_folder, read_manifest
+from simulator.runs.files import remove
+from simulator.runs.store import UNCERTAINTY_FILE, open_folder, read_manifest
 from simulator.runs.sweep import SweepResult, run_sweep
 from simulator.runs.sweep_points import Sweep, load_sweep
-from simulator.runs.uncertainty import run_uncertainty
+from simulator.runs.uncertainty import check_uncertainty, run_uncertainty
 from simulator.spec.base import did_you_mean, variant_name_problem
 
 Progress = Callable[[float, int], None]
@@ -257,6 +258,13 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
     names = check_variants(loaded, variants)
     if names is not None:  # pairing needs the base
         names = [BASE, *(v for v in names if v != BASE)]
+    if uncertainty is not None:  # refused now, not after the comparison has run
+        known = None if auto_mode else (replications if isinstance(replications, int)
+                                        else loaded.base.replications)
+        check_uncertainty(loaded, names or loaded.variant_names, uncertainty, rank_by, known,
+                          uncertainty_replications)
+    elif uncertainty_replications is not None:
+        raise InputError("--uncertainty-replications works with --uncertainty N only")
     folder = _out(out)
     auto: AutoReplications | None = None
     with _working(folder, dask, workers) as (executor, n_workers):
@@ -293,6 +301,8 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
         if folder is not None:
             write_comparison(folder, comparison, effects)
         analysis = None
+        if folder is not None and uncertainty is None:  # no earlier analysis stays beside it
+            remove(folder / UNCERTAINTY_FILE)
         if uncertainty is not None:
             analysis = run_uncertainty(
                 loaded, comparison.result.metrics, uncertainty, rank_by,

@@ -99,6 +99,7 @@ def uncertainty_drivers(results: Results) -> Figure:
     for ax in grid[-1]:
         ax.set_xlabel("partial rank correlation")
     _subtitle(fig, "What each gain depends on",
-              f"{_note(u)}\nblue: more of the parameter, more gain; orange: less; "
-              "gain: median [5th, 95th percentile]")
+              f"{_note(u)}\nblue: more of the parameter, a larger gain (variant minus base, "
+              f"{'higher' if u.larger_is_better else 'lower'} is better); orange: smaller; "
+              "gain: median [5th, 95th pct.]")
     return fig
