@@ -30,7 +30,7 @@ from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, ResultsError
-from simulator.plan.loader import BASE, LoadedScenario, load_scenario
+from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_scenario
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -46,7 +46,6 @@ from simulator.results import Results
 from simulator.runs.executor import check_dask, open_executor
 from simulator.runs.experiment import (
     RecordsMode,
-    check_work,
     default_workers,
     reusable_replications,
     run_experiment,
@@ -198,7 +197,7 @@ def run(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | None
     otherwise, with :class:`simulator.errors.FolderConflict`)."""
     loaded = _loaded(scenario)
     names = check_variants(loaded, variants)
-    check_work(loaded, names, replications)  # before the folder is made
+    check_total_work(loaded, names, replications)  # before the folder is made
     folder = _out(out)
     with _working(folder, dask, workers) as (executor, n_workers):
         experiment = run_experiment(loaded, variants=names, replications=replications,
@@ -234,7 +233,7 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
     names = check_variants(loaded, variants)
     if names is not None:  # pairing needs the base
         names = [BASE, *(v for v in names if v != BASE)]
-    check_work(loaded, names, replications if isinstance(replications, int) else None)
+    check_total_work(loaded, names, replications if isinstance(replications, int) else None)
     folder = _out(out)
     auto: AutoReplications | None = None
     with _working(folder, dask, workers) as (executor, n_workers):

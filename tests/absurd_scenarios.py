@@ -72,11 +72,6 @@ ABSURD_CASES = [
     Case("customers-per-replication", sub('close: "12:00"', "horizon: 2000000",
                                           BIG_RATE.replace('open: "09:00"\n', "")), 5,
          "customers.walk_in.arrivals", "limits.customers_per_replication"),
-    Case("customers-in-the-run", BIG_RATE, 6, "customers.walk_in.arrivals",
-         "expects about 180,000,000 customers in the run (6,000,000 in one replication of "
-         "each of 2 variant(s), x 30 replications)"),
-    Case("customers-in-the-run-at-replications", BIG_RATE + "replications: 40\n", 16,
-         "replications", "limits: {customers: N}"),
     Case("breakdowns-per-replication", sub("mtbf: 120", "mtbf: 0.00001"), 13,
          "stations.teller.breakdowns.mtbf", "limits.breakdowns_per_replication"),
     Case("time-bins", BASE + "limits: {time_bins: 10}\n", 3, "close", "limits.time_bins"),

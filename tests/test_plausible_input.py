@@ -19,7 +19,7 @@ from bad_scenarios import BASE
 from simulator import ScenarioError
 from simulator.api import run
 from simulator.cli import main
-from simulator.plan.loader import load_scenario
+from simulator.plan.loader import check_total_work, load_scenario
 from simulator.runs.sweep_points import load_sweep
 
 
@@ -29,11 +29,29 @@ def _write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
     return path
 
 
-def test_a_cap_raised_on_purpose_lets_the_scenario_load(tmp_path: Path) -> None:
+def test_a_cap_raised_on_purpose_lets_the_scenario_run(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"limits\.customers"):
-        load_scenario(_write(tmp_path, BIG_RATE))
+        check_total_work(load_scenario(_write(tmp_path, BIG_RATE)))
     loaded = load_scenario(_write(tmp_path, BIG_RATE + "limits: {customers: 200000000}\n"))
     assert loaded.base.limits.customers == 200_000_000
+    check_total_work(loaded)
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    (BIG_RATE, "6: customers.walk_in.arrivals"),
+    (BIG_RATE + "replications: 40\n", "16: replications"),
+])
+def test_validate_checks_the_customers_of_the_file_as_written(
+        text: str, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 1,000,000 an hour for 3 hours, in 2 variants: 6,000,000 customers a replication.
+    path = _write(tmp_path, text)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:{where}: expects about "), err
+    assert "(6,000,000 in one replication of each of 2 variant(s), x " in err
+    assert "the cap is 100,000,000 (limits.customers)" in err and "limits: {customers: N}" in err
+    # The command line may run fewer: one replication of both variants is within the cap.
+    check_total_work(load_scenario(path), replications=1)
 
 
 def test_replications_from_the_command_line_are_checked_before_running(
@@ -45,7 +63,8 @@ def test_replications_from_the_command_line_are_checked_before_running(
     assert code == 2
     assert time.perf_counter() - started < 10
     err = capsys.readouterr().err
-    assert f"{path}: expects about " in err and "limits.customers" in err
+    assert f"{path}:6: customers.walk_in.arrivals: expects about 26,000,000,000 " in err
+    assert "limits.customers" in err
     assert not out.exists()
 
 

@@ -14,6 +14,7 @@ Schedules and rate tables merge by time (:data:`TIMED_TABLES`): a variant adds, 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,16 +248,32 @@ def load_scenario(path: str | Path) -> LoadedScenario:
                 raise ScenarioError(reporter.line((key,), RUN_SETTINGS[key]))
         scenarios[name], plans[name] = _validate(merged, reporter, base_dir)
         data[name] = merged
-    problem = total_customers_problem(list(plans.values()), base_scenario.replications,
-                                      base_scenario.limits)
-    if problem is not None:  # at the line of what to change: replications, or the busiest class
-        where = ("replications",) if "replications" in doc.data else workload(base_plan).busiest
-        raise ScenarioError(_Reporter(doc).line(where, problem))
     digest = digest_of(plans)
     warnings = dict.fromkeys(_Reporter(doc).line(where, f"warning: {message}")
                              for plan in plans.values() for where, message in plan.notes)
     return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest,
                           warnings=tuple(warnings), document=doc, data=data)
+
+
+def check_total_work(loaded: LoadedScenario, variants: Sequence[str] | None = None,
+                     replications: int | None = None) -> None:
+    """Refuse running ``replications`` (default: the file's) of ``variants`` (default: all)
+    when the customers expected exceed the scenario's cap (``limits.customers``): a
+    :class:`ScenarioError` at the line of what to change (the file's ``replications``, or the
+    class that brings the most customers). Not part of :func:`load_scenario`: the command
+    line may run fewer replications than the file says."""
+    names = list(variants) if variants else loaded.variant_names
+    reps = replications if replications is not None else loaded.base.replications
+    problem = total_customers_problem([loaded.plans[v] for v in names], reps,
+                                      loaded.base.limits)
+    if problem is None:
+        return
+    doc = loaded.document
+    if doc is None:
+        raise ScenarioError(f"{loaded.path}: {problem}")
+    written = replications is None and isinstance(doc.data, dict) and "replications" in doc.data
+    where = ("replications",) if written else workload(loaded.plans[names[0]]).busiest
+    raise ScenarioError(_Reporter(doc).line(where, problem))
 
 
 def validation_error(doc: YamlDocument, exc: ValidationError) -> ScenarioError:

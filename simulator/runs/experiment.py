@@ -31,11 +31,10 @@ import numpy as np
 
 from simulator.analysis.result import ExperimentResult
 from simulator.engine.journeys import Table
-from simulator.errors import ScenarioError
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
-from simulator.plan.loader import BASE, LoadedScenario
-from simulator.plan.workload import timeseries_bin, total_customers_problem
+from simulator.plan.loader import BASE, LoadedScenario, check_total_work
+from simulator.plan.workload import timeseries_bin
 from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
@@ -261,19 +260,6 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def check_work(loaded: LoadedScenario, variants: Sequence[str] | None,
-               replications: int | None) -> None:
-    """Refuse (:class:`ScenarioError`) running ``replications`` (default: the file's) of
-    ``variants`` (default: all) when the customers expected exceed the scenario's cap: the
-    file was checked with its own replications and variants, not those of the command line."""
-    names = list(variants) if variants else loaded.variant_names
-    reps = replications if replications is not None else loaded.base.replications
-    problem = total_customers_problem([loaded.plans[v] for v in names], reps,
-                                      loaded.base.limits)
-    if problem is not None:
-        raise ScenarioError(f"{loaded.path}: {problem}")
-
-
 def run_experiment(
     loaded: LoadedScenario,
     variants: Sequence[str] | None = None,
@@ -307,7 +293,7 @@ def run_experiment(
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
     reps = replications if replications is not None else loaded.base.replications
-    check_work(loaded, names, reps)
+    check_total_work(loaded, names, reps)
     root_seed = seed if seed is not None else loaded.base.seed
     digests = {v: plan_digest(loaded.plans[v]) for v in names}
     # Workers get an absolute folder: a Dask worker's working directory may be another.
