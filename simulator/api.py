@@ -31,7 +31,7 @@ from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import InputError, ResultsError
-from simulator.plan.loader import BASE, LoadedScenario, load_scenario
+from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_scenario
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -217,6 +217,7 @@ def run(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | None
     otherwise, with :class:`simulator.errors.FolderConflict`)."""
     loaded = _loaded(scenario)
     names = check_variants(loaded, variants)
+    check_total_work(loaded, names, replications)  # before the folder is made
     folder = _out(out)
     with _working(folder, dask, workers) as (executor, n_workers):
         experiment = run_experiment(loaded, variants=names, replications=replications,
@@ -258,6 +259,7 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
     names = check_variants(loaded, variants)
     if names is not None:  # pairing needs the base
         names = [BASE, *(v for v in names if v != BASE)]
+    check_total_work(loaded, names, replications if isinstance(replications, int) else None)
     if uncertainty is not None:  # refused now, not after the comparison has run
         known = None if auto_mode else (replications if isinstance(replications, int)
                                         else loaded.base.replications)

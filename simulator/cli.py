@@ -21,7 +21,7 @@ from simulator import api
 from simulator.analysis.comparison import RANKABLE
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, WaitsimError
-from simulator.plan.loader import LoadedScenario, load_scenario
+from simulator.plan.loader import LoadedScenario, check_total_work, load_scenario
 from simulator.runs.experiment import RECORDS_MODES, default_workers
 from simulator.runs.store import FIGURE_FORMATS
 from simulator.runs.sweep import SweepResult
@@ -308,6 +308,7 @@ def _command_validate(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         try:
             loaded = load_scenario(path)
+            check_total_work(loaded)  # the work of the file as written
         except InputError as exc:
             print(exc, file=sys.stderr)
             status = EXIT_INVALID

@@ -16,7 +16,6 @@ command skips finished tasks.
 from __future__ import annotations
 
 import functools
-import math
 import multiprocessing
 import os
 import threading
@@ -34,7 +33,8 @@ from simulator.analysis.result import ExperimentResult
 from simulator.engine.journeys import Table
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
-from simulator.plan.loader import BASE, LoadedScenario
+from simulator.plan.loader import BASE, LoadedScenario, check_total_work
+from simulator.plan.workload import timeseries_bin
 from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
@@ -73,12 +73,6 @@ def tables_for(records: RecordsMode) -> tuple[str, ...]:
     """The record folders a task writes under ``records``: full -> customers, visits,
     segments and timeseries; summary -> timeseries; none -> nothing (markers only)."""
     return {"full": TABLE_DIRS, "summary": ("timeseries",), "none": ()}[records]
-
-
-def timeseries_bin(plan: Plan) -> float:
-    """Minutes per time-series bin: 15 for a day; coarser for long steady-state runs."""
-    span = plan.arrivals_end
-    return 15.0 if span <= 2 * 24 * 60 else float(math.ceil(span / 192))
 
 
 @dataclass(frozen=True)
@@ -309,6 +303,7 @@ def run_experiment(
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
     reps = replications if replications is not None else loaded.base.replications
+    check_total_work(loaded, names, reps)
     root_seed = seed if seed is not None else loaded.base.seed
     digests = {v: plan_digest(loaded.plans[v]) for v in names}
     # Workers get an absolute folder: a Dask worker's working directory may be another.
