@@ -16,7 +16,6 @@ command skips finished tasks.
 from __future__ import annotations
 
 import functools
-import math
 import multiprocessing
 import os
 import threading
@@ -26,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, w
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,7 +36,8 @@ from simulator.options import RecordsMode
 from simulator.options import default_workers as default_workers
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
-from simulator.plan.loader import BASE, LoadedScenario
+from simulator.plan.loader import BASE, LoadedScenario, check_total_work
+from simulator.plan.workload import timeseries_bin
 from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
@@ -76,12 +76,6 @@ def tables_for(records: RecordsMode) -> tuple[str, ...]:
     return {"full": TABLE_DIRS, "summary": ("timeseries",), "none": ()}[records]
 
 
-def timeseries_bin(plan: Plan) -> float:
-    """Minutes per time-series bin: 15 for a day; coarser for long steady-state runs."""
-    span = plan.arrivals_end
-    return 15.0 if span <= 2 * 24 * 60 else float(math.ceil(span / 192))
-
-
 @dataclass(frozen=True)
 class Task:
     variant: str
@@ -92,6 +86,15 @@ class Task:
     records: RecordsMode
     key: str
     """:func:`~simulator.runs.store.task_key`: written into the marker and record files."""
+
+    def run(self, progress: Callable[[float], None] | None = None) -> dict[str, float]:
+        return run_task(self, progress)
+
+
+class Runnable(Protocol):
+    """Anything :func:`execute` can run: a picklable task with a ``run`` method."""
+
+    def run(self, progress: Callable[[float], None] | None = None) -> Any: ...
 
 
 def run_task(task: Task, progress: Callable[[float], None] | None = None
@@ -139,11 +142,12 @@ def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
     return write
 
 
-TaskOutcome = dict[str, float] | str
-"""A task's metrics, or the text of the error it raised."""
+TaskOutcome = Any
+"""What a task's ``run`` returned (a replication's metrics), or the text (str) of the error
+it raised."""
 
 
-def run_chunk(tasks: Sequence[Task], progress: Callable[[float], None] | None = None
+def run_chunk(tasks: Sequence[Runnable], progress: Callable[[float], None] | None = None
               ) -> list[TaskOutcome]:
     """Run tasks one after another in this process (a worker). A task that raises gives the
     error's text instead of metrics, so one failure does not lose the chunk's other results
@@ -151,7 +155,7 @@ def run_chunk(tasks: Sequence[Task], progress: Callable[[float], None] | None = 
     outcomes: list[TaskOutcome] = []
     for task in tasks:
         try:
-            outcomes.append(run_task(task, progress))
+            outcomes.append(task.run(progress))
         except Exception as exc:
             outcomes.append(f"{type(exc).__name__}: {exc}")
     return outcomes
@@ -182,7 +186,7 @@ def _start_worker(parent: int, progress: Any) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def _pool_chunk(chunk: Sequence[tuple[int, Task]]) -> list[TaskOutcome]:
+def _pool_chunk(chunk: Sequence[tuple[int, Runnable]]) -> list[TaskOutcome]:
     """:func:`run_chunk` in a pool worker, telling the pool's progress queue (if any) how
     far each task is."""
     queue = _worker_progress
@@ -199,7 +203,7 @@ ProgressHandler = Callable[[int, float], None]
 """``on_progress(index, fraction)``: how far the task of that index is (0 to 1)."""
 
 
-def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcome], None],
+def execute(todo: Sequence[tuple[int, Runnable]], on_done: Callable[[int, TaskOutcome], None],
             workers: int = 1, executor: Executor | None = None,
             on_progress: ProgressHandler | None = None) -> None:
     """Run ``todo`` (index, task) and call ``on_done(index, outcome)`` here, in the calling
@@ -296,6 +300,7 @@ def run_experiment(
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
     reps = replications if replications is not None else loaded.base.replications
+    check_total_work(loaded, names, reps)
     root_seed = seed if seed is not None else loaded.base.seed
     digests = {v: plan_digest(loaded.plans[v]) for v in names}
     # Workers get an absolute folder: a Dask worker's working directory may be another.
