@@ -119,7 +119,7 @@ def test_data_limits_and_the_variable_that_raises_them(
     ("root:x:0:0:root:/root:/bin/bash\n", "empirical", "no column 'minutes' in its first line",
      "root"),
     ("minutes\n3\nhunter2-secret\n", "empirical", "data.csv:3: column 'minutes' must hold "
-     "finite numbers (got text)", "hunter2"),
+     "numbers of minutes within +-20,000,000 (got text)", "hunter2"),
     ("time\n5\n25:00\n", "trace", "data.csv:3: 'time' must be minutes or a clock time (got "
      "'25:00')", None),
     ("time\n5\n\n7\n\"\"\n", "trace", "data.csv:5: 'time' must be minutes or a clock time "
