@@ -65,10 +65,11 @@ def _write_group(text: str, file: str, c: Calibration, survey: str, where: Field
     satisfaction = {name: (e.value, _comment(survey, e))
                     for name, e in c.satisfaction.estimates.items()
                     if e.value is not None and name != "expected_wait"}
-    if perception:
-        text = set_values(text, file, (*where, "perception"), perception)
+    # satisfaction first: a block new to a class goes first in it, so perception ends on top
     if satisfaction:
         text = set_values(text, file, (*where, "satisfaction"), satisfaction)
+    if perception:
+        text = set_values(text, file, (*where, "perception"), perception)
     expected = c.satisfaction.estimates["expected_wait"]
     if class_name is not None and expected.value is not None:
         text = set_values(text, file, ("customers", class_name),

@@ -67,16 +67,21 @@ def _felt(survey: Survey, fit: PerceptionFit, defaults: PerceptionParameters
     return np.where(has, survey.reported, modelled), f"the reported wait, else {source}"
 
 
+MIXED_CLASSES = ("the classes' expectations differ, and one curve over all of them fits "
+                 "none: see each class")
+
+
 def _calibrate(survey: Survey, bootstrap: int, rng: np.random.Generator, recall_sd: float,
-               perception: PerceptionParameters, satisfaction: SatisfactionParameters
-               ) -> Calibration:
+               perception: PerceptionParameters, satisfaction: SatisfactionParameters,
+               refuse_curve: str | None = None) -> Calibration:
     weights = bootstrap_weights(survey.rows, bootstrap, rng)
     fit = fit_perception(survey, weights, perception.reference_minutes, recall_sd)
     felt, source = _felt(survey, fit, perception)
     answered = (~np.isnan(survey.satisfaction) if survey.satisfaction is not None
                 else np.zeros(survey.rows, dtype=bool))
     score = survey.satisfaction[answered] if survey.satisfaction is not None else np.array([])
-    curve = fit_satisfaction(felt[answered], score, weights[:, answered], satisfaction)
+    curve = fit_satisfaction(felt[answered], score, weights[:, answered], satisfaction,
+                             refuse_curve)
     if survey.satisfaction is None:
         source = "none: the survey has no satisfaction column"
     return Calibration(survey.rows, fit, curve, source)
@@ -86,20 +91,20 @@ def calibrate_survey(survey: Survey, *, bootstrap: int = DEFAULT_BOOTSTRAP, seed
                      recall_sd: float = 0.0,
                      perception: PerceptionParameters | None = None,
                      satisfaction: SatisfactionParameters | None = None) -> Calibration:
-    """Fit ``survey``: all respondents, then each class. ``bootstrap``: resamples for the 95%
+    """Fit ``survey``: all respondents, then each class (with several classes, the
+    satisfaction curve is fitted per class only). ``bootstrap``: resamples for the 95%
     intervals; ``seed``: their random seed (the same seed gives the same intervals);
     ``recall_sd``: log-sd of the respondents' recall error (see :mod:`.perception`);
     ``perception`` / ``satisfaction``: the values held for what the survey cannot fit
     (default: the model's defaults)."""
     perception = perception or PerceptionParameters()
     satisfaction = satisfaction or SatisfactionParameters()
-    streams = np.random.SeedSequence(seed).spawn(1 + (0 if survey.classes is None else
-                                                      len(set(survey.classes))))
+    names = [] if survey.classes is None else sorted({n for n in survey.classes if n})
+    streams = np.random.SeedSequence(seed).spawn(1 + len(names))
     whole = _calibrate(survey, bootstrap, np.random.default_rng(streams[0]), recall_sd,
-                       perception, satisfaction)
+                       perception, satisfaction, MIXED_CLASSES if len(names) > 1 else None)
     if survey.classes is None:
         return whole
-    names = sorted({name for name in survey.classes if name})
     classes = {name: _calibrate(survey.subset(survey.classes == name), bootstrap,
                                 np.random.default_rng(stream), recall_sd, perception,
                                 satisfaction)

@@ -150,13 +150,15 @@ def _fit(felt: np.ndarray, score: np.ndarray, starts: np.ndarray, weights: np.nd
 
 
 def fit_satisfaction(felt: np.ndarray, score: np.ndarray, weights: np.ndarray,
-                     fixed: SatisfactionParameters) -> SatisfactionFit:
+                     fixed: SatisfactionParameters, refuse: str | None = None
+                     ) -> SatisfactionFit:
     """Fit the satisfaction curve on felt waits ``felt`` (minutes) and answers ``score``
-    (0-100), with ``weights`` (B x n) the bootstrap resamples of these respondents."""
+    (0-100), with ``weights`` (B x n) the bootstrap resamples of these respondents;
+    ``refuse``: a reason not to fit at all."""
     n = len(felt)
-    if n < MIN_ROWS:
-        reason = (f"needs at least {MIN_ROWS} respondents with a satisfaction answer and a "
-                  f"felt wait; the survey has {n}")
+    if n < MIN_ROWS or refuse:
+        reason = refuse or (f"needs at least {MIN_ROWS} respondents with a satisfaction "
+                            f"answer and a felt wait; the survey has {n}")
         return SatisfactionFit({name: not_fitted(reason) for name in PARAMETERS}, felt, score,
                                None, fixed)
     defaults = np.array([fixed.at_expectation, float(np.median(felt)), fixed.gain_per_minute,
