@@ -193,3 +193,14 @@ def test_set_values_replaces_in_place_and_adds_missing_blocks() -> None:
         "  overestimation: 1.5               # c1", "", "# the customers", "customers:", "  a:",
         "    satisfaction:", "      beyond_per_minute: 7          # c3", "    arrivals: {}",
         "    expected_wait: 4.25             # c2"]
+
+
+def test_missing_columns_are_reasons_not_errors(tmp_path: Path) -> None:
+    path = _survey(tmp_path, pd.DataFrame({"actual_wait": [3.0, 5.0, 8.0]}))
+    result = simulator.calibrate(path, bootstrap=5)
+    document = result.to_json()
+    assert document["perception"]["duration_exponent"]["reason"] == (
+        "the survey has no reported_wait column")
+    assert document["satisfaction"]["expected_wait"]["reason"] == (
+        "the survey has no satisfaction column")
+    assert result.figure().axes  # draws, saying what was not fitted

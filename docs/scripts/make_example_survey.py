@@ -2,7 +2,7 @@
 (scenarios/outpatient_clinic.yaml), drawn from waitsim's own perception and satisfaction
 models with known parameter values, for trying ``waitsim calibrate``.
 
-    python docs/scripts/make_example_survey.py
+    python docs/scripts/make_example_survey.py        # needs the test extra (waitsim[test])
 
 400 respondents: 160 booked patients (expected wait 10 minutes past their slot, anxiety 0.4)
 and 240 walk-ins (expected wait 30 minutes, anxiety 0.6), as in the clinic scenario; the model's

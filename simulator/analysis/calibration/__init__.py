@@ -80,10 +80,11 @@ def _calibrate(survey: Survey, bootstrap: int, rng: np.random.Generator, recall_
     answered = (~np.isnan(survey.satisfaction) if survey.satisfaction is not None
                 else np.zeros(survey.rows, dtype=bool))
     score = survey.satisfaction[answered] if survey.satisfaction is not None else np.array([])
+    if survey.satisfaction is None:
+        refuse_curve = "the survey has no satisfaction column"
+        source = f"none: {refuse_curve}"
     curve = fit_satisfaction(felt[answered], score, weights[:, answered], satisfaction,
                              refuse_curve)
-    if survey.satisfaction is None:
-        source = "none: the survey has no satisfaction column"
     return Calibration(survey.rows, fit, curve, source)
 
 
