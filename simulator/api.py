@@ -9,6 +9,7 @@
     result.ranking()              # pandas: variants ranked by satisfaction_mean
     result.to_json()              # the document `waitsim compare --json` prints
     saved = simulator.load_results("results/bank")   # the same folder, read back later
+    fit = simulator.calibrate("survey.csv", scale="1-5")   # parameters from a survey
 
 :func:`run` and :func:`compare` take a scenario file (or a scenario already loaded with
 :func:`simulator.load_scenario`) and return a :class:`RunResult` / :class:`ComparisonResult`
@@ -17,6 +18,7 @@ whose tables are pandas DataFrames. :func:`load_results` reads a results folder 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -25,13 +27,19 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.analysis.calibration import DEFAULT_BOOTSTRAP, Calibration, calibrate_survey
+from simulator.analysis.calibration.survey import Survey, parse_scale, read_survey
 from simulator.analysis.comparison import AutoReplications, Comparison, rank, run_until_precise
 from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
+from simulator.analysis.statistics import json_ready
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import InputError, ResultsError
 from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_scenario
+from simulator.report.calibration import ROW_COLUMNS as CALIBRATION_COLUMNS
+from simulator.report.calibration import calibration_rows, calibration_text
+from simulator.report.calibration_write import write_calibration
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -370,3 +378,60 @@ def load_results(folder: str | Path) -> Results:
     replications, time series, customer records and costs as pandas tables; ``.to_json()``
     gives the document ``waitsim run --json`` printed for it."""
     return Results.load(folder)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A survey's fit: what :func:`calibrate` returns."""
+
+    survey: Survey
+    calibration: Calibration
+    bootstrap: int
+    seed: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``waitsim calibrate --json`` prints."""
+        return json_ready(self.calibration.to_json())
+
+    def table(self) -> pd.DataFrame:
+        """One row a parameter of each group (``all respondents``, then ``class NAME``):
+        value and 95% interval, or why it was not fitted."""
+        return _frame(CALIBRATION_COLUMNS, calibration_rows(self.calibration))
+
+    def figure(self) -> Any:
+        """The fit against the data (a matplotlib Figure; loads matplotlib)."""
+        from simulator.plots.calibration import calibration_figure
+
+        return calibration_figure(self.calibration, self.survey)
+
+    def write(self, scenario: str | Path) -> list[str]:
+        """Put the fitted values into the scenario file ``scenario``, keeping its comments
+        and layout, each value's 95% interval in a comment; the file is validated and
+        replaced only when valid. Returns notes on what was not written."""
+        return write_calibration(self.calibration, scenario, self.survey.path.name)
+
+    def __str__(self) -> str:
+        return calibration_text(self.calibration, str(self.survey.path), self.bootstrap,
+                                self.seed)
+
+
+def calibrate(survey: str | Path, *, scale: str = "0-100", seed: int = 0,
+              bootstrap: int = DEFAULT_BOOTSTRAP, recall_sd: float = 0.0,
+              scenario: str | Path | LoadedScenario | None = None) -> CalibrationResult:
+    """Fit the perception and satisfaction parameters to a survey CSV file (docs/how-to/
+    calibrate.md): one row a respondent, ``actual_wait`` (clock minutes) and any of
+    ``reported_wait`` (minutes), ``satisfaction`` (0-100, or the Likert ``scale`` ``1-5`` /
+    ``1-7``), ``class``, ``occupied``, ``informed`` (0/1). ``bootstrap`` resamples (seeded by
+    ``seed``) give each parameter's 95% interval; ``recall_sd`` is the log-sd of recall error
+    in reported waits (0: all spread is time sense); what the survey cannot fit is held at
+    ``scenario``'s values (default: the model's defaults)."""
+    if bootstrap < 0:
+        raise InputError(f"bootstrap: must be >= 0 (got {bootstrap})")
+    if not (recall_sd >= 0 and math.isfinite(recall_sd)):
+        raise InputError(f"recall_sd: must be a number >= 0 (got {recall_sd})")
+    held = _loaded(scenario).base if scenario is not None else None
+    read = read_survey(survey, parse_scale(scale))
+    fitted = calibrate_survey(read, bootstrap=bootstrap, seed=seed, recall_sd=recall_sd,
+                              perception=held.perception if held else None,
+                              satisfaction=held.satisfaction if held else None)
+    return CalibrationResult(read, fitted, bootstrap, seed)
