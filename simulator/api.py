@@ -31,6 +31,7 @@ from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, ResultsError
 from simulator.plan.loader import BASE, LoadedScenario, load_scenario
+from simulator.report.classes import classes_section
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -105,6 +106,16 @@ class RunResult:
         """One row per variant and replication, a column per metric."""
         return _frame(*self.experiment.replications_table())
 
+    def classes(self) -> pd.DataFrame:
+        """One row per variant, customer class and metric: mean, ci_low, ci_high (95%,
+        Student t), n (the table ``classes.csv`` holds)."""
+        return _frame(*self.experiment.group_table("classes"))
+
+    def stations(self) -> pd.DataFrame:
+        """One row per variant, station and metric (wait in its line, its queue length and
+        utilisation): mean, ci_low, ci_high, n (the table ``stations.csv`` holds)."""
+        return _frame(*self.experiment.group_table("stations"))
+
     def records(self, table: str = "customers") -> pd.DataFrame:
         """A record table of every variant and replication (``customers``, ``visits``,
         ``segments``; ``timeseries`` also with ``records="summary"``), read from the results
@@ -119,7 +130,7 @@ class RunResult:
         return pd.read_parquet(folder)
 
     def __str__(self) -> str:
-        return table(self.experiment)
+        return table(self.experiment) + classes_section(self.experiment)
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,8 @@ class ComparisonResult(RunResult):
         return _frame(COST_COLUMNS, cost_rows(self.effects))
 
     def __str__(self) -> str:
-        return compare_text(self.comparison, self.rank_by, self.effects, self.auto)
+        return (compare_text(self.comparison, self.rank_by, self.effects, self.auto)
+                + classes_section(self.experiment))
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
 from simulator.errors import ResultsError
 from simulator.models.codes import Outcome
-from simulator.runs.store import read_manifest
+from simulator.runs.store import BREAKDOWN_FILES, read_manifest, read_task, task_key
 from simulator.spec.base import format_clock
 
 CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
@@ -37,7 +37,7 @@ def _need(path: Path, what: str) -> None:
 # pandas 3 parses floats exactly by default (and deprecates the option); pandas 2 needs it.
 EXACT_FLOATS: dict[str, Any] = ({} if int(pd.__version__.split(".")[0]) >= 3
                                 else {"float_precision": "round_trip"})
-TEXT_COLUMNS = ("variant", "metric")
+TEXT_COLUMNS = ("variant", "metric", "class", "station")
 """Columns read as text: a variant named ``nan`` or ``null`` stays a name."""
 
 
@@ -76,12 +76,18 @@ class Results:
     """summary.csv: variant, metric, mean, ci_low, ci_high, n."""
     replications: pd.DataFrame
     """replications.csv: one row per variant and replication, every metric."""
-    timeseries: pd.DataFrame
-    """Per variant, replication, station and bin (:data:`TIMESERIES_COLUMNS`)."""
+    timeseries: pd.DataFrame | None
+    """Per variant, replication, station and bin (:data:`TIMESERIES_COLUMNS`; None after
+    ``--records none``)."""
     customers: pd.DataFrame | None
     """The customers records (:data:`CUSTOMER_COLUMNS`; None after ``--records summary``)."""
     costs: pd.DataFrame | None
     """costs.csv, written by ``waitsim compare`` (None when absent)."""
+    classes: pd.DataFrame | None = None
+    """classes.csv: variant, class, metric, mean, ci_low, ci_high, n (None in a folder
+    written before per-class summaries existed)."""
+    stations: pd.DataFrame | None = None
+    """stations.csv: variant, station, metric, mean, ci_low, ci_high, n (likewise)."""
 
     @classmethod
     def load(cls, folder: Path | str) -> Results:
@@ -99,21 +105,27 @@ class Results:
             raise ResultsError(f"{folder / 'manifest.json'}: status '{manifest.get('status')}': "
                                "the run did not finish; run the same command again to finish it")
         for name, what in (("summary.csv", "means and intervals"),
-                           ("replications.csv", "metrics per replication"),
-                           ("timeseries", "queue length over time")):
+                           ("replications.csv", "metrics per replication")):
             _need(folder / name, what)
         summary = _read_csv(folder / "summary.csv", ["variant", "metric", "mean", "ci_low",
                                                      "ci_high", "n"])
         replications = _read_csv(folder / "replications.csv",
                                  ["variant", "replication", *METRICS])
-        timeseries = _read_parquet(folder / "timeseries", TIMESERIES_COLUMNS)
+        timeseries = None  # absent after --records none
+        if (folder / "timeseries").is_dir():
+            timeseries = _read_parquet(folder / "timeseries", TIMESERIES_COLUMNS)
         customers = None
         if (folder / "customers").is_dir():
             customers = _read_parquet(folder / "customers", CUSTOMER_COLUMNS)
         costs = None
         if (folder / "costs.csv").exists():
             costs = _read_csv(folder / "costs.csv", COST_COLUMNS)
-        return cls(folder, manifest, summary, replications, timeseries, customers, costs)
+        classes, stations = (
+            _read_csv(folder / name, ["variant", member, "metric", "mean", "ci_low",
+                                      "ci_high", "n"]) if (folder / name).exists() else None
+            for name, member in zip(BREAKDOWN_FILES, ("class", "station"), strict=True))
+        return cls(folder, manifest, summary, replications, timeseries, customers, costs,
+                   classes, stations)
 
     @property
     def variants(self) -> list[str]:
@@ -132,16 +144,28 @@ class Results:
 
     def experiment(self) -> ExperimentResult:
         """The run's metrics, replication by replication, as the run returned them
-        (``replications.csv`` keeps every float exactly)."""
+        (``replications.csv`` keeps every float exactly; the per-class and per-station ones
+        come from the markers of finished replications, when the folder has them)."""
         table = self.replications
-        metrics = {v: [{m: float(row[m]) for m in METRICS}
+        m = self.manifest
+        metrics = {v: [{**{k: float(row[k]) for k in METRICS},
+                        **self._breakdown(v, int(row["replication"]))}
                        for row in table[table["variant"] == v].sort_values("replication")
                        .to_dict("records")]
                    for v in self.variants}
-        m = self.manifest
         return ExperimentResult(scenario=str(m["scenario"]), seed=int(m["seed"]),
                                 replications=int(m["replications"]), metrics=metrics,
                                 reused=0, seconds=0.0)
+
+    def _breakdown(self, variant: str, replication: int) -> dict[str, float]:
+        """A replication's metrics per class and station, from its marker (none if the
+        marker is missing or not of this run)."""
+        digest = self.manifest["variants"][variant].get("plan_digest")
+        if not isinstance(digest, str):
+            return {}
+        found = read_task(self.folder, variant, replication,
+                          task_key(digest, int(self.manifest["seed"]), replication))
+        return {k: v for k, v in (found or {}).items() if k not in METRICS}
 
     def to_json(self) -> dict[str, Any]:
         """The document ``waitsim run --json`` printed for this folder."""

@@ -17,6 +17,7 @@ from simulator.models.codes import Outcome
 from simulator.plots.style import (
     CLOCK_COLOUR,
     FELT_COLOUR,
+    FigureUnavailable,
     _colour,
     _counted_customers,
     _dashes,
@@ -98,6 +99,9 @@ def queue_over_day(results: Results) -> Figure:
     mean across replications with its 95% CI as a band, clock times on the x axis when known.
     After a replication's last customer left nobody waits, so its queue counts as 0 there; its
     last interval, which runs past its end, is left out of the staff on duty."""
+    if results.timeseries is None:
+        raise FigureUnavailable(f"{results.folder}: no time series (the run used --records "
+                                "none); rerun with --records summary or full")
     ts = results.timeseries.sort_values(["station", "bin_start"])
     stations = list(dict.fromkeys(ts["station_name"]))
     fig = _figure()

@@ -58,7 +58,7 @@ def _counted_customers(results: Results) -> pd.DataFrame:
     customers = results.counted_customers()
     if customers is None:
         raise FigureUnavailable(f"{results.folder}: no per-customer records (the run used "
-                                "--records summary); rerun with --records full")
+                                "--records summary or none); rerun with --records full")
     return customers
 
 

@@ -6,6 +6,7 @@ Layout of a results folder (every file readable by pandas in one call)::
     manifest.json                    kind, scenario, digest, seed, replications, versions, files
     .waitsim.lock                    locked (flock) by the command writing the folder
     summary.csv, replications.csv    the tables (a sweep's have a point column; + points.csv)
+    classes.csv, stations.csv        summaries per customer class and per station (not sweeps)
     comparison.csv, costs.csv        ``waitsim compare`` only
     tasks/<variant>/r<rep>.json      a finished replication: its key and metrics (the marker)
     customers/<variant>-r<rep>.parquet   records, with variant and replication columns
@@ -73,9 +74,12 @@ def figure_names() -> set[str]:
     return {f"{stem}.{fmt}" for stem in stems for fmt in FIGURE_FORMATS}
 
 
+BREAKDOWN_FILES = ("classes.csv", "stations.csv")
+"""The summaries per customer class and per station of a run or compare."""
 OUTPUTS = {
-    "run": (MANIFEST, "replications.csv", "summary.csv"),
-    "compare": (MANIFEST, "replications.csv", "summary.csv", *COMPARISON_FILES),
+    "run": (MANIFEST, "replications.csv", "summary.csv", *BREAKDOWN_FILES),
+    "compare": (MANIFEST, "replications.csv", "summary.csv", *BREAKDOWN_FILES,
+                *COMPARISON_FILES),
     "sweep": (MANIFEST, SWEEP_LOG, "replications.csv", "summary.csv", "points.csv"),
 }
 """The files each kind of command writes at the top of its folder."""
