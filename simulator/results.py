@@ -6,6 +6,7 @@ run minutes, as in the files. Reading needs pandas; the simulation never imports
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from simulator.analysis.summary import METRICS
 from simulator.errors import ResultsError
 from simulator.models.codes import Outcome
 from simulator.runs.store import BREAKDOWN_FILES, read_manifest, read_task, task_key
-from simulator.spec.base import format_clock
+from simulator.spec.base import did_you_mean, format_clock
 
 CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
 TIMESERIES_COLUMNS = ["variant", "replication", "station", "station_name", "bin_start",
@@ -64,6 +65,38 @@ def _read_parquet(folder: Path, columns: list[str]) -> pd.DataFrame:
     except Exception as exc:  # pyarrow raises several types; the message says which
         raise ResultsError(f"{folder}: unreadable records ({type(exc).__name__}: {exc})"
                            ) from None
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """A finished sweep's folder, read back for figures: its manifest and summary.csv (a row
+    per point and metric: point, a column per swept parameter, metric, mean, ci_low,
+    ci_high, n)."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    summary: pd.DataFrame
+
+    @property
+    def parameters(self) -> list[str]:
+        """The swept parameters (dotted scenario paths), in the sweep file's order."""
+        return [str(p) for p in self.manifest.get("parameters") or []]
+
+    @classmethod
+    def load(cls, folder: Path | str) -> SweepSummary:
+        """Read a sweep's folder; :class:`ResultsError` says what is missing."""
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        if manifest is None or manifest.get("kind") != "sweep":
+            raise ResultsError(f"{folder}: not the folder of a `waitsim sweep`")
+        if manifest.get("status") not in ("complete", "incomplete"):
+            raise ResultsError(f"{folder / 'manifest.json'}: status '{manifest.get('status')}'"
+                               ": the sweep did not finish; run the same command again")
+        _need(folder / "summary.csv", "means and intervals per point")
+        parameters = [str(p) for p in manifest.get("parameters") or []]
+        summary = _read_csv(folder / "summary.csv", ["point", *parameters, "metric", "mean",
+                                                     "ci_low", "ci_high", "n"])
+        return cls(folder, manifest, summary)
 
 
 @dataclass(frozen=True)
@@ -131,6 +164,29 @@ class Results:
     def variants(self) -> list[str]:
         """Variant names in the run's order (the base first when it was run)."""
         return list(self.manifest["variants"])
+
+    def only(self, variants: Iterable[str]) -> Results:
+        """The same results with only ``variants`` (in the run's order; the base stays the
+        reference of paired differences when it is among them). :class:`ResultsError` names
+        a variant the folder does not have."""
+        wanted = list(dict.fromkeys(variants))
+        missing = [v for v in wanted if v not in self.variants]
+        if missing:
+            hint = did_you_mean(missing[0], self.variants)
+            raise ResultsError(f"{self.folder}: no variant {', '.join(missing)} in these "
+                               f"results{hint} (variants: {', '.join(self.variants)})")
+        keep = [v for v in self.variants if v in wanted]
+
+        def rows(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if frame is None else frame[frame["variant"].isin(keep)]
+
+        manifest = {**self.manifest,
+                    "variants": {v: self.manifest["variants"][v] for v in keep}}
+        return dataclasses.replace(
+            self, manifest=manifest, summary=rows(self.summary),
+            replications=rows(self.replications), timeseries=rows(self.timeseries),
+            customers=rows(self.customers), costs=rows(self.costs),
+            classes=rows(self.classes), stations=rows(self.stations))
 
     @property
     def clock_at_zero(self) -> float | None:
