@@ -153,6 +153,20 @@ class ComparisonResult(RunResult):
         difference is distinguishable from 0 (the table ``comparison.csv`` holds)."""
         return _frame(COMPARISON_COLUMNS, comparison_rows(self.comparison))
 
+    def group_differences(self, group: str = "classes") -> pd.DataFrame:
+        """Per variant other than the base, class (``group="classes"``) or station
+        (``"stations"``) and metric: the paired difference from the base's same class or
+        station, ``diff_mean, diff_ci_low, diff_ci_high, n`` (what ``vs_base.classes`` and
+        ``vs_base.stations`` of the ``--json`` document hold)."""
+        member = {"classes": "class", "stations": "station"}[group]
+        rows = [(v, name, m, d.mean, d.ci_low, d.ci_high, d.n)
+                for v, groups in self.comparison.groups.items()
+                for name, by_metric in groups.get(group, {}).items()
+                for m, vm in by_metric.items() if vm.paired is not None
+                for d in (vm.paired.difference,)]
+        return _frame(["variant", member, "metric", "diff_mean", "diff_ci_low", "diff_ci_high",
+                       "n"], rows)
+
     def ranking(self, metric: str | None = None) -> pd.DataFrame:
         """The variants ranked by ``metric`` (default: the comparison's ``rank_by``), best
         first: mean, paired difference from the base with its 95% interval, and whether it

@@ -130,6 +130,12 @@ def test_files_api_and_console_show_the_classes(two_classes, tmp_path, capsys):
                   & (classes["metric"] == "wait_mean")]
     assert row["mean"].item() == pytest.approx(2.0)
     assert set(result.stations()["station"]) == {"single", "many"}
+    differences = result.group_differences("classes")
+    queued = differences[(differences["class"] == "queued")
+                         & (differences["metric"] == "wait_mean")]
+    assert queued["variant"].tolist() == ["second_server"]
+    assert queued["diff_mean"].item() == pytest.approx(-1.2)
+    assert set(result.group_differences("stations")["station"]) == {"single", "many"}
     folder = simulator.load_results(out)
     assert folder.classes is not None and folder.classes.equals(classes)
     assert folder.to_json() == result.experiment.to_json()

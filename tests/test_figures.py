@@ -139,6 +139,9 @@ def test_identical_variants_are_named_in_every_figure(results):
     assert identical_groups(results) == [["base", "same_adviser"]]
     for build in (wait_distributions, queue_over_day, abandonment_by_hour):
         assert "identical results: base = same adviser" in texts(build(results))
+    pair = queue_over_day(results.only(["base", "same_adviser"]))
+    assert [t.get_text() for t in pair.legends[0].get_texts()] == ["base",
+                                                                   "same adviser (= base)"]
 
 
 def test_many_variants_get_a_panel_each_with_whole_number_ticks(results):

@@ -31,6 +31,7 @@ from simulator.plots.style import (
     _time_axis,
     display_name,
     integer_ticks,
+    legend_name,
 )
 from simulator.results import Results
 
@@ -179,7 +180,8 @@ def _queue_columns(results: Results, ts: pd.DataFrame, width: float) -> Figure:
             if data.empty:
                 continue
             queue, duty = _queue_and_duty(data)
-            line = _colour(results, variant), _dashes(results, variant), display_name(variant)
+            line = (_colour(results, variant), _dashes(results, variant),
+                    legend_name(results, variant))
             _band(axes[0, col], queue, width, *line)
             _band(axes[1, col], duty, width, *line)
         _warmup_line(results, list(axes[:, col]), label=True)
@@ -219,9 +221,9 @@ def _queue_panels(results: Results, ts: pd.DataFrame, width: float) -> Figure:
             _band(ax, queue, width, colours[station], "-", "")
             _band(ax, duty, width, colours[station], ":", "", band=False, lw=1.6)
         ax.set_title(display_name(variant))
-        ax.set_ylim(bottom=0)
-        integer_ticks(ax.yaxis)
     for ax in panels:  # ticks every two hours: a panel is a third of the width
+        ax.set_ylim(bottom=0)  # once all are drawn: the panels share the top of their axis
+        integer_ticks(ax.yaxis)
         label = ax.get_xlabel()
         _time_axis(results, ax, hours=2)
         ax.set_xlabel(label)
@@ -287,7 +289,7 @@ def abandonment_by_hour(results: Results) -> Figure:
                 mine = shares.loc[variant]
                 ax.plot(mine.index, mine[column].to_numpy(), marker="o", lw=2, ms=6,
                         color=_colour(results, variant), ls=_dashes(results, variant),
-                        label=display_name(variant))
+                        label=legend_name(results, variant))
             ax.set_title(title, fontsize=13)
             if not shares[column].any():
                 ax.text(0.5, 0.5, f"nobody {column} in any variant", transform=ax.transAxes,

@@ -93,9 +93,18 @@ def identical_note(results: Results) -> str:
                                               for group in groups)
 
 
+def legend_name(results: Results, variant: str) -> str:
+    """A variant's name in a legend: its :func:`display_name`, with ``(= other)`` when its
+    results are identical to an earlier variant's (its line lies under that one)."""
+    for group in identical_groups(results):
+        if variant in group and group.index(variant) > 0:
+            return f"{display_name(variant)} (= {display_name(group[0])})"
+    return display_name(variant)
+
+
 def integer_ticks(axis: Any) -> None:
     """Ticks on whole numbers only, for counts (servers, people waiting)."""
-    axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=2))
+    axis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=2))
 
 
 def _counted_customers(results: Results) -> pd.DataFrame:
