@@ -16,9 +16,17 @@ import pandas as pd
 
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
+from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import ResultsError
 from simulator.models.codes import Outcome
-from simulator.runs.store import BREAKDOWN_FILES, read_manifest, read_task, task_key
+from simulator.runs.store import (
+    BREAKDOWN_FILES,
+    UNCERTAINTY_FILE,
+    read_json_object,
+    read_manifest,
+    read_task,
+    task_key,
+)
 from simulator.spec.base import did_you_mean, format_clock
 
 CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
@@ -121,6 +129,8 @@ class Results:
     written before per-class summaries existed)."""
     stations: pd.DataFrame | None = None
     """stations.csv: variant, station, metric, mean, ci_low, ci_high, n (likewise)."""
+    uncertainty: UncertaintyResult | None = None
+    """The analysis of ``compare --uncertainty`` (None when absent)."""
 
     @classmethod
     def load(cls, folder: Path | str) -> Results:
@@ -157,8 +167,16 @@ class Results:
             _read_csv(folder / name, ["variant", member, "metric", "mean", "ci_low",
                                       "ci_high", "n"]) if (folder / name).exists() else None
             for name, member in zip(BREAKDOWN_FILES, ("class", "station"), strict=True))
+        uncertainty = None
+        if (folder / UNCERTAINTY_FILE).exists():
+            document = read_json_object(folder / UNCERTAINTY_FILE)
+            try:
+                uncertainty = UncertaintyResult.from_json(document or {})
+            except (KeyError, TypeError, ValueError, IndexError):
+                raise ResultsError(f"{folder / UNCERTAINTY_FILE}: unreadable; run the compare "
+                                   "with --uncertainty again to rewrite it") from None
         return cls(folder, manifest, summary, replications, timeseries, customers, costs,
-                   classes, stations)
+                   classes, stations, uncertainty)
 
     @property
     def variants(self) -> list[str]:
