@@ -40,6 +40,7 @@ from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_s
 from simulator.report.calibration import ROW_COLUMNS as CALIBRATION_COLUMNS
 from simulator.report.calibration import calibration_rows, calibration_text
 from simulator.report.calibration_write import write_calibration
+from simulator.report.classes import classes_section
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -117,6 +118,16 @@ class RunResult:
         """One row per variant and replication, a column per metric."""
         return _frame(*self.experiment.replications_table())
 
+    def classes(self) -> pd.DataFrame:
+        """One row per variant, customer class and metric: mean, ci_low, ci_high (95%,
+        Student t), n (the table ``classes.csv`` holds)."""
+        return _frame(*self.experiment.group_table("classes"))
+
+    def stations(self) -> pd.DataFrame:
+        """One row per variant, station and metric (wait in its line, its queue length and
+        utilisation): mean, ci_low, ci_high, n (the table ``stations.csv`` holds)."""
+        return _frame(*self.experiment.group_table("stations"))
+
     def records(self, table: str = "customers") -> pd.DataFrame:
         """A record table of every variant and replication (``customers``, ``visits``,
         ``segments``; ``timeseries`` also with ``records="summary"``), read from the results
@@ -131,7 +142,7 @@ class RunResult:
         return pd.read_parquet(folder)
 
     def __str__(self) -> str:
-        return table(self.experiment)
+        return table(self.experiment) + classes_section(self.experiment)
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,20 @@ class ComparisonResult(RunResult):
         difference is distinguishable from 0 (the table ``comparison.csv`` holds)."""
         return _frame(COMPARISON_COLUMNS, comparison_rows(self.comparison))
 
+    def group_differences(self, group: str = "classes") -> pd.DataFrame:
+        """Per variant other than the base, class (``group="classes"``) or station
+        (``"stations"``) and metric: the paired difference from the base's same class or
+        station, ``diff_mean, diff_ci_low, diff_ci_high, n`` (what ``vs_base.classes`` and
+        ``vs_base.stations`` of the ``--json`` document hold)."""
+        member = {"classes": "class", "stations": "station"}[group]
+        rows = [(v, name, m, d.mean, d.ci_low, d.ci_high, d.n)
+                for v, groups in self.comparison.groups.items()
+                for name, by_metric in groups.get(group, {}).items()
+                for m, vm in by_metric.items() if vm.paired is not None
+                for d in (vm.paired.difference,)]
+        return _frame(["variant", member, "metric", "diff_mean", "diff_ci_low", "diff_ci_high",
+                       "n"], rows)
+
     def ranking(self, metric: str | None = None) -> pd.DataFrame:
         """The variants ranked by ``metric`` (default: the comparison's ``rank_by``), best
         first: mean, paired difference from the base with its 95% interval, and whether it
@@ -188,7 +213,7 @@ class ComparisonResult(RunResult):
         text = compare_text(self.comparison, self.rank_by, self.effects, self.auto)
         if self.uncertainty is not None:
             text += "\n" + uncertainty_text(self.uncertainty)
-        return text
+        return text + classes_section(self.experiment)
 
 
 @contextmanager

@@ -166,8 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--format", nargs="+", choices=FIGURE_FORMATS,
                       default=["png", "svg"], help="file formats (default: png svg)")
     plot.add_argument("--metric", action="append", metavar="NAME",
-                      help="metric of the paired-improvement plot; repeatable (default: "
-                           "satisfaction_mean and perceived_wait_mean)")
+                      help="metric of the paired-improvement plot (of a sweep: a panel of "
+                           "each parameter's figure); repeatable (default: satisfaction_mean "
+                           "and perceived_wait_mean; a sweep: the headline metrics)")
+    plot.add_argument("--variant", action="append", metavar="NAME",
+                      help="draw only this variant; repeatable (default: all)")
 
     calibrate = commands.add_parser(
         "calibrate", help="fit the perception and satisfaction parameters to a survey",
@@ -204,13 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[float, int], None]]:
-    """A progress callback drawing a tqdm bar on standard error, only on a terminal and after
-    a moment; the bar is closed on leaving."""
+def _progress_bar(unit: str = "replication") -> Iterator[Callable[[float, int], None]]:
+    """A progress callback drawing a tqdm bar (counting ``unit``) on standard error, only on a
+    terminal and after a moment; the bar is closed on leaving."""
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit="replication", file=sys.stderr, delay=0.5, leave=False,
-               disable=None)
+    bar = tqdm(total=0, unit=unit, file=sys.stderr, delay=0.5, leave=False, disable=None)
 
     def update(done: float, total: int) -> None:
         if bar.total != total:  # the first call: work found done does not count in the ETA
@@ -336,8 +338,10 @@ def _command_plot(args: argparse.Namespace) -> int:
     def skipped(name: str, reason: str) -> None:
         print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)
 
-    written = plots.save_all(args.results, args.out, formats=list(dict.fromkeys(args.format)),
-                             metrics=args.metric or plots.DEFAULT_METRICS, on_skip=skipped)
+    with _progress_bar("figure") as progress:
+        written = plots.save_all(args.results, args.out,
+                                 formats=list(dict.fromkeys(args.format)), metrics=args.metric,
+                                 on_skip=skipped, variants=args.variant, progress=progress)
     for path in written:
         print(path)
     return EXIT_OK

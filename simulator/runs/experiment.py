@@ -29,6 +29,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from simulator.analysis import breakdown
 from simulator.analysis.result import ExperimentResult
 from simulator.engine.journeys import Table
 from simulator.plan.compiled import Plan
@@ -100,7 +101,8 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
              ) -> dict[str, float]:
     """Simulate one replication, summarise it, write its record files (with an output
     directory and records other than none; the per-customer ones block by block, so they
-    are never all in memory) and return its metrics. The caller writes the task's marker
+    are never all in memory) and return its metrics, pooled and per class and station
+    (:mod:`simulator.analysis.breakdown`). The caller writes the task's marker
     once the metrics are back (:func:`run_experiment`). ``progress``: see
     :func:`~simulator.runs.replication.run_replication`."""
     bin_minutes = timeseries_bin(task.plan)
@@ -112,7 +114,7 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                       _with_names(result.timeseries, task.plan),
                       {**_constants(task), "bin_minutes": bin_minutes}, task.key)
-    return result.metrics
+    return {**result.metrics, **result.breakdown}
 
 
 def _constants(task: Task) -> dict[str, str | int]:
@@ -331,10 +333,12 @@ def run_experiment(
                                                      for t in tasks},
                           tables_for(records), replace, extends if more_later else None)
         finished: dict[int, dict[str, float]] = {}
+        wanted = {v: breakdown.keys(loaded.plans[v]) for v in names}
         for index, task in enumerate(tasks):
             metrics = read_task(out, task.variant, task.replication, task.key) \
                 if (task.variant, task.replication) in done else None
-            if metrics is not None:
+            # a marker from before the per-class metrics lacks them: the task runs again
+            if metrics is not None and all(k in metrics for k in wanted[task.variant]):
                 finished[index] = metrics
         if len(finished) < len(tasks):
             write_manifest(out, document("running"))
@@ -403,5 +407,9 @@ def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[st
 
 
 def write_summaries(out: Path, result: ExperimentResult) -> None:
+    """``replications.csv``, ``summary.csv`` and the per-class and per-station summaries
+    (``classes.csv``, ``stations.csv``)."""
     write_csv(out / "replications.csv", *result.replications_table())
     write_csv(out / "summary.csv", *result.summary_table())
+    for group in breakdown.GROUPS:
+        write_csv(out / f"{group}.csv", *result.group_table(group))
