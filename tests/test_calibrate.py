@@ -16,6 +16,7 @@ import simulator
 from simulator.analysis.calibration import calibrate_survey, read_survey
 from simulator.cli import main
 from simulator.plan.loader import load_scenario
+from simulator.plan.uncertain import drawn_ranges
 from simulator.report.scenario_update import set_values
 from simulator.testing.surveys import SurveyClass, synthetic_survey
 
@@ -179,6 +180,12 @@ def test_write_without_classes_goes_to_the_top_level_blocks(tmp_path: Path) -> N
     fitted = result.calibration.perception.estimates["time_sense_sd"].value
     assert loaded.base.perception.time_sense_sd == pytest.approx(fitted, rel=1e-3)
     assert "perception:  # old" in scenario.read_text(encoding="utf-8")
+    # The intervals become the ranges an uncertainty analysis draws these parameters from.
+    estimate = result.calibration.perception.estimates["time_sense_sd"]
+    low, high = loaded.base.uncertainty.ranges["perception.time_sense_sd"]
+    assert low == pytest.approx(estimate.ci_low, rel=1e-3)
+    assert high == pytest.approx(estimate.ci_high, rel=1e-3)
+    assert drawn_ranges(loaded)["perception.time_sense_sd"] == (low, high)
 
 
 def test_set_values_replaces_in_place_and_adds_missing_blocks() -> None:

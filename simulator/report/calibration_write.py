@@ -13,8 +13,11 @@ The survey's overestimation includes the respondents' anxiety, which the scenari
 ``(1 + anxiety_effect x anxiety) ** duration_exponent`` of the class, so that the scenario's
 customers feel what the respondents felt.
 
-A parameter's plausible range is part of the schema, not something a scenario sets, so the
-interval goes into the comment.
+Each interval goes into the comment beside its value. Values written at the top level also
+get their interval as a range under ``uncertainty.ranges``, so that ``compare --uncertainty``
+draws them from what the survey allows instead of the literature's plausible range. A class's
+own values are pinned under every draw of an uncertainty analysis, so a per-class fit writes
+its intervals as comments only.
 """
 
 from __future__ import annotations
@@ -65,6 +68,14 @@ def _write_group(text: str, file: str, c: Calibration, survey: str, where: Field
     satisfaction = {name: (e.value, _comment(survey, e))
                     for name, e in c.satisfaction.estimates.items()
                     if e.value is not None and name != "expected_wait"}
+    if not where:  # the intervals as the ranges an uncertainty analysis draws from
+        ranges = {f"{block}.{name}": ((low, high), f"95% interval, from {survey}")
+                  for block, fitted in (("perception", perception),
+                                        ("satisfaction", satisfaction))
+                  for name in fitted
+                  for low, high in [_interval(c, block, name, perception)] if low < high}
+        if ranges:
+            text = set_values(text, file, ("uncertainty", "ranges"), ranges)
     # satisfaction first: a block new to a class goes first in it, so perception ends on top
     if satisfaction:
         text = set_values(text, file, (*where, "satisfaction"), satisfaction)
@@ -75,6 +86,18 @@ def _write_group(text: str, file: str, c: Calibration, survey: str, where: Field
         text = set_values(text, file, ("customers", class_name),
                           {"expected_wait": (expected.value, _comment(survey, expected))})
     return text
+
+
+def _interval(c: Calibration, block: str, name: str,
+              perception: dict[str, Setting]) -> tuple[float, float]:
+    """The 95% interval of a written value, on the scale it was written at (the
+    overestimation's divided as its value was); (0, 0) when there is none."""
+    e = (c.perception if block == "perception" else c.satisfaction).estimates[name]
+    if e.ci_low is None or e.ci_high is None or e.value is None:
+        return 0.0, 0.0
+    written = perception[name][0] if block == "perception" else e.value
+    scale = float(written) / e.value if e.value else 1.0  # type: ignore[arg-type]
+    return float(f"{e.ci_low * scale:.4g}"), float(f"{e.ci_high * scale:.4g}")
 
 
 def write_calibration(calibration: Calibration, scenario: str | Path, survey: str

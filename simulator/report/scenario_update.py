@@ -7,9 +7,10 @@ other line (comments, blank lines, quoting, flow mappings wrapped by hand) stays
 A YAML round-trip library re-flows hand-wrapped flow mappings (five of the six bundled
 scenarios have some), which is why the edit is done on the text.
 
-Only blocks of scalar values are edited (``perception:``, ``satisfaction:``, a class's
-``expected_wait``); a block written as a flow mapping (``perception: {time_sense_sd: 0}``) is
-rewritten in block style so that each value can carry its comment.
+Only blocks of scalar values (or ``[low, high]`` ranges) are edited (``perception:``,
+``satisfaction:``, a class's ``expected_wait``, ``uncertainty.ranges``); a block written as a
+flow mapping (``perception: {time_sense_sd: 0}``) is rewritten in block style so that each
+value can carry its comment.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ COMMENT_COLUMN = 36
 """Column where an added comment starts, as in the bundled scenarios (further right when the
 value is longer)."""
 
-Setting = tuple[float, str]
-"""A value and the comment written beside it."""
+Setting = tuple[float | tuple[float, float], str]
+"""A value (a number, or a range written ``[low, high]``) and the comment written beside it."""
 
 
 def _line(indent: int, key: str, value: Any, comment: str = "") -> str:
@@ -43,7 +44,9 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def _format(value: float) -> str:
+def _format(value: float | tuple[float, float]) -> str:
+    if isinstance(value, tuple):
+        return f"[{', '.join(_format(end) for end in value)}]"
     return f"{value:.4g}"
 
 
@@ -123,9 +126,10 @@ def set_values(text: str, file: str, path: FieldPath, values: Mapping[str, Setti
     """``text`` with each ``name: value  # comment`` of ``values`` set in the mapping at
     ``path`` (not empty; created when missing); every other line as it was."""
     doc = parse_yaml(text, file)
-    if path not in doc.positions:
-        text = _insert_block(text, doc, path)
-        doc = parse_yaml(text, file)
+    for depth in range(1, len(path) + 1):  # the block and any block above it that is missing
+        if path[:depth] not in doc.positions:
+            text = _insert_block(text, doc, path[:depth])
+            doc = parse_yaml(text, file)
     block = _node(doc, path)
     if block is not None and not isinstance(block, dict):
         where = doc.positions[path]
