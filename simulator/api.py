@@ -29,6 +29,7 @@ from simulator.analysis.comparison import AutoReplications, Comparison, rank, ru
 from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
+from simulator.analysis.summary import METRICS
 from simulator.errors import InputError, ResultsError
 from simulator.plan.loader import BASE, LoadedScenario, load_scenario
 from simulator.report.comparison import (
@@ -80,6 +81,16 @@ def check_variants(loaded: LoadedScenario, names: Sequence[str] | None,
     return list(dict.fromkeys(names))
 
 
+def check_metrics(names: Sequence[str] | None, option: str = "--metric") -> list[str] | None:
+    """``names`` without repeats, each checked to be a metric; None (all) when empty. An
+    unknown name raises :class:`InputError` naming ``option``."""
+    for name in names or ():
+        if name not in METRICS:
+            raise InputError(f"{option} {name}: no such metric{did_you_mean(name, METRICS)} "
+                             f"(metrics: {', '.join(METRICS)})")
+    return list(dict.fromkeys(names)) if names else None
+
+
 def _frame(header: Sequence[str], rows: Any) -> pd.DataFrame:
     return pd.DataFrame([list(r) for r in rows], columns=list(header))
 
@@ -92,6 +103,11 @@ class RunResult:
     experiment: ExperimentResult
     out: Path | None
     """The results folder written (None when the run kept nothing on disk)."""
+
+    def display_name(self, variant: str) -> str:
+        """How tables and figures name a variant: its ``label:``, else its name with spaces
+        (:func:`simulator.metrics.display_name`)."""
+        return self.experiment.display_name(variant)
 
     def to_json(self) -> dict[str, Any]:
         """The document ``waitsim run --json`` prints."""
@@ -118,8 +134,14 @@ class RunResult:
                                "records='full'")
         return pd.read_parquet(folder)
 
+    def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
+        """The console table of ``waitsim run``: the rows of ``metrics`` (default all), the
+        variants in blocks of columns that fit ``width`` (default: the terminal's, else
+        100)."""
+        return table(self.experiment, check_metrics(metrics), width)
+
     def __str__(self) -> str:
-        return table(self.experiment)
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -159,8 +181,15 @@ class ComparisonResult(RunResult):
         ``costs.csv`` holds)."""
         return _frame(COST_COLUMNS, cost_rows(self.effects))
 
+    def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
+        """The console report of ``waitsim compare``: the table of ``metrics`` (default
+        all), the ranking and the costs, laid out for ``width`` columns (default: the
+        terminal's, else 100)."""
+        return compare_text(self.comparison, self.rank_by, self.effects, self.auto,
+                            check_metrics(metrics), width)
+
     def __str__(self) -> str:
-        return compare_text(self.comparison, self.rank_by, self.effects, self.auto)
+        return self.text()
 
 
 @contextmanager

@@ -25,7 +25,6 @@ from simulator.plan.loader import LoadedScenario, load_scenario
 from simulator.runs.experiment import RECORDS_MODES, default_workers
 from simulator.runs.store import FIGURE_FORMATS
 from simulator.runs.sweep import SweepResult
-from simulator.spec.base import did_you_mean
 from simulator.version import __version__
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -77,6 +76,9 @@ def _add_experiment_options(parser: argparse.ArgumentParser,
                         help=replications_help)
     parser.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's)")
     _add_output_and_workers(parser, "scenario")
+    parser.add_argument("--metric", action="append", metavar="NAME",
+                        help="show this metric's row in the table (default: every metric); "
+                             "repeatable; --json always holds every metric")
     parser.add_argument("--records", choices=RECORDS_MODES, default="full",
                         help="full: write per-customer, per-visit and per-segment records; "
                              "summary: metrics and time series only; none: metrics only "
@@ -187,6 +189,7 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     variants = api.check_variants(loaded, args.variant, option="--variant")
+    api.check_metrics(args.metric)  # before the run, not after it
     return loaded, variants, args.out or Path("results") / args.scenario.stem
 
 
@@ -222,7 +225,7 @@ def _command_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(result)
+        print(result.text(args.metric))
         print()
         print(_where(out, result.experiment, _records_hint(out, args.records)))
     return EXIT_OK
@@ -238,7 +241,7 @@ def _command_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(result)
+        print(result.text(args.metric))
         print()
         print(_where(out, result.experiment, _records_hint(out, args.records))
               + " Comparison: comparison.csv, costs.csv.")
@@ -277,13 +280,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 def _command_plot(args: argparse.Namespace) -> int:
     from simulator import plots  # matplotlib loads only for this command
-    from simulator.analysis.summary import METRICS
 
-    for name in args.metric or ():
-        if name not in METRICS:
-            hint = did_you_mean(name, METRICS)
-            raise InputError(f"--metric {name}: no such metric{hint} (metrics: "
-                                f"{', '.join(METRICS)})")
+    api.check_metrics(args.metric)
 
     def skipped(name: str, reason: str) -> None:
         print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)

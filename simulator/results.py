@@ -16,6 +16,7 @@ import pandas as pd
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
 from simulator.errors import ResultsError
+from simulator.metrics import display_name
 from simulator.models.codes import Outcome
 from simulator.runs.store import read_manifest
 from simulator.spec.base import format_clock
@@ -126,6 +127,17 @@ class Results:
         value = self.manifest.get("clock_at_zero")
         return float(value) if value is not None else None
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Variants' ``label:`` texts by name (only those given; none in older folders)."""
+        return {v: str(entry["label"]) for v, entry in self.manifest["variants"].items()
+                if isinstance(entry, dict) and entry.get("label")}
+
+    def display_name(self, variant: str) -> str:
+        """How figures and reports name a variant: its label, else its name with spaces
+        (:func:`simulator.metrics.display_name`)."""
+        return display_name(variant, self.labels)
+
     def stats_start(self, variant: str) -> float:
         """Run minute from which arrivals count (open + warm-up); 0 for older manifests."""
         return float(self.manifest["variants"][variant].get("stats_start", 0.0))
@@ -141,7 +153,7 @@ class Results:
         m = self.manifest
         return ExperimentResult(scenario=str(m["scenario"]), seed=int(m["seed"]),
                                 replications=int(m["replications"]), metrics=metrics,
-                                reused=0, seconds=0.0)
+                                reused=0, seconds=0.0, labels=self.labels)
 
     def to_json(self) -> dict[str, Any]:
         """The document ``waitsim run --json`` printed for this folder."""

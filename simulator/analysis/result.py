@@ -4,11 +4,12 @@ confidence intervals."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.analysis.statistics import Interval, json_ready, student_t_interval
 from simulator.analysis.summary import METRICS
+from simulator.metrics import display_name
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,12 @@ class ExperimentResult:
     reused: int
     """Replications found finished in the output directory and not run again."""
     seconds: float
+    labels: dict[str, str] = field(default_factory=dict)
+    """Variants' ``label:`` texts by name (only those given)."""
+
+    def display_name(self, variant: str) -> str:
+        """The variant's label, else its name with spaces (:func:`display_name`)."""
+        return display_name(variant, self.labels)
 
     def intervals(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
         """Per variant and metric: mean and Student-t confidence interval."""
@@ -51,7 +58,8 @@ class ExperimentResult:
             "seed": self.seed,
             "replications": self.replications,
             "variants": {
-                variant: {"metrics": {m: i.as_dict() for m, i in by_metric.items()}}
+                variant: {**({"label": self.labels[variant]} if variant in self.labels else {}),
+                          "metrics": {m: i.as_dict() for m, i in by_metric.items()}}
                 for variant, by_metric in intervals.items()
             },
         })

@@ -312,7 +312,8 @@ def run_experiment(
         manifest, kind, command=command, scenario=loaded.base.name,
         scenario_file=str(loaded.path), scenario_digest=loaded.digest, seed=root_seed,
         replications=reps, records=records,
-        variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start}
+        variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start,
+                      **({"label": loaded.labels[v]} if v in loaded.labels else {})}
                   for v in names},
         clock_at_zero=loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
         search=dict(search) if search is not None else None)
@@ -394,7 +395,8 @@ def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[st
         per_variant[task.variant].append(results[index])
     return ExperimentResult(scenario=loaded.base.name, seed=seed, replications=reps,
                             metrics=per_variant, reused=reused,
-                            seconds=time.perf_counter() - started)
+                            seconds=time.perf_counter() - started,
+                            labels={v: loaded.labels[v] for v in names if v in loaded.labels})
 
 
 def write_summaries(out: Path, result: ExperimentResult) -> None:

@@ -257,4 +257,5 @@ class Scenario(Strict):
     faster service), in currency units; usually set in a variant."""
     variants: dict[Name, dict[str, Any]] = {}
     """Named patches of the base, run side by side: mappings merge key by key, anything else
-    replaces, ``null`` removes a key."""
+    replaces, ``null`` removes a key. A variant's ``label:`` (text, at most 60 characters)
+    names it in tables and figures."""
