@@ -21,6 +21,8 @@ from simulator import api
 from simulator.analysis.comparison import RANKABLE
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, WaitsimError
+from simulator.plan.json_schema import schema_text
+from simulator.plan.library import DEFAULT_TEMPLATE, templates, write_template
 from simulator.plan.loader import LoadedScenario, load_scenario
 from simulator.runs.experiment import RECORDS_MODES, default_workers
 from simulator.runs.store import FIGURE_FORMATS
@@ -156,6 +158,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+
+    names = ", ".join(templates())
+    init = commands.add_parser(
+        "init", help="write a commented starter scenario from a bundled template",
+        description="Write a commented starter scenario (a copy of a bundled scenario, "
+        "comments included) to FILE, which must not exist. Templates: " + names + ".")
+    init.add_argument("file", type=Path, nargs="?", metavar="FILE",
+                      help="the scenario file to write (never overwritten)")
+    init.add_argument("--template", default=DEFAULT_TEMPLATE, metavar="NAME",
+                      help=f"the template (default: {DEFAULT_TEMPLATE}; one of: {names})")
+    init.add_argument("--list", action="store_true", help="list the templates and exit")
+
+    commands.add_parser(
+        "schema", help="print the scenario files' JSON Schema",
+        description="Print the JSON Schema (draft 2020-12) of scenario files on standard "
+        "output, for editors that complete and check keys as you type (the file "
+        "schema/scenario.schema.json holds the same).")
     return parser
 
 
@@ -312,6 +331,32 @@ def _command_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _command_init(args: argparse.Namespace) -> int:
+    if args.list:
+        for name, path in templates().items():
+            print(f"{name:24}  {_first_comment(path)}")
+        return EXIT_OK
+    if args.file is None:
+        raise InputError("waitsim init: give the FILE to write (or --list for the templates)")
+    loaded = write_template(args.file, args.template)
+    print(f"wrote {args.file}: '{loaded.base.name}' with {len(loaded.plans) - 1} variant(s), "
+          f"from the template {args.template}. Edit it, then: waitsim validate {args.file}")
+    return EXIT_OK
+
+
+def _first_comment(path: Path) -> str:
+    """A template's first comment line that is not an editor hint: what it is."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") and not line.startswith("# yaml-language-server"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def _command_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -323,7 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
-                    "plot": _command_plot}
+                    "plot": _command_plot, "init": _command_init,
+                    "schema": _command_schema}
         return commands[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)
