@@ -43,7 +43,7 @@ from simulator.report.comparison import (
 )
 from simulator.report.console import table
 from simulator.report.sweep import sweep_document, sweep_table
-from simulator.results import Results
+from simulator.results import Results, readable
 from simulator.runs.executor import check_dask, open_executor
 from simulator.runs.experiment import (
     RecordsMode,
@@ -124,7 +124,8 @@ class RunResult:
     def records(self, table: str = "customers") -> pd.DataFrame:
         """A record table of every variant and replication (``customers``, ``visits``,
         ``segments``; ``timeseries`` also with ``records="summary"``), read from the results
-        folder; times in run minutes."""
+        folder: times in run minutes, and beside them times of day and labels of the codes
+        (:func:`simulator.results.readable`)."""
         if self.out is None:
             raise ResultsError("no results folder: pass out=FOLDER (and records='full' for "
                                "per-customer records) to keep records")
@@ -132,7 +133,8 @@ class RunResult:
         if not folder.is_dir():
             raise ResultsError(f"{folder}: no such records; per-customer records need "
                                "records='full'")
-        return pd.read_parquet(folder)
+        clocks = {v: self.scenario.plans[v].clock_at_zero for v in self.experiment.metrics}
+        return readable(pd.read_parquet(folder), table, clocks)
 
     def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
         """The console table of ``waitsim run``: the rows of ``metrics`` (default all), the

@@ -35,6 +35,7 @@ from simulator.engine.journeys import Table
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
 from simulator.plan.loader import BASE, LoadedScenario
+from simulator.runs.columns import DESCRIPTIONS, schema_metadata
 from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
@@ -108,7 +109,8 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
     if task.out is not None and "timeseries" in tables_for(task.records):
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                       _with_names(result.timeseries, task.plan),
-                      {**_constants(task), "bin_minutes": bin_minutes}, task.key)
+                      {**_constants(task), "bin_minutes": bin_minutes}, task.key,
+                      DESCRIPTIONS["timeseries"], schema_metadata(task.plan.clock_at_zero))
     return result.metrics
 
 
@@ -125,7 +127,8 @@ def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
     out = task.out
     constants = _constants(task)
     writers = {table: files.enter_context(parquet_parts(
-        record_file(out, table, task.variant, task.replication), task.key))
+        record_file(out, table, task.variant, task.replication), task.key,
+        DESCRIPTIONS[table], schema_metadata(task.plan.clock_at_zero)))
         for table in RECORD_TABLES}
 
     def write(tables: dict[str, Table], experience: Table) -> None:
@@ -313,6 +316,7 @@ def run_experiment(
         scenario_file=str(loaded.path), scenario_digest=loaded.digest, seed=root_seed,
         replications=reps, records=records,
         variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start,
+                      "clock_at_zero": loaded.plans[v].clock_at_zero,
                       **({"label": loaded.labels[v]} if v in loaded.labels else {})}
                   for v in names},
         clock_at_zero=loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
