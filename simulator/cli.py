@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from simulator import api
 from simulator.analysis.comparison import RANKABLE
@@ -178,14 +178,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_BAR_FORMAT = ("{l_bar}{bar}| {done}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}"
+               "{postfix}]")
+"""tqdm's own layout, but with ``done``: the replications finished, a whole number."""
+
+
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[float, int], None]]:
-    """A progress callback drawing a tqdm bar on standard error, only on a terminal and after
-    a moment; the bar is closed on leaving."""
+def _progress_bar(file: TextIO | None = None, disable: bool | None = None, delay: float = 0.5
+                  ) -> Iterator[Callable[[float, int], None]]:
+    """A progress callback drawing a tqdm bar on ``file`` (standard error), by default only
+    on a terminal (``disable=None``) and after ``delay`` seconds; the bar is closed on
+    leaving. The bar moves with fractions of replications under way, but counts finished
+    ones: ``12/60``, never ``12.37/60``."""
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit="replication", file=sys.stderr, delay=0.5, leave=False,
-               disable=None)
+    class Bar(tqdm):  # type: ignore[misc,type-arg]
+        @property
+        def format_dict(self) -> dict[str, Any]:
+            shown = super().format_dict
+            shown["done"] = math.floor(shown["n"] + 1e-9)  # the fractions of a rounded sum
+            return shown
+
+    bar = Bar(total=0, unit="replication", file=file or sys.stderr, delay=delay, leave=False,
+              disable=disable, bar_format=_BAR_FORMAT)
 
     def update(done: float, total: int) -> None:
         if bar.total != total:  # the first call: work found done does not count in the ETA

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -134,3 +137,18 @@ def test_the_command_line_fits_100_columns(tmp_path, capsys, monkeypatch):
     assert main(["run", str(scenario), "--metric", "nope", "--out", str(tmp_path / "p")]) == 2
     assert "--metric nope: no such metric" in capsys.readouterr().err
     assert not (tmp_path / "p").exists()  # refused before running
+
+
+def test_the_progress_bar_counts_whole_replications():
+    from simulator.cli import _progress_bar
+
+    shown = io.StringIO()
+    with _progress_bar(shown, disable=False, delay=0) as progress:
+        for done in (2.0, 3.37, 4.999999):  # found done; a third of one under way; rounding
+            time.sleep(0.11)  # tqdm redraws at most every 0.1 s
+            progress(done, 10)
+    text = shown.getvalue()
+    counts = re.findall(r"\| ([0-9.]+)/([0-9.]+) \[", text)
+    assert counts and all("." not in done + total for done, total in counts), text
+    assert ("3", "10") in counts and ("4", "10") in counts
+    assert "34%" in text  # the bar itself moves with the fraction under way (3.37 of 10)
