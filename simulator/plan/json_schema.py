@@ -13,6 +13,7 @@ can tell (a route naming a station that exists, a table in time order) is checke
 from __future__ import annotations
 
 import json
+import typing
 from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
@@ -38,7 +39,7 @@ COUNT_KEY = r"^[0-9]+$"
 """A key of a table by count (a balk table's number waiting)."""
 
 
-_CLOCK_VALIDATOR = ClockTime.__metadata__[0].func
+_CLOCK_VALIDATOR = typing.get_args(ClockTime)[1].func  # Annotated[str | float, PlainValidator]
 
 
 def _is_clock(schema: Any) -> bool:
