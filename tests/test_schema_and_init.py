@@ -94,6 +94,8 @@ BASE = """
     ('label: "Second teller"', "label: " + "x" * 61, "label"),      # label too long
     ('label: "Second teller"', "seed: 3", "seed"),                  # run setting in a variant
     ("  extra_teller:", "  base:", "base"),                         # the reserved name
+    ("sd: 10}", "sd: 10}\n    perception: {occupied_factr: 0.9}", "occupied_factr"),
+    ("sd: 10}", "sd: 10}\n    perception: {model: identity}", "model"),  # global only
 ])
 def test_the_schema_refuses_known_mistakes(old, new, where, validator):
     good = as_json(parse_yaml(textwrap.dedent(BASE), "x.yaml").data)

@@ -109,10 +109,25 @@ def _variants(properties: dict[str, Any], described: str) -> dict[str, Any]:
     }
 
 
+def _class_overrides(schema: dict[str, Any]) -> None:
+    """A class's ``perception:`` and ``satisfaction:`` take the global parameters' keys
+    (all but ``model``, which is global only): describe them so (pydantic has them as any
+    mapping, checked when the plan is compiled)."""
+    definitions = schema["$defs"]
+    keys = definitions["CustomerClass"]["properties"]
+    for name, model in (("perception", "PerceptionParameters"),
+                        ("satisfaction", "SatisfactionParameters")):
+        parameters = definitions[model]["properties"]
+        keys[name] = {"type": "object", "additionalProperties": False,
+                      "description": keys[name]["description"],
+                      "properties": {k: v for k, v in parameters.items() if k != "model"}}
+
+
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file (a plain, JSON-ready mapping)."""
     generated = Scenario.model_json_schema(schema_generator=_Generator)
     schema = _tidy(generated)
+    _class_overrides(schema)
     properties = schema["properties"]
     properties["variants"] = _variants(properties, properties["variants"]["description"])
     return {
