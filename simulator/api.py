@@ -30,6 +30,7 @@ from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
+from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import InputError, ResultsError
 from simulator.plan.loader import BASE, LoadedScenario, load_scenario
 from simulator.report.comparison import (
@@ -43,6 +44,7 @@ from simulator.report.comparison import (
 )
 from simulator.report.console import table
 from simulator.report.sweep import sweep_document, sweep_table
+from simulator.report.uncertainty import uncertainty_text
 from simulator.results import Results, readable
 from simulator.runs.executor import check_dask, open_executor
 from simulator.runs.experiment import (
@@ -51,9 +53,11 @@ from simulator.runs.experiment import (
     reusable_replications,
     run_experiment,
 )
-from simulator.runs.store import open_folder, read_manifest
+from simulator.runs.files import remove
+from simulator.runs.store import UNCERTAINTY_FILE, open_folder, read_manifest
 from simulator.runs.sweep import SweepResult, run_sweep
 from simulator.runs.sweep_points import Sweep, load_sweep
+from simulator.runs.uncertainty import check_uncertainty, run_uncertainty
 from simulator.spec.base import did_you_mean, variant_name_problem
 
 Progress = Callable[[float, int], None]
@@ -155,10 +159,23 @@ class ComparisonResult(RunResult):
     effects: list[CostEffect]
     rank_by: str
     auto: AutoReplications | None
+    uncertainty: UncertaintyResult | None = None
+    """With ``uncertainty=N``: how sure the ranking is under N draws of the parameters."""
 
     def to_json(self) -> dict[str, Any]:
         """The document ``waitsim compare --json`` prints."""
-        return compare_document(self.comparison, self.rank_by, self.effects, self.auto)
+        document = compare_document(self.comparison, self.rank_by, self.effects, self.auto)
+        if self.uncertainty is not None:
+            document["uncertainty"] = self.uncertainty.to_json()
+        return document
+
+    def rank_probabilities(self) -> pd.DataFrame:
+        """With an uncertainty analysis: per variant, its gain over the base (median, 5th and
+        95th percentiles over draws), the probability it ranks first and beats the base,
+        and the probability of each place (columns ``p_rank_1``, ...)."""
+        if self.uncertainty is None:
+            raise InputError("no uncertainty analysis: compare with uncertainty=N")
+        return uncertainty_frame(self.uncertainty)
 
     def differences(self) -> pd.DataFrame:
         """One row per variant and metric: its mean and interval, and the paired difference
@@ -187,8 +204,11 @@ class ComparisonResult(RunResult):
         """The console report of ``waitsim compare``: the table of ``metrics`` (default
         all), the ranking and the costs, laid out for ``width`` columns (default: the
         terminal's, else 100)."""
-        return compare_text(self.comparison, self.rank_by, self.effects, self.auto,
+        text = compare_text(self.comparison, self.rank_by, self.effects, self.auto,
                             check_metrics(metrics), width)
+        if self.uncertainty is not None:
+            text += "\n" + uncertainty_text(self.uncertainty)
+        return text
 
     def __str__(self) -> str:
         return self.text()
@@ -243,14 +263,20 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
             records: RecordsMode = "summary", dask: str | None = None,
             progress: Progress | None = None, command: Sequence[str] | None = None,
             rank_by: str = "satisfaction_mean", precision: float | None = None,
-            max_replications: int = DEFAULT_MAX_REPLICATIONS, replace: bool = False
+            max_replications: int = DEFAULT_MAX_REPLICATIONS, replace: bool = False,
+            uncertainty: int | None = None, uncertainty_replications: int | None = None
             ) -> ComparisonResult:
     """Like :func:`run` (the base is always run: every variant is measured against it), then
     each variant's paired difference from the base, a ranking by ``rank_by`` and costs.
 
     ``replications="auto"`` with ``precision`` adds replications in rounds until the 95%
     half-width of ``rank_by``'s paired difference is at most ``precision`` for every variant
-    (in the metric's unit), up to ``max_replications``."""
+    (in the metric's unit), up to ``max_replications``.
+
+    ``uncertainty=N`` adds an uncertainty analysis (:mod:`simulator.runs.uncertainty`): every
+    variant under N Latin hypercube draws of the model's uncertain parameters, ranked by
+    ``rank_by``; ``uncertainty_replications``: replications each draw rests on when the
+    draws must be simulated again (default 1)."""
     auto_mode = replications == "auto"
     if auto_mode and precision is None:
         raise InputError("waitsim compare: --replications auto needs --precision P "
@@ -263,6 +289,13 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
     names = check_variants(loaded, variants)
     if names is not None:  # pairing needs the base
         names = [BASE, *(v for v in names if v != BASE)]
+    if uncertainty is not None:  # refused now, not after the comparison has run
+        known = None if auto_mode else (replications if isinstance(replications, int)
+                                        else loaded.base.replications)
+        check_uncertainty(loaded, names or loaded.variant_names, uncertainty, rank_by, known,
+                          uncertainty_replications)
+    elif uncertainty_replications is not None:
+        raise InputError("--uncertainty-replications works with --uncertainty N only")
     folder = _out(out)
     auto: AutoReplications | None = None
     with _working(folder, dask, workers) as (executor, n_workers):
@@ -298,8 +331,27 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
         effects = cost_effects(loaded, comparison)
         if folder is not None:
             write_comparison(folder, comparison, effects)
+        analysis = None
+        if folder is not None and uncertainty is None:  # no earlier analysis stays beside it
+            remove(folder / UNCERTAINTY_FILE)
+        if uncertainty is not None:
+            analysis = run_uncertainty(
+                loaded, comparison.result.metrics, uncertainty, rank_by,
+                comparison.result.seed, uncertainty_replications, n_workers, executor, folder,
+                progress)
     return ComparisonResult(loaded, comparison.result, folder, comparison, effects, rank_by,
-                            auto)
+                            auto, analysis)
+
+
+def uncertainty_frame(u: UncertaintyResult) -> pd.DataFrame:
+    """The table of :meth:`ComparisonResult.rank_probabilities`."""
+    places = max(len(x.rank_probabilities) for x in u.variants.values())
+    return pd.DataFrame(
+        [[name, x.gain_median, x.gain_low, x.gain_high, x.p_best, x.p_better_than_base,
+          *x.rank_probabilities] for name, x in u.variants.items()],
+        columns=["variant", "gain_median", "gain_low", "gain_high", "p_best",
+                 "p_better_than_base", *(f"p_rank_{k + 1}" for k in range(places))]
+    ).set_index("variant")
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--rank-by", choices=RANKABLE, default="satisfaction_mean",
                          metavar="METRIC", help="metric to rank the variants by (default: "
                          f"satisfaction_mean; one of: {', '.join(RANKABLE)})")
+    compare.add_argument("--uncertainty", type=_whole_number(10), metavar="N",
+                         help="also draw the model's uncertain parameters N times (Latin "
+                              "hypercube, 200 is a good start) and say how sure the ranking is")
+    compare.add_argument("--uncertainty-replications", type=_whole_number(1), metavar="K",
+                         help="with --uncertainty, when the draws change who leaves: "
+                              "replications each draw is simulated on (default 1)")
 
     sweep = commands.add_parser("sweep", help="run a parameter sweep",
                                 description="Run every point of a sweep file (a grid or a Latin "
@@ -270,6 +276,8 @@ def _command_compare(args: argparse.Namespace) -> int:
     with _progress_bar() as progress:
         result = api.compare(loaded, variants=variants, replications=args.replications,
                              rank_by=args.rank_by, precision=args.precision,
+                             uncertainty=args.uncertainty,
+                             uncertainty_replications=args.uncertainty_replications,
                              max_replications=args.max_replications,
                              **_run_options(args, out, progress))
     if args.json:

@@ -15,11 +15,12 @@ import pandas as pd
 
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
+from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import ResultsError
 from simulator.metrics import display_name
 from simulator.models.codes import Outcome
 from simulator.runs.columns import CLOCK_COLUMNS, CODES, DESCRIPTIONS, LABEL_COLUMNS
-from simulator.runs.store import read_manifest
+from simulator.runs.store import UNCERTAINTY_FILE, read_json_object, read_manifest
 from simulator.spec.base import format_clock
 
 CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
@@ -124,6 +125,8 @@ class Results:
     """The customers records (:data:`CUSTOMER_COLUMNS`; None after ``--records summary``)."""
     costs: pd.DataFrame | None
     """costs.csv, written by ``waitsim compare`` (None when absent)."""
+    uncertainty: UncertaintyResult | None = None
+    """The analysis of ``compare --uncertainty`` (None when absent)."""
 
     @classmethod
     def load(cls, folder: Path | str) -> Results:
@@ -155,7 +158,16 @@ class Results:
         costs = None
         if (folder / "costs.csv").exists():
             costs = _read_csv(folder / "costs.csv", COST_COLUMNS)
-        return cls(folder, manifest, summary, replications, timeseries, customers, costs)
+        uncertainty = None
+        if (folder / UNCERTAINTY_FILE).exists():
+            document = read_json_object(folder / UNCERTAINTY_FILE)
+            try:
+                uncertainty = UncertaintyResult.from_json(document or {})
+            except (KeyError, TypeError, ValueError, IndexError):
+                raise ResultsError(f"{folder / UNCERTAINTY_FILE}: unreadable; run the compare "
+                                   "with --uncertainty again to rewrite it") from None
+        return cls(folder, manifest, summary, replications, timeseries, customers, costs,
+                   uncertainty)
 
     @property
     def variants(self) -> list[str]:

@@ -139,9 +139,12 @@ def test_save_all_writes_every_figure_the_same_each_time(run_dir: Path, tmp_path
     for path in written:
         assert path.stat().st_size > 15_000, path
         assert path.read_text(encoding="utf-8").lstrip().startswith("<?xml")
-    # Without costs.csv the cost figure is skipped with a reason, not drawn from nothing.
-    assert [name for name, _ in skipped] == ["cost_vs_satisfaction"]
+    # Without costs.csv the cost figure is skipped with a reason, not drawn from nothing;
+    # without an uncertainty analysis, so are its two figures.
+    assert [name for name, _ in skipped] == ["cost_vs_satisfaction", "rank_probabilities",
+                                             "uncertainty_drivers"]
     assert "waitsim compare" in skipped[0][1]
+    assert all("--uncertainty" in reason for _, reason in skipped[1:])
     # The same results give the same bytes (no dates, fixed SVG ids): figures diff cleanly.
     again = save_all(run_dir, tmp_path / "again", formats=["svg"], on_skip=print)
     assert [p.name for p in again] == [p.name for p in written]

@@ -5,12 +5,16 @@ felt minutes of waiting, times overtaken, promises, and the satisfaction score
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 from simulator.engine.journeys import Journeys, Table
 from simulator.models.codes import Flag, Outcome, SegmentKind
 from simulator.models.perception import ClassPerception, felt_waits
 from simulator.models.satisfaction import Experience, scores
+from simulator.spec.parameters import SatisfactionParameters
 
 
 def wait_ends(j: Journeys) -> np.ndarray:
@@ -84,39 +88,60 @@ def times_overtaken(j: Journeys, starts: Table | None = None) -> np.ndarray:
     return counts
 
 
+def by_customer(who: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sums of ``values[..., piece]`` per customer ``who[piece]`` (``n`` customers), along
+    the last axis; a leading axis (one row per draw of the parameters) is summed row by row,
+    each exactly as one row alone would be."""
+    if values.ndim == 1:
+        return np.bincount(who, weights=values, minlength=n)
+    return np.stack([np.bincount(who, weights=row, minlength=n) for row in values])
+
+
 def promised_felt(j: Journeys, model: ClassPerception) -> np.ndarray:
     """Felt minutes of all waiting had the last promise been kept to the minute: the wait in
     line in the visit where the promise was made is cut at the promised time, or, where
     service there began earlier, lengthened to it at the customer's mean weight. NaN where
     nothing was promised."""
+    c = j.customers
+    cls = c["customer_class"].astype(np.intp)
+    weights = model.weights[cls[j.segments["customer"]], j.segments["flags"].astype(np.intp)]
+    return promised_weighted(j, weights, model.weights[cls, int(Flag.INFORMED)],
+                             lambda weighted: model.felt(cls, weighted, c["time_sense"]))
+
+
+def promised_weighted(j: Journeys, weights: np.ndarray, idle_informed: np.ndarray,
+                      felt: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """:func:`promised_felt` from each segment's weight (``weights[..., segment]``), each
+    customer's weight of an informed idle minute (``idle_informed[..., customer]``) and the
+    felt minutes of weighted minutes (``felt``); a leading axis holds draws of the
+    parameters."""
     c, s, v = j.customers, j.segments, j.visits
     n = len(c["customer"])
     promised = c["promised"]
     has = c["promise_hop"] >= 0
     if not has.any():
-        return np.full(n, np.nan)
-    cls = c["customer_class"].astype(np.intp)
+        return np.full(np.broadcast_shapes((*weights.shape[:-1], n), idle_informed.shape),
+                       np.nan)
     # The promise's visit: rows of ``visits`` are in (customer, hop) order.
     row = np.where(has, np.searchsorted(v["customer"], c["customer"]) + c["promise_hop"], 0)
     joined = np.where(has, v["joined"][row], np.nan)
     wait_end = np.where(has, wait_ends(j)[row], np.nan)
     began = np.where(has, v["service_start"][row], np.nan)
     who = s["customer"]
-    weight = model.weights[cls[who], s["flags"].astype(np.intp)]
     minutes = s["end"] - s["start"]
     cut = ((s["kind"] == SegmentKind.QUEUE) & (s["station"] == v["station"][row][who])
            & (s["start"] >= joined[who]) & (s["end"] <= wait_end[who]))
     kept = np.where(cut, np.clip(np.fmin(s["end"], promised[who]) - s["start"], 0, None),
                     minutes)
-    weighted = np.bincount(who, weights=weight * kept, minlength=n)
-    total_weight = np.bincount(who, weights=weight * minutes, minlength=n)
+    weighted = by_customer(who, weights * kept, n)
+    total_weight = by_customer(who, weights * minutes, n)
     clock = np.bincount(who, weights=minutes, minlength=n)
     # Where service in that visit began before the promised time.
     early = np.nan_to_num(promised - began, nan=0.0).clip(0, None)
-    idle_informed = model.weights[cls, int(Flag.INFORMED)]
-    mean_weight = np.divide(total_weight, clock, out=idle_informed.copy(), where=clock > 0)
-    result = model.felt(cls, weighted + mean_weight * early, c["time_sense"])
-    return np.where(has, result, np.nan)
+    mean_weight = np.divide(total_weight, clock,
+                            out=np.broadcast_to(idle_informed, total_weight.shape).copy(),
+                            where=clock > 0)
+    return np.where(has, felt(weighted + mean_weight * early), np.nan)
 
 
 def _blame(j: Journeys) -> np.ndarray:
@@ -135,15 +160,26 @@ def _blame(j: Journeys) -> np.ndarray:
     return blame
 
 
-def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
-                        starts: Table | None = None) -> np.ndarray:
-    """Satisfaction (0-100) of every customer from ``felt`` (felt minutes of all waiting):
-    :func:`simulator.models.satisfaction.dissatisfaction` for those served, the class's scores
-    for those who abandoned or balked, NaN for the censored. ``starts``: as for
-    :func:`times_overtaken`."""
+@dataclass(frozen=True)
+class ScoringInputs:
+    """What the scores of customers rest on that no perception or satisfaction parameter
+    changes (arrays by customer)."""
+
+    customer_class: np.ndarray
+    outcome: np.ndarray
+    expected_wait: np.ndarray
+    """The class's expected wait (minutes), before the customer's own multiplier."""
+    booked: np.ndarray
+    blame: np.ndarray
+    overtaken: np.ndarray
+    parallel_lines: np.ndarray
+    bonus: np.ndarray
+
+
+def scoring_inputs(j: Journeys, starts: Table | None = None) -> ScoringInputs:
+    """The :class:`ScoringInputs` of a run (``starts``: as for :func:`times_overtaken`)."""
     c, s, v = j.customers, j.segments, j.visits
     n = len(c["customer"])
-    blame = _blame(j)
     parallel_station = np.array([st.layout == "line_per_server" for st in j.plan.stations])
     parallel = np.bincount(v["customer"], weights=parallel_station[v["station"]],
                            minlength=n) > 0
@@ -153,23 +189,44 @@ def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
         queue = s["kind"] == SegmentKind.QUEUE
         waited = s["customer"][queue]
         np.maximum.at(bonus, waited, room[c["customer_class"][waited], s["station"][queue]])
-    expected = (np.array([cp.expected_wait for cp in j.plan.classes])[c["customer_class"]]
-                * c["expectation"])
-    booked = ~np.isnan(c["booked"]) & (c["promise_hop"] == 0)  # the promise is the booking
-    everyone = {"felt": felt, "expected": expected, "promise": promised_felt(j, model),
-                "booked": booked, "blame": blame, "overtaken": times_overtaken(j, starts),
-                "parallel_lines": parallel, "bonus": bonus}
-    result = np.full(n, np.nan)
-    outcome = c["outcome"]
-    for cp in j.plan.classes:
-        mine = np.flatnonzero(c["customer_class"] == cp.index)
-        p = cp.satisfaction
-        ex = Experience(**{name: values[mine] for name, values in everyone.items()})
-        result[mine] = np.select(
+    return ScoringInputs(
+        customer_class=c["customer_class"], outcome=c["outcome"],
+        expected_wait=np.array([cp.expected_wait for cp in j.plan.classes])[c["customer_class"]],
+        booked=~np.isnan(c["booked"]) & (c["promise_hop"] == 0),  # the promise is the booking
+        blame=_blame(j), overtaken=times_overtaken(j, starts), parallel_lines=parallel,
+        bonus=bonus)
+
+
+def score(inputs: ScoringInputs, parameters: Sequence[SatisfactionParameters],
+          felt: np.ndarray, promise: np.ndarray, expectation: np.ndarray) -> np.ndarray:
+    """Satisfaction (0-100) of every customer: :func:`simulator.models.satisfaction.scores`
+    for those served, the class's scores for those who abandoned or balked, NaN for the
+    censored. ``parameters``: per class; ``felt``, ``promise`` (felt minutes) and
+    ``expectation`` (the customer's multiplier of the expected wait) may carry a leading
+    axis of draws, the parameters then being arrays of shape (draws, 1)."""
+    shape = np.broadcast_shapes(felt.shape, promise.shape, expectation.shape)
+    everyone = {"felt": felt, "expected": inputs.expected_wait * expectation,
+                "promise": promise, "booked": inputs.booked, "blame": inputs.blame,
+                "overtaken": inputs.overtaken, "parallel_lines": inputs.parallel_lines,
+                "bonus": inputs.bonus}
+    result = np.full(shape, np.nan)
+    outcome = inputs.outcome
+    for index, p in enumerate(parameters):
+        mine = np.flatnonzero(inputs.customer_class == index)
+        ex = Experience(**{name: values[..., mine] for name, values in everyone.items()})
+        result[..., mine] = np.select(
             [outcome[mine] == Outcome.ABANDONED, outcome[mine] == Outcome.BALKED,
              outcome[mine] == Outcome.CENSORED],
             [p.abandoned_score, p.balked_score, np.nan], scores(ex, p))
     return result
+
+
+def satisfaction_scores(j: Journeys, felt: np.ndarray, model: ClassPerception,
+                        starts: Table | None = None) -> np.ndarray:
+    """Satisfaction (0-100) of every customer from ``felt`` (felt minutes of all waiting),
+    as :func:`score` says. ``starts``: as for :func:`times_overtaken`."""
+    return score(scoring_inputs(j, starts), [cp.satisfaction for cp in j.plan.classes], felt,
+                 promised_felt(j, model), j.customers["expectation"])
 
 
 def customer_experience(j: Journeys, starts: Table | None = None) -> Table:

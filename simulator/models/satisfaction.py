@@ -57,7 +57,11 @@ def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,
     ``promise``: felt minutes of a kept promise, NaN where nothing was promised; ``booked``:
     where the promise is a booked time, whose expectation is counted from it."""
     acceptable = np.maximum(expected * p.acceptable_ratio, expected + p.acceptable_min_minutes)
-    most_gained = p.gain_cap / p.gain_per_minute if p.gain_per_minute else 0.0
+    # Parameters may be arrays of one value per draw (shape (draws, 1): an uncertainty
+    # analysis scores every draw at once); the formulas broadcast.
+    gain_per_minute = np.asarray(p.gain_per_minute, dtype=float)
+    most_gained = np.divide(p.gain_cap, gain_per_minute, out=np.zeros_like(gain_per_minute),
+                            where=gain_per_minute != 0)
     if booked is not None and booked.any():
         from_slot = _unpromised(felt - np.nan_to_num(promise), expected, acceptable,
                                 most_gained, p)
@@ -119,10 +123,24 @@ def impact(score: np.ndarray, p: SatisfactionParameters) -> dict[str, float]:
     of all arrivals (NaN when there are none)."""
     if not len(score):
         return dict.fromkeys(IMPACT_METRICS, float("nan"))
-    dissatisfied = float(np.mean(score < p.dissatisfied_below))
-    satisfied = float(np.mean(score >= p.satisfied_above))
-    return {
-        "satisfaction_mean": float(np.mean(score)),
+    return {name: float(value) for name, value in impact_by_draw(score, p).items()}
+
+
+def row_means(values: np.ndarray) -> np.ndarray:
+    """Means along the last axis, each row summed on its own as a 1-D array is (numpy sums
+    the rows of a 2-D array in another order, which changes the last bits)."""
+    values = np.asarray(values, dtype=float)
+    rows = values.reshape(-1, values.shape[-1])
+    return np.array([np.mean(row) for row in rows]).reshape(values.shape[:-1])
+
+
+def impact_by_draw(score: np.ndarray, p: SatisfactionParameters) -> dict[str, np.ndarray]:
+    """:func:`impact` along the last axis of ``score`` (e.g. ``score[draw, customer]``, with
+    parameters that may be arrays of shape (draws, 1): one value per draw)."""
+    dissatisfied = row_means(score < p.dissatisfied_below)[..., None]
+    satisfied = row_means(score >= p.satisfied_above)[..., None]
+    result = {
+        "satisfaction_mean": row_means(score)[..., None],
         "dissatisfied_share": dissatisfied,
         "satisfied_share": satisfied,
         "complaints_per_100": 100 * dissatisfied * p.complaint_rate,
@@ -132,3 +150,4 @@ def impact(score: np.ndarray, p: SatisfactionParameters) -> dict[str, float]:
                                                         + p.complaint_rate
                                                         * (1 - p.retained_if_handled)),
     }
+    return {name: np.reshape(value, score.shape[:-1]) for name, value in result.items()}

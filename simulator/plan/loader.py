@@ -31,7 +31,9 @@ RUN_SETTINGS = {
     key: (f"a variant cannot set '{key}': every variant runs with the scenario's {key} "
           "(replication r of every variant sees the same customers: common random numbers); "
           f"set it at the top of the file, or with --{key}")
-    for key in ("seed", "replications")}
+    for key in ("seed", "replications")} | {
+    "uncertainty": "a variant cannot set 'uncertainty': every variant is evaluated under the "
+                   "same draws of the model's parameters; set it at the top of the file"}
 """Keys of a scenario that say how it is run, not what is simulated: not a variant's to
 patch, nor a sweep's to vary."""
 """Name of the unpatched scenario among the variants."""

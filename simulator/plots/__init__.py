@@ -11,7 +11,8 @@ the folder does not have raises :class:`FigureUnavailable` with what to run, nev
 
 Modules: :mod:`.style` (palette, style, shared helpers), :mod:`.operations` (waits, queue over
 the day, abandonment by hour), :mod:`.comparison` (satisfaction, paired improvement, cost vs
-satisfaction); this one re-exports the figures and saves them all.
+satisfaction), :mod:`.uncertainty` (rank probabilities, drivers); this one re-exports the
+figures and saves them all.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from simulator.plots.style import LABELS as LABELS
 from simulator.plots.style import MUTED as MUTED
 from simulator.plots.style import OKABE_ITO as OKABE_ITO
 from simulator.plots.style import STYLE, FigureUnavailable
+from simulator.plots.uncertainty import rank_probabilities, uncertainty_drivers
 from simulator.results import Results
 from simulator.runs.files import atomic_write_bytes, remove
 from simulator.runs.lock import hold
@@ -62,8 +64,8 @@ from simulator.runs.store import (
 # above) stay importable from ``simulator.plots`` too, outside ``__all__`` as they were.
 __all__ = ["FIGURES", "FigureUnavailable", "Results", "ResultsError", "abandonment_by_hour",
            "cost_vs_satisfaction", "efficient_frontier", "paired_differences",
-           "paired_improvement", "queue_over_day", "satisfaction_by_variant", "save_all",
-           "wait_distributions"]
+           "paired_improvement", "queue_over_day", "rank_probabilities",
+           "satisfaction_by_variant", "save_all", "uncertainty_drivers", "wait_distributions"]
 
 DEFAULT_METRICS = ("satisfaction_mean", "perceived_wait_mean")
 """Metrics of the paired-improvement (forest) plots that :func:`save_all` draws by default."""
@@ -73,7 +75,7 @@ DEFAULT_METRICS = ("satisfaction_mean", "perceived_wait_mean")
 
 FIGURES: dict[str, Callable[[Results], Figure]] = dict(zip(FIGURE_STEMS, (
     wait_distributions, satisfaction_by_variant, queue_over_day, abandonment_by_hour,
-    cost_vs_satisfaction), strict=True))
+    cost_vs_satisfaction, rank_probabilities, uncertainty_drivers), strict=True))
 """The figures :func:`save_all` writes, by file name (the store's
 :data:`~simulator.runs.store.FIGURE_STEMS`, the only figure files it ever deletes), besides
 one ``improvement_<metric>`` forest plot (:func:`paired_improvement`) per metric."""

@@ -26,7 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, w
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -93,6 +93,15 @@ class Task:
     key: str
     """:func:`~simulator.runs.store.task_key`: written into the marker and record files."""
 
+    def run(self, progress: Callable[[float], None] | None = None) -> dict[str, float]:
+        return run_task(self, progress)
+
+
+class Runnable(Protocol):
+    """Anything :func:`execute` can run: a picklable task with a ``run`` method."""
+
+    def run(self, progress: Callable[[float], None] | None = None) -> Any: ...
+
 
 def run_task(task: Task, progress: Callable[[float], None] | None = None
              ) -> dict[str, float]:
@@ -141,11 +150,12 @@ def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
     return write
 
 
-TaskOutcome = dict[str, float] | str
-"""A task's metrics, or the text of the error it raised."""
+TaskOutcome = Any
+"""What a task's ``run`` returned (a replication's metrics), or the text (str) of the error
+it raised."""
 
 
-def run_chunk(tasks: Sequence[Task], progress: Callable[[float], None] | None = None
+def run_chunk(tasks: Sequence[Runnable], progress: Callable[[float], None] | None = None
               ) -> list[TaskOutcome]:
     """Run tasks one after another in this process (a worker). A task that raises gives the
     error's text instead of metrics, so one failure does not lose the chunk's other results
@@ -153,7 +163,7 @@ def run_chunk(tasks: Sequence[Task], progress: Callable[[float], None] | None = 
     outcomes: list[TaskOutcome] = []
     for task in tasks:
         try:
-            outcomes.append(run_task(task, progress))
+            outcomes.append(task.run(progress))
         except Exception as exc:
             outcomes.append(f"{type(exc).__name__}: {exc}")
     return outcomes
@@ -184,7 +194,7 @@ def _start_worker(parent: int, progress: Any) -> None:
     threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
-def _pool_chunk(chunk: Sequence[tuple[int, Task]]) -> list[TaskOutcome]:
+def _pool_chunk(chunk: Sequence[tuple[int, Runnable]]) -> list[TaskOutcome]:
     """:func:`run_chunk` in a pool worker, telling the pool's progress queue (if any) how
     far each task is."""
     queue = _worker_progress
@@ -201,7 +211,7 @@ ProgressHandler = Callable[[int, float], None]
 """``on_progress(index, fraction)``: how far the task of that index is (0 to 1)."""
 
 
-def execute(todo: Sequence[tuple[int, Task]], on_done: Callable[[int, TaskOutcome], None],
+def execute(todo: Sequence[tuple[int, Runnable]], on_done: Callable[[int, TaskOutcome], None],
             workers: int = 1, executor: Executor | None = None,
             on_progress: ProgressHandler | None = None) -> None:
     """Run ``todo`` (index, task) and call ``on_done(index, outcome)`` here, in the calling

@@ -57,10 +57,13 @@ STORE_DIRS = (TASKS_DIR, *TABLE_DIRS)
 COMPARISON_FILES = ("comparison.csv", "costs.csv")
 """Written by ``waitsim compare`` from a finished run; removed when the run's results change,
 so they never describe results that are no longer in the folder."""
+UNCERTAINTY_FILE, UNCERTAINTY_DIR = "uncertainty.json", "uncertainty"
+"""Written by ``compare --uncertainty``: the analysis (removed with the comparison's files),
+and its tasks' results, each under a key of all it depends on."""
 FIGURES_DIR, FIGURE_FORMATS = "figures", ("png", "svg", "pdf")
 """Where ``waitsim plot`` writes by default, and the formats it writes."""
 FIGURE_STEMS = ("wait_distributions", "satisfaction", "queue_over_day", "abandonment_by_hour",
-                "cost_vs_satisfaction")
+                "cost_vs_satisfaction", "rank_probabilities", "uncertainty_drivers")
 """The figures ``waitsim plot`` draws (:data:`simulator.plots.FIGURES`), by file name without
 the format, besides one ``improvement_<metric>`` per metric (:data:`IMPROVEMENT`)."""
 IMPROVEMENT = "improvement_"
@@ -109,7 +112,7 @@ def task_key(plan_digest: str, seed: int, replication: int) -> str:
 # -- markers -----------------------------------------------------------------------------
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json_object(path: Path) -> dict[str, Any] | None:
     """The JSON object in a file, or None if it is missing, unreadable or not an object."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -120,7 +123,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def read_task(out: Path, variant: str, replication: int, key: str) -> dict[str, float] | None:
     """Metrics of a finished replication, if its marker exists and was made under ``key``."""
-    document = _read_json(task_file(out, variant, replication))
+    document = read_json_object(task_file(out, variant, replication))
     if document is None or document.get("key") != key:
         return None
     metrics = document.get("metrics")
@@ -139,7 +142,7 @@ def write_task(out: Path, variant: str, replication: int, key: str,
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
     """The manifest of a results folder, or None if there is none (or it is unreadable)."""
-    document = _read_json(out / MANIFEST)
+    document = read_json_object(out / MANIFEST)
     return document if document is not None and not (out / MANIFEST).is_symlink() else None
 
 
@@ -240,7 +243,8 @@ def check_no_links(out: Path, variants: Sequence[str] = ()) -> None:
     """Refuse the folder if any of the store's files or folders at its top, or the marker
     folder of one of ``variants``, is a symbolic link (or that marker folder a file): writing
     or cleaning it would reach what is not the store's."""
-    names = {LOCK, *OUTPUTS["compare"], *OUTPUTS["sweep"], *STORE_DIRS, FIGURES_DIR}
+    names = {LOCK, *OUTPUTS["compare"], *OUTPUTS["sweep"], *STORE_DIRS, FIGURES_DIR,
+             UNCERTAINTY_FILE, UNCERTAINTY_DIR}
     for name in sorted(names):
         if (out / name).is_symlink():
             raise _not_ours(out / name)
@@ -399,7 +403,7 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
     kept: set[TaskId] = set()
     doomed: list[TaskId] = []
     for task, path in found.items():
-        key = (_read_json(path) or {}).get("key")
+        key = (read_json_object(path) or {}).get("key")
         if not isinstance(key, str):
             continue  # unreadable: not a result; removed below
         if keys.get(task) == key:
@@ -421,7 +425,7 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
         stale += [out / name for name in OUTPUTS["sweep"] if name not in OUTPUTS["run"]]
     changed = bool(stale) or len(done) < len(keys)
     if changed:  # they describe results that go
-        stale += [out / name for name in COMPARISON_FILES]
+        stale += [out / name for name in (*COMPARISON_FILES, UNCERTAINTY_FILE)]
         stale += figure_files(out)
     _clean(out, new, stale + temp_files(out))
     return done
@@ -447,7 +451,7 @@ def settle_sweep(out: Path, new: Mapping[str, Any], replace: bool) -> None:
         return
     found = markers(out)
     finished = [task for task, path in found.items()
-                if isinstance((_read_json(path) or {}).get("key"), str)]
+                if isinstance((read_json_object(path) or {}).get("key"), str)]
     logged = _log_tasks(out) if _kind(old) == "sweep" else 0
     if (finished or logged) and not replace:
         raise _refuse(out, old, finished, logged, new)

@@ -11,9 +11,9 @@ the ranges to the uncertainty analysis. The models that use these parameters are
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from simulator.spec.base import Strict
 
@@ -188,3 +188,47 @@ def parameter_ranges(model: type[PerceptionParameters] | type[SatisfactionParame
         if isinstance(plausible, list):
             ranges[name] = (float(plausible[0]), float(plausible[1]))  # type: ignore[arg-type]
     return ranges
+
+
+MODELS: dict[str, type[PerceptionParameters] | type[SatisfactionParameters]] = {
+    "perception": PerceptionParameters, "satisfaction": SatisfactionParameters}
+"""The parameter blocks of a scenario, by their key."""
+
+
+def uncertain_ranges() -> dict[str, tuple[float, float]]:
+    """Every parameter the uncertainty analysis may draw, by dotted name
+    (``perception.overestimation``), with its plausible range (definitions excluded)."""
+    return {f"{block}.{name}": r for block, model in MODELS.items()
+            for name, r in parameter_ranges(model).items() if r[0] < r[1]}
+
+
+class UncertaintySettings(Strict):
+    """``uncertainty:`` in YAML: how the parameters are drawn by ``compare --uncertainty``."""
+
+    ranges: dict[str, Annotated[list[Annotated[float, Field(allow_inf_nan=False)]],
+                                Field(min_length=2, max_length=2)]] = Field(
+        default_factory=dict,
+        description="ranges to draw parameters from, by dotted name "
+                    "(perception.overestimation: [1.2, 1.5]), replacing their plausible "
+                    "ranges; a parameter with a range here is drawn even where the scenario "
+                    "sets its value (a range with equal ends pins it)")
+
+    @model_validator(mode="after")
+    def _known_and_ordered(self) -> UncertaintySettings:
+        for dotted, (low, high) in self.ranges.items():
+            block, _, name = dotted.partition(".")
+            model = MODELS.get(block)
+            if model is None or name not in parameter_ranges(model):
+                raise ValueError(f"unknown parameter {dotted!r} in ranges: use "
+                                 "perception.NAME or satisfaction.NAME, a numeric parameter "
+                                 "(see the model parameter reference)")
+            if not low <= high:
+                raise ValueError(f"the range of {dotted} must be [low, high] with low <= high "
+                                 f"(got [{low:g}, {high:g}])")
+            for end in (low, high):
+                try:  # the field's own bounds
+                    model.model_validate({name: end})
+                except ValueError:
+                    raise ValueError(f"the range of {dotted} reaches {end:g}, which "
+                                     f"{block}.{name} does not accept") from None
+        return self

@@ -27,7 +27,11 @@ from simulator.spec.distributions import (
     Positive,
 )
 from simulator.spec.interventions import Cost, Interventions
-from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
+from simulator.spec.parameters import (
+    PerceptionParameters,
+    SatisfactionParameters,
+    UncertaintySettings,
+)
 
 DEFAULT_SEED = 20261122
 """Root seed used when a scenario gives none."""
@@ -252,6 +256,8 @@ class Scenario(Strict):
     """Parameters of the perceived-wait model (docs/model.md)."""
     satisfaction: SatisfactionParameters = Field(default_factory=SatisfactionParameters)
     """Parameters of the satisfaction and impact model (docs/model.md)."""
+    uncertainty: UncertaintySettings = Field(default_factory=UncertaintySettings)
+    """How ``compare --uncertainty`` draws the model's parameters."""
     cost_per_day: Cost = 0.0
     """Cost per day of a lever that is neither servers nor an intervention (e.g. training for
     faster service), in currency units; usually set in a variant."""
