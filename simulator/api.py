@@ -34,6 +34,7 @@ from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import json_ready
+from simulator.analysis.summary import METRICS
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import InputError, ResultsError
 from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_scenario
@@ -53,7 +54,7 @@ from simulator.report.comparison import (
 from simulator.report.console import table
 from simulator.report.sweep import sweep_document, sweep_table
 from simulator.report.uncertainty import uncertainty_text
-from simulator.results import Results
+from simulator.results import Results, readable
 from simulator.runs.executor import check_dask, open_executor
 from simulator.runs.experiment import (
     RecordsMode,
@@ -93,6 +94,16 @@ def check_variants(loaded: LoadedScenario, names: Sequence[str] | None,
     return list(dict.fromkeys(names))
 
 
+def check_metrics(names: Sequence[str] | None, option: str = "--metric") -> list[str] | None:
+    """``names`` without repeats, each checked to be a metric; None (all) when empty. An
+    unknown name raises :class:`InputError` naming ``option``."""
+    for name in names or ():
+        if name not in METRICS:
+            raise InputError(f"{option} {name}: no such metric{did_you_mean(name, METRICS)} "
+                             f"(metrics: {', '.join(METRICS)})")
+    return list(dict.fromkeys(names)) if names else None
+
+
 def _frame(header: Sequence[str], rows: Any) -> pd.DataFrame:
     return pd.DataFrame([list(r) for r in rows], columns=list(header))
 
@@ -105,6 +116,11 @@ class RunResult:
     experiment: ExperimentResult
     out: Path | None
     """The results folder written (None when the run kept nothing on disk)."""
+
+    def display_name(self, variant: str) -> str:
+        """How tables and figures name a variant: its ``label:``, else its name with spaces
+        (:func:`simulator.metrics.display_name`)."""
+        return self.experiment.display_name(variant)
 
     def to_json(self) -> dict[str, Any]:
         """The document ``waitsim run --json`` prints."""
@@ -131,7 +147,8 @@ class RunResult:
     def records(self, table: str = "customers") -> pd.DataFrame:
         """A record table of every variant and replication (``customers``, ``visits``,
         ``segments``; ``timeseries`` also with ``records="summary"``), read from the results
-        folder; times in run minutes."""
+        folder: times in run minutes, and beside them times of day and labels of the codes
+        (:func:`simulator.results.readable`)."""
         if self.out is None:
             raise ResultsError("no results folder: pass out=FOLDER (and records='full' for "
                                "per-customer records) to keep records")
@@ -139,10 +156,18 @@ class RunResult:
         if not folder.is_dir():
             raise ResultsError(f"{folder}: no such records; per-customer records need "
                                "records='full'")
-        return pd.read_parquet(folder)
+        clocks = {v: self.scenario.plans[v].clock_at_zero for v in self.experiment.metrics}
+        return readable(pd.read_parquet(folder), table, clocks)
+
+    def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
+        """The console table of ``waitsim run``: the rows of ``metrics`` (default all), the
+        variants in blocks of columns that fit ``width`` (default: the terminal's, else
+        100), then each class's results when there are several."""
+        return (table(self.experiment, check_metrics(metrics), width)
+                + classes_section(self.experiment))
 
     def __str__(self) -> str:
-        return table(self.experiment) + classes_section(self.experiment)
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -209,11 +234,18 @@ class ComparisonResult(RunResult):
         ``costs.csv`` holds)."""
         return _frame(COST_COLUMNS, cost_rows(self.effects))
 
-    def __str__(self) -> str:
-        text = compare_text(self.comparison, self.rank_by, self.effects, self.auto)
+    def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
+        """The console report of ``waitsim compare``: the table of ``metrics`` (default
+        all), the ranking and the costs, laid out for ``width`` columns (default: the
+        terminal's, else 100)."""
+        text = compare_text(self.comparison, self.rank_by, self.effects, self.auto,
+                            check_metrics(metrics), width)
         if self.uncertainty is not None:
             text += "\n" + uncertainty_text(self.uncertainty)
         return text + classes_section(self.experiment)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @contextmanager

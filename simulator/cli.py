@@ -16,18 +16,19 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from simulator import api
 from simulator.analysis.calibration.survey import SCALES
 from simulator.analysis.comparison import RANKABLE
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, WaitsimError
+from simulator.plan.json_schema import schema_text
+from simulator.plan.library import DEFAULT_TEMPLATE, templates, write_template
 from simulator.plan.loader import LoadedScenario, check_total_work, load_scenario
 from simulator.runs.experiment import RECORDS_MODES, default_workers
 from simulator.runs.store import FIGURE_FORMATS
 from simulator.runs.sweep import SweepResult
-from simulator.spec.base import did_you_mean
 from simulator.version import __version__
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -89,6 +90,9 @@ def _add_experiment_options(parser: argparse.ArgumentParser,
                         help=replications_help)
     parser.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's)")
     _add_output_and_workers(parser, "scenario")
+    parser.add_argument("--metric", action="append", metavar="NAME",
+                        help="show this metric's row in the table (default: every metric); "
+                             "repeatable; --json always holds every metric")
     parser.add_argument("--records", choices=RECORDS_MODES, default="full",
                         help="full: write per-customer, per-visit and per-segment records; "
                              "summary: metrics and time series only; none: metrics only "
@@ -203,16 +207,50 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+
+    names = ", ".join(templates())
+    init = commands.add_parser(
+        "init", help="write a commented starter scenario from a bundled template",
+        description="Write a commented starter scenario (a copy of a bundled scenario, "
+        "comments included) to FILE, which must not exist. Templates: " + names + ".")
+    init.add_argument("file", type=Path, nargs="?", metavar="FILE",
+                      help="the scenario file to write (never overwritten)")
+    init.add_argument("--template", default=DEFAULT_TEMPLATE, metavar="NAME",
+                      help=f"the template (default: {DEFAULT_TEMPLATE}; one of: {names})")
+    init.add_argument("--list", action="store_true", help="list the templates and exit")
+
+    commands.add_parser(
+        "schema", help="print the scenario files' JSON Schema",
+        description="Print the JSON Schema (draft 2020-12) of scenario files on standard "
+        "output, for editors that complete and check keys as you type (the file "
+        "schema/scenario.schema.json holds the same).")
     return parser
 
 
+_BAR_FORMAT = ("{l_bar}{bar}| {done}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}"
+               "{postfix}]")
+"""tqdm's own layout, but with ``done``: the replications finished, a whole number."""
+
+
 @contextmanager
-def _progress_bar(unit: str = "replication") -> Iterator[Callable[[float, int], None]]:
-    """A progress callback drawing a tqdm bar (counting ``unit``) on standard error, only on a
-    terminal and after a moment; the bar is closed on leaving."""
+def _progress_bar(unit: str = "replication", file: TextIO | None = None,
+                  disable: bool | None = None, delay: float = 0.5
+                  ) -> Iterator[Callable[[float, int], None]]:
+    """A progress callback drawing a tqdm bar (counting ``unit``) on ``file`` (standard
+    error), by default only on a terminal (``disable=None``) and after ``delay`` seconds; the
+    bar is closed on leaving. The bar moves with fractions of tasks under way, but counts
+    finished ones: ``12/60``, never ``12.37/60``."""
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit=unit, file=sys.stderr, delay=0.5, leave=False, disable=None)
+    class Bar(tqdm):  # type: ignore[misc,type-arg]
+        @property
+        def format_dict(self) -> dict[str, Any]:
+            shown = super().format_dict
+            shown["done"] = math.floor(shown["n"] + 1e-9)  # the fractions of a rounded sum
+            return shown
+
+    bar = Bar(total=0, unit=unit, file=file or sys.stderr, delay=delay, leave=False,
+              disable=disable, bar_format=_BAR_FORMAT)
 
     def update(done: float, total: int) -> None:
         if bar.total != total:  # the first call: work found done does not count in the ETA
@@ -235,6 +273,7 @@ def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, P
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     variants = api.check_variants(loaded, args.variant, option="--variant")
+    api.check_metrics(args.metric)  # before the run, not after it
     return loaded, variants, args.out or Path("results") / args.scenario.stem
 
 
@@ -270,7 +309,7 @@ def _command_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(result)
+        print(result.text(args.metric))
         print()
         print(_where(out, result.experiment, _records_hint(out, args.records)))
     return EXIT_OK
@@ -288,7 +327,7 @@ def _command_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(result)
+        print(result.text(args.metric))
         print()
         print(_where(out, result.experiment, _records_hint(out, args.records))
               + " Comparison: comparison.csv, costs.csv.")
@@ -327,13 +366,8 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 def _command_plot(args: argparse.Namespace) -> int:
     from simulator import plots  # matplotlib loads only for this command
-    from simulator.analysis.summary import METRICS
 
-    for name in args.metric or ():
-        if name not in METRICS:
-            hint = did_you_mean(name, METRICS)
-            raise InputError(f"--metric {name}: no such metric{hint} (metrics: "
-                                f"{', '.join(METRICS)})")
+    api.check_metrics(args.metric)
 
     def skipped(name: str, reason: str) -> None:
         print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)
@@ -394,6 +428,32 @@ def _command_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _command_init(args: argparse.Namespace) -> int:
+    if args.list:
+        for name, path in templates().items():
+            print(f"{name:24}  {_first_comment(path)}")
+        return EXIT_OK
+    if args.file is None:
+        raise InputError("waitsim init: give the FILE to write (or --list for the templates)")
+    loaded = write_template(args.file, args.template)
+    print(f"wrote {args.file}: '{loaded.base.name}' with {len(loaded.plans) - 1} variant(s), "
+          f"from the template {args.template}. Edit it, then: waitsim validate {args.file}")
+    return EXIT_OK
+
+
+def _first_comment(path: Path) -> str:
+    """A template's first comment line that is not an editor hint: what it is."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") and not line.startswith("# yaml-language-server"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def _command_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -405,7 +465,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
-                    "plot": _command_plot, "calibrate": _command_calibrate}
+                    "plot": _command_plot, "calibrate": _command_calibrate,
+                    "init": _command_init, "schema": _command_schema}
         return commands[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)

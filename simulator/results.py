@@ -7,7 +7,7 @@ run minutes, as in the files. Reading needs pandas; the simulation never imports
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,9 @@ from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import ResultsError
+from simulator.metrics import display_name
 from simulator.models.codes import Outcome
+from simulator.runs.columns import CLOCK_COLUMNS, CODES, DESCRIPTIONS, LABEL_COLUMNS
 from simulator.runs.store import (
     BREAKDOWN_FILES,
     UNCERTAINTY_FILE,
@@ -67,12 +69,52 @@ def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
     return frame
 
 
-def _read_parquet(folder: Path, columns: list[str]) -> pd.DataFrame:
+def _read_parquet(folder: Path, columns: list[str] | None) -> pd.DataFrame:
     try:
         return pd.read_parquet(folder, columns=columns)
     except Exception as exc:  # pyarrow raises several types; the message says which
         raise ResultsError(f"{folder}: unreadable records ({type(exc).__name__}: {exc})"
                            ) from None
+
+
+RECORD_TABLES = tuple(DESCRIPTIONS)
+"""The record tables a results folder may hold: customers, visits, segments, timeseries."""
+
+
+def _flag_names(bits: int) -> str:
+    """``flags`` as the names of its conditions, e.g. ``"in_process, occupied"``; ``"none"``."""
+    names = [name for code, name in CODES["flags"].items() if bits & code]
+    return ", ".join(names) if names else "none"
+
+
+def readable(frame: pd.DataFrame, table: str, clocks: Mapping[str, float | None]
+             ) -> pd.DataFrame:
+    """A record table (``customers``, ``visits``, ``segments``, ``timeseries``) with readable
+    columns added beside the numeric ones, which are kept as they are: a time of day
+    (``arrived_at``...: a Timedelta since midnight, to the second) beside each run-minute
+    column, from ``clocks`` (per variant, clock minutes after midnight at run minute 0; None:
+    time since the start of the run), and labels beside the codes (``outcome_label``,
+    ``kind_label``: Categorical; ``conditions``: the names of ``flags``' bits)."""
+    frame = frame.copy()
+    minutes_at_zero = frame["variant"].map(lambda v: clocks.get(v) or 0.0).astype(float)
+    added: dict[str, tuple[str, Any]] = {}
+    for column, name in CLOCK_COLUMNS.get(table, {}).items():
+        if column in frame:
+            clock = pd.to_timedelta((frame[column] + minutes_at_zero) * 60.0, unit="s")
+            added[name] = (column, clock.dt.round("s").astype("timedelta64[ns]"))
+    for column, name in LABEL_COLUMNS.items():
+        if column not in frame:
+            continue
+        if column == "flags":
+            values = frame[column].map({v: _flag_names(int(v)) for v in frame[column].unique()})
+            added[name] = (column, values.astype("category"))
+        else:
+            names = [CODES[column][code] for code in sorted(CODES[column])]
+            added[name] = (column, pd.Categorical.from_codes(frame[column].astype(int),
+                                                             categories=names))
+    for name, (beside, values) in added.items():
+        frame.insert(frame.columns.get_loc(beside) + 1, name, values)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -212,6 +254,39 @@ class Results:
         value = self.manifest.get("clock_at_zero")
         return float(value) if value is not None else None
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Variants' ``label:`` texts by name (only those given; none in older folders)."""
+        return {v: str(entry["label"]) for v, entry in self.manifest["variants"].items()
+                if isinstance(entry, dict) and entry.get("label")}
+
+    def display_name(self, variant: str) -> str:
+        """How figures and reports name a variant: its label, else its name with spaces
+        (:func:`simulator.metrics.display_name`)."""
+        return display_name(variant, self.labels)
+
+    def clock_of(self, variant: str) -> float | None:
+        """Clock minutes after midnight at run minute 0 of ``variant`` (a variant may move
+        the opening time; older folders give the base's for every variant)."""
+        entry = self.manifest["variants"].get(variant) or {}
+        value = entry.get("clock_at_zero", self.manifest.get("clock_at_zero"))
+        return float(value) if value is not None else None
+
+    def records(self, table: str = "customers") -> pd.DataFrame:
+        """Every column of a record table (``customers``, ``visits``, ``segments``;
+        ``timeseries``) of every variant and replication, with readable columns added: times
+        of day beside run minutes, labels beside codes (:func:`readable`; the columns are
+        described in docs/results-folders.md)."""
+        if table not in RECORD_TABLES:
+            raise ResultsError(f"no record table '{table}' (tables: "
+                               f"{', '.join(RECORD_TABLES)})")
+        folder = self.folder / table
+        if not folder.is_dir():
+            raise ResultsError(f"{folder}: no such records; per-customer records need "
+                               "--records full (the time series: full or summary)")
+        frame = _read_parquet(folder, None)
+        return readable(frame, table, {v: self.clock_of(v) for v in self.variants})
+
     def stats_start(self, variant: str) -> float:
         """Run minute from which arrivals count (open + warm-up); 0 for older manifests."""
         return float(self.manifest["variants"][variant].get("stats_start", 0.0))
@@ -229,7 +304,7 @@ class Results:
                    for v in self.variants}
         return ExperimentResult(scenario=str(m["scenario"]), seed=int(m["seed"]),
                                 replications=int(m["replications"]), metrics=metrics,
-                                reused=0, seconds=0.0)
+                                reused=0, seconds=0.0, labels=self.labels)
 
     def _breakdown(self, variant: str, replication: int) -> dict[str, float]:
         """A replication's metrics per class and station, from its marker (none if the

@@ -4,12 +4,13 @@ confidence intervals."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.analysis.breakdown import GROUP_METRICS, GroupIntervals, group_intervals
 from simulator.analysis.statistics import Interval, json_ready, student_t_interval
 from simulator.analysis.summary import METRICS
+from simulator.metrics import display_name
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class ExperimentResult:
     reused: int
     """Replications found finished in the output directory and not run again."""
     seconds: float
+    labels: dict[str, str] = field(default_factory=dict)
+    """Variants' ``label:`` texts by name (only those given)."""
+
+    def display_name(self, variant: str) -> str:
+        """The variant's label, else its name with spaces (:func:`display_name`)."""
+        return display_name(variant, self.labels)
 
     def intervals(self, level: float = 0.95) -> dict[str, dict[str, Interval]]:
         """Per variant and metric: mean and Student-t confidence interval."""
@@ -75,7 +82,8 @@ class ExperimentResult:
             "seed": self.seed,
             "replications": self.replications,
             "variants": {
-                variant: {**metrics(by_metric),
+                variant: {**({"label": self.labels[variant]} if variant in self.labels else {}),
+                          **metrics(by_metric),
                           **{group: {name: metrics(by) for name, by in members.items()}
                              for group, members in groups[variant].items()}}
                 for variant, by_metric in intervals.items()

@@ -36,6 +36,7 @@ from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
 from simulator.plan.loader import BASE, LoadedScenario, check_total_work
 from simulator.plan.workload import timeseries_bin
+from simulator.runs.columns import DESCRIPTIONS, schema_metadata
 from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
@@ -113,7 +114,8 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
     if task.out is not None and "timeseries" in tables_for(task.records):
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                       _with_names(result.timeseries, task.plan),
-                      {**_constants(task), "bin_minutes": bin_minutes}, task.key)
+                      {**_constants(task), "bin_minutes": bin_minutes}, task.key,
+                      DESCRIPTIONS["timeseries"], schema_metadata(task.plan.clock_at_zero))
     return {**result.metrics, **result.breakdown}
 
 
@@ -130,7 +132,8 @@ def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
     out = task.out
     constants = _constants(task)
     writers = {table: files.enter_context(parquet_parts(
-        record_file(out, table, task.variant, task.replication), task.key))
+        record_file(out, table, task.variant, task.replication), task.key,
+        DESCRIPTIONS[table], schema_metadata(task.plan.clock_at_zero)))
         for table in RECORD_TABLES}
 
     def write(tables: dict[str, Table], experience: Table) -> None:
@@ -319,7 +322,9 @@ def run_experiment(
         manifest, kind, command=command, scenario=loaded.base.name,
         scenario_file=str(loaded.path), scenario_digest=loaded.digest, seed=root_seed,
         replications=reps, records=records,
-        variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start}
+        variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start,
+                      "clock_at_zero": loaded.plans[v].clock_at_zero,
+                      **({"label": loaded.labels[v]} if v in loaded.labels else {})}
                   for v in names},
         clock_at_zero=loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
         search=dict(search) if search is not None else None)
@@ -403,7 +408,8 @@ def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[st
         per_variant[task.variant].append(results[index])
     return ExperimentResult(scenario=loaded.base.name, seed=seed, replications=reps,
                             metrics=per_variant, reused=reused,
-                            seconds=time.perf_counter() - started)
+                            seconds=time.perf_counter() - started,
+                            labels={v: loaded.labels[v] for v in names if v in loaded.labels})
 
 
 def write_summaries(out: Path, result: ExperimentResult) -> None:

@@ -274,4 +274,5 @@ class Scenario(Strict):
     it starts; raise one on purpose to run more (docs/limits.md)."""
     variants: dict[Name, dict[str, Any]] = {}
     """Named patches of the base, run side by side: mappings merge key by key (a schedule or
-    rate table by time, kept in time order), anything else replaces, ``null`` removes a key."""
+    rate table by time, kept in time order), anything else replaces, ``null`` removes a key.
+    A variant's ``label:`` (text, at most 60 characters) names it in tables and figures."""
