@@ -233,9 +233,8 @@ _BAR_FORMAT = ("{l_bar}{bar}| {done}/{total_fmt} [{elapsed}<{remaining}, {rate_f
 
 
 @contextmanager
-def _progress_bar(unit: str = "replication", file: TextIO | None = None,
-                  disable: bool | None = None, delay: float = 0.5
-                  ) -> Iterator[Callable[[float, int], None]]:
+def _progress_bar(file: TextIO | None = None, disable: bool | None = None, delay: float = 0.5,
+                  unit: str = "replication") -> Iterator[Callable[[float, int], None]]:
     """A progress callback drawing a tqdm bar (counting ``unit``) on ``file`` (standard
     error), by default only on a terminal (``disable=None``) and after ``delay`` seconds; the
     bar is closed on leaving. The bar moves with fractions of tasks under way, but counts
@@ -372,7 +371,7 @@ def _command_plot(args: argparse.Namespace) -> int:
     def skipped(name: str, reason: str) -> None:
         print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)
 
-    with _progress_bar("figure") as progress:
+    with _progress_bar(unit="figure") as progress:
         written = plots.save_all(args.results, args.out,
                                  formats=list(dict.fromkeys(args.format)), metrics=args.metric,
                                  on_skip=skipped, variants=args.variant, progress=progress)

@@ -155,6 +155,10 @@ def test_write_keeps_comments_and_layout_and_validates(
                  str(scenario)]) == 0
     capsys.readouterr()
     after = scenario.read_text(encoding="utf-8").splitlines()
+    start = after.index("uncertainty:")  # the ranges block, added whole, then a blank line
+    ranges, after = after[start:after.index("", start) + 1], after[:start] + after[
+        after.index("", start) + 1:]
+    assert ranges[1] == "  ranges:" and all("95% interval" in line for line in ranges[2:-1])
     changed = [line for line in before if line not in after]
     # Only the two expected_wait lines were replaced; every comment and line else is kept.
     assert len(changed) == 2 and all("expected_wait" in line for line in changed)
@@ -164,6 +168,11 @@ def test_write_keeps_comments_and_layout_and_validates(
     walk_in = loaded.base.customers["walk_in"]
     assert walk_in.expected_wait != 30 and "overestimation" in walk_in.perception
     assert any("calibrated from clinic_survey.csv: 95% interval [" in line for line in after)
+    # Each class's intervals become the ranges its own values are drawn from.
+    estimate = simulator.calibrate(EXAMPLE, bootstrap=20).calibration.classes["walk_in"]
+    low, high = loaded.base.uncertainty.ranges["customers.walk_in.perception.duration_exponent"]
+    fitted = estimate.perception.estimates["duration_exponent"]
+    assert (low, high) == pytest.approx((fitted.ci_low, fitted.ci_high), rel=1e-3)
 
 
 def test_write_without_classes_goes_to_the_top_level_blocks(tmp_path: Path) -> None:

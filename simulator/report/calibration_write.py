@@ -13,11 +13,10 @@ The survey's overestimation includes the respondents' anxiety, which the scenari
 ``(1 + anxiety_effect x anxiety) ** duration_exponent`` of the class, so that the scenario's
 customers feel what the respondents felt.
 
-Each interval goes into the comment beside its value. Values written at the top level also
-get their interval as a range under ``uncertainty.ranges``, so that ``compare --uncertainty``
-draws them from what the survey allows instead of the literature's plausible range. A class's
-own values are pinned under every draw of an uncertainty analysis, so a per-class fit writes
-its intervals as comments only.
+Each interval goes into the comment beside its value, and under ``uncertainty.ranges`` as
+the range ``compare --uncertainty`` draws the parameter from, instead of the literature's
+plausible range: ``perception.NAME`` for a value written at the top level,
+``customers.CLASS.perception.NAME`` for a class's own.
 """
 
 from __future__ import annotations
@@ -68,14 +67,14 @@ def _write_group(text: str, file: str, c: Calibration, survey: str, where: Field
     satisfaction = {name: (e.value, _comment(survey, e))
                     for name, e in c.satisfaction.estimates.items()
                     if e.value is not None and name != "expected_wait"}
-    if not where:  # the intervals as the ranges an uncertainty analysis draws from
-        ranges = {f"{block}.{name}": ((low, high), f"95% interval, from {survey}")
-                  for block, fitted in (("perception", perception),
-                                        ("satisfaction", satisfaction))
-                  for name in fitted
-                  for low, high in [_interval(c, block, name, perception)] if low < high}
-        if ranges:
-            text = set_values(text, file, ("uncertainty", "ranges"), ranges)
+    # The intervals as the ranges an uncertainty analysis draws from (a class's own).
+    prefix = f"customers.{class_name}." if where else ""
+    ranges = {f"{prefix}{block}.{name}": ((low, high), f"95% interval, from {survey}")
+              for block, fitted in (("perception", perception), ("satisfaction", satisfaction))
+              for name in fitted
+              for low, high in [_interval(c, block, name, perception)] if low < high}
+    if ranges:
+        text = set_values(text, file, ("uncertainty", "ranges"), ranges)
     # satisfaction first: a block new to a class goes first in it, so perception ends on top
     if satisfaction:
         text = set_values(text, file, (*where, "satisfaction"), satisfaction)
