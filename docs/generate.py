@@ -1,5 +1,5 @@
 """Write the generated reference pages: docs/reference/scenario.md, metrics.md and
-model-parameters.md.
+model-parameters.md; and the scenario JSON Schema, schema/scenario.schema.json.
 
 The scenario keys come from the pydantic schema (simulator/spec/): each model's docstring, and
 each key's type, bounds, default and description; the metrics come from simulator/metrics.py.
@@ -22,6 +22,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from simulator.metrics import TABLE
+from simulator.plan.json_schema import schema_text
 from simulator.spec.base import ClockTime, shown_number
 from simulator.spec.distributions import Distribution, Duration
 from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
@@ -268,11 +269,18 @@ PAGES: dict[str, Callable[[], str]] = {"scenario.md": scenario_reference,
 """The generated pages under docs/reference/, by file name."""
 
 
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "scenario.schema.json"
+"""The scenario JSON Schema shipped for editors (the text `waitsim schema` prints)."""
+
+
 def main() -> None:
     REFERENCE.mkdir(exist_ok=True)
     for name, render in PAGES.items():
         (REFERENCE / name).write_text(render(), encoding="utf-8")
         print(REFERENCE / name)
+    SCHEMA_FILE.parent.mkdir(exist_ok=True)
+    SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
+    print(SCHEMA_FILE)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ plans) -> :func:`simulate` (the SimPy model, one replication) -> :class:`Journey
 records) -> felt waits, satisfaction, summaries -> comparison.
 
 The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep` and
-:func:`load_results`; :func:`load_scenario` and :func:`simulate` for one replication at a
+:func:`load_results`, and :func:`calibrate` (model parameters from a customer survey);
+:func:`load_scenario` and :func:`simulate` for one replication at a
 time.
 
 The names load on first use (``import simulator`` alone costs a few milliseconds): the
@@ -25,9 +26,11 @@ if TYPE_CHECKING:
 
     from simulator.analysis.experience import times_overtaken
     from simulator.api import (
+        CalibrationResult,
         ComparisonResult,
         RunResult,
         SweepRunResult,
+        calibrate,
         compare,
         load_results,
         run,
@@ -42,8 +45,8 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "simulator.analysis.experience": ["times_overtaken"],
-    "simulator.api": ["ComparisonResult", "RunResult", "SweepRunResult", "compare",
-                      "load_results", "run", "sweep"],
+    "simulator.api": ["CalibrationResult", "ComparisonResult", "RunResult", "SweepRunResult",
+                      "calibrate", "compare", "load_results", "run", "sweep"],
     "simulator.engine.journeys": ["Journeys"],
     "simulator.engine.model": ["simulate"],
     "simulator.errors": ["InputError", "ResultsError", "ScenarioError", "WaitsimError"],
@@ -55,10 +58,10 @@ _HOMES = {
 above)."""
 _HOME = {name: module for module, names in _HOMES.items() for name in names}
 
-__all__ = ["ComparisonResult", "Flag", "InputError", "Journeys", "LoadedScenario", "Outcome",
-           "Results", "ResultsError", "RunResult", "ScenarioError", "SegmentKind",
-           "SweepRunResult", "WaitsimError", "compare", "load_results", "load_scenario", "run",
-           "simulate", "sweep", "times_overtaken"]
+__all__ = ["CalibrationResult", "ComparisonResult", "Flag", "InputError", "Journeys",
+           "LoadedScenario", "Outcome", "Results", "ResultsError", "RunResult", "ScenarioError",
+           "SegmentKind", "SweepRunResult", "WaitsimError", "calibrate", "compare",
+           "load_results", "load_scenario", "run", "simulate", "sweep", "times_overtaken"]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,6 +9,7 @@
     result.ranking()              # pandas: variants ranked by satisfaction_mean
     result.to_json()              # the document `waitsim compare --json` prints
     saved = simulator.load_results("results/bank")   # the same folder, read back later
+    fit = simulator.calibrate("survey.csv", scale="1-5")   # parameters from a survey
 
 :func:`run` and :func:`compare` take a scenario file (or a scenario already loaded with
 :func:`simulator.load_scenario`) and return a :class:`RunResult` / :class:`ComparisonResult`
@@ -17,6 +18,7 @@ whose tables are pandas DataFrames. :func:`load_results` reads a results folder 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -25,15 +27,23 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.analysis.calibration import DEFAULT_BOOTSTRAP, Calibration, calibrate_survey
+from simulator.analysis.calibration.survey import Survey, parse_scale, read_survey
 from simulator.analysis.comparison import AutoReplications, Comparison, rank, run_until_precise
 from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
+from simulator.analysis.statistics import json_ready
+from simulator.analysis.summary import METRICS
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import InputError, ResultsError
 from simulator.options import DEFAULT_MAX_REPLICATIONS as DEFAULT_MAX_REPLICATIONS
 from simulator.options import RecordsMode, default_workers
 from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_scenario
+from simulator.report.calibration import ROW_COLUMNS as CALIBRATION_COLUMNS
+from simulator.report.calibration import calibration_rows, calibration_text
+from simulator.report.calibration_write import write_calibration
+from simulator.report.classes import classes_section
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -46,7 +56,7 @@ from simulator.report.comparison import (
 from simulator.report.console import table
 from simulator.report.sweep import sweep_document, sweep_table
 from simulator.report.uncertainty import uncertainty_text
-from simulator.results import Results, check_records_folder, check_results_file
+from simulator.results import Results, check_records_folder, check_results_file, readable
 from simulator.runs.executor import check_dask, open_executor
 from simulator.runs.experiment import reusable_replications, run_experiment
 from simulator.runs.files import remove
@@ -80,6 +90,16 @@ def check_variants(loaded: LoadedScenario, names: Sequence[str] | None,
     return list(dict.fromkeys(names))
 
 
+def check_metrics(names: Sequence[str] | None, option: str = "--metric") -> list[str] | None:
+    """``names`` without repeats, each checked to be a metric; None (all) when empty. An
+    unknown name raises :class:`InputError` naming ``option``."""
+    for name in names or ():
+        if name not in METRICS:
+            raise InputError(f"{option} {name}: no such metric{did_you_mean(name, METRICS)} "
+                             f"(metrics: {', '.join(METRICS)})")
+    return list(dict.fromkeys(names)) if names else None
+
+
 def _frame(header: Sequence[str], rows: Any) -> pd.DataFrame:
     return pd.DataFrame([list(r) for r in rows], columns=list(header))
 
@@ -93,6 +113,11 @@ class RunResult:
     out: Path | None
     """The results folder written (None when the run kept nothing on disk)."""
 
+    def display_name(self, variant: str) -> str:
+        """How tables and figures name a variant: its ``label:``, else its name with spaces
+        (:func:`simulator.metrics.display_name`)."""
+        return self.experiment.display_name(variant)
+
     def to_json(self) -> dict[str, Any]:
         """The document ``waitsim run --json`` prints."""
         return self.experiment.to_json()
@@ -105,10 +130,21 @@ class RunResult:
         """One row per variant and replication, a column per metric."""
         return _frame(*self.experiment.replications_table())
 
+    def classes(self) -> pd.DataFrame:
+        """One row per variant, customer class and metric: mean, ci_low, ci_high (95%,
+        Student t), n (the table ``classes.csv`` holds)."""
+        return _frame(*self.experiment.group_table("classes"))
+
+    def stations(self) -> pd.DataFrame:
+        """One row per variant, station and metric (wait in its line, its queue length and
+        utilisation): mean, ci_low, ci_high, n (the table ``stations.csv`` holds)."""
+        return _frame(*self.experiment.group_table("stations"))
+
     def records(self, table: str = "customers") -> pd.DataFrame:
         """A record table of every variant and replication (``customers``, ``visits``,
         ``segments``; ``timeseries`` also with ``records="summary"``), read from the results
-        folder; times in run minutes."""
+        folder: times in run minutes, and beside them times of day and labels of the codes
+        (:func:`simulator.results.readable`)."""
         if self.out is None:
             raise ResultsError("no results folder: pass out=FOLDER (and records='full' for "
                                "per-customer records) to keep records")
@@ -117,10 +153,18 @@ class RunResult:
             raise ResultsError(f"{folder}: no such records; per-customer records need "
                                "records='full'")
         check_records_folder(folder)
-        return pd.read_parquet(folder)
+        clocks = {v: self.scenario.plans[v].clock_at_zero for v in self.experiment.metrics}
+        return readable(pd.read_parquet(folder), table, clocks)
+
+    def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
+        """The console table of ``waitsim run``: the rows of ``metrics`` (default all), the
+        variants in blocks of columns that fit ``width`` (default: the terminal's, else
+        100), then each class's results when there are several."""
+        return (table(self.experiment, check_metrics(metrics), width)
+                + classes_section(self.experiment))
 
     def __str__(self) -> str:
-        return table(self.experiment)
+        return self.text()
 
 
 @dataclass(frozen=True)
@@ -156,6 +200,20 @@ class ComparisonResult(RunResult):
         difference is distinguishable from 0 (the table ``comparison.csv`` holds)."""
         return _frame(COMPARISON_COLUMNS, comparison_rows(self.comparison))
 
+    def group_differences(self, group: str = "classes") -> pd.DataFrame:
+        """Per variant other than the base, class (``group="classes"``) or station
+        (``"stations"``) and metric: the paired difference from the base's same class or
+        station, ``diff_mean, diff_ci_low, diff_ci_high, n`` (what ``vs_base.classes`` and
+        ``vs_base.stations`` of the ``--json`` document hold)."""
+        member = {"classes": "class", "stations": "station"}[group]
+        rows = [(v, name, m, d.mean, d.ci_low, d.ci_high, d.n)
+                for v, groups in self.comparison.groups.items()
+                for name, by_metric in groups.get(group, {}).items()
+                for m, vm in by_metric.items() if vm.paired is not None
+                for d in (vm.paired.difference,)]
+        return _frame(["variant", member, "metric", "diff_mean", "diff_ci_low", "diff_ci_high",
+                       "n"], rows)
+
     def ranking(self, metric: str | None = None) -> pd.DataFrame:
         """The variants ranked by ``metric`` (default: the comparison's ``rank_by``), best
         first: mean, paired difference from the base with its 95% interval, and whether it
@@ -173,11 +231,18 @@ class ComparisonResult(RunResult):
         ``costs.csv`` holds)."""
         return _frame(COST_COLUMNS, cost_rows(self.effects))
 
-    def __str__(self) -> str:
-        text = compare_text(self.comparison, self.rank_by, self.effects, self.auto)
+    def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
+        """The console report of ``waitsim compare``: the table of ``metrics`` (default
+        all), the ranking and the costs, laid out for ``width`` columns (default: the
+        terminal's, else 100)."""
+        text = compare_text(self.comparison, self.rank_by, self.effects, self.auto,
+                            check_metrics(metrics), width)
         if self.uncertainty is not None:
             text += "\n" + uncertainty_text(self.uncertainty)
-        return text
+        return text + classes_section(self.experiment)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @contextmanager
@@ -368,3 +433,60 @@ def load_results(folder: str | Path) -> Results:
     replications, time series, customer records and costs as pandas tables; ``.to_json()``
     gives the document ``waitsim run --json`` printed for it."""
     return Results.load(folder)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A survey's fit: what :func:`calibrate` returns."""
+
+    survey: Survey
+    calibration: Calibration
+    bootstrap: int
+    seed: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``waitsim calibrate --json`` prints."""
+        return json_ready(self.calibration.to_json())
+
+    def table(self) -> pd.DataFrame:
+        """One row a parameter of each group (``all respondents``, then ``class NAME``):
+        value and 95% interval, or why it was not fitted."""
+        return _frame(CALIBRATION_COLUMNS, calibration_rows(self.calibration))
+
+    def figure(self) -> Any:
+        """The fit against the data (a matplotlib Figure; loads matplotlib)."""
+        from simulator.plots.calibration import calibration_figure
+
+        return calibration_figure(self.calibration, self.survey)
+
+    def write(self, scenario: str | Path) -> list[str]:
+        """Put the fitted values into the scenario file ``scenario``, keeping its comments
+        and layout, each value's 95% interval in a comment; the file is validated and
+        replaced only when valid. Returns notes on what was not written."""
+        return write_calibration(self.calibration, scenario, self.survey.path.name)
+
+    def __str__(self) -> str:
+        return calibration_text(self.calibration, str(self.survey.path), self.bootstrap,
+                                self.seed)
+
+
+def calibrate(survey: str | Path, *, scale: str = "0-100", seed: int = 0,
+              bootstrap: int = DEFAULT_BOOTSTRAP, recall_sd: float = 0.0,
+              scenario: str | Path | LoadedScenario | None = None) -> CalibrationResult:
+    """Fit the perception and satisfaction parameters to a survey CSV file (docs/how-to/
+    calibrate.md): one row a respondent, ``actual_wait`` (clock minutes) and any of
+    ``reported_wait`` (minutes), ``satisfaction`` (0-100, or the Likert ``scale`` ``1-5`` /
+    ``1-7``), ``class``, ``occupied``, ``informed`` (0/1). ``bootstrap`` resamples (seeded by
+    ``seed``) give each parameter's 95% interval; ``recall_sd`` is the log-sd of recall error
+    in reported waits (0: all spread is time sense); what the survey cannot fit is held at
+    ``scenario``'s values (default: the model's defaults)."""
+    if bootstrap < 0:
+        raise InputError(f"bootstrap: must be >= 0 (got {bootstrap})")
+    if not (recall_sd >= 0 and math.isfinite(recall_sd)):
+        raise InputError(f"recall_sd: must be a number >= 0 (got {recall_sd})")
+    held = _loaded(scenario).base if scenario is not None else None
+    read = read_survey(survey, parse_scale(scale))
+    fitted = calibrate_survey(read, bootstrap=bootstrap, seed=seed, recall_sd=recall_sd,
+                              perception=held.perception if held else None,
+                              satisfaction=held.satisfaction if held else None)
+    return CalibrationResult(read, fitted, bootstrap, seed)

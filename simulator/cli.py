@@ -3,15 +3,14 @@
 Exit codes: 0 success; 2 invalid input (bad YAML, bad field, missing file, bad option) with a
 message naming file, line and field and no traceback; 1 any other failure; 130 interrupted
 (rerunning the same command resumes).
-
-This module imports only the standard library and waitsim's light bottom layer at first:
-numpy, scipy and pandas load inside :func:`main`, under its Ctrl-C handling, so a Ctrl-C at
-any moment gives one line and exit code 130, and ``waitsim --help`` answers at once.
+The command is entered through :mod:`simulator.entry` (Ctrl-C while this module loads);
+:func:`main` handles Ctrl-C while a command runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -19,23 +18,21 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TextIO
 
+from simulator import api
+from simulator.analysis.calibration.survey import SCALES
+from simulator.analysis.result import ExperimentResult
 from simulator.errors import EXIT_INTERRUPTED, INTERRUPTED, InputError, WaitsimError
 from simulator.metrics import RANKABLE
-from simulator.options import (
-    DEFAULT_MAX_REPLICATIONS,
-    FIGURE_FORMATS,
-    RECORDS_MODES,
-    default_workers,
-)
+from simulator.options import DEFAULT_MAX_REPLICATIONS as MAX_AUTO
+from simulator.options import FIGURE_FORMATS, RECORDS_MODES, default_workers
+from simulator.plan.json_schema import schema_text
+from simulator.plan.library import DEFAULT_TEMPLATE, templates, write_template
+from simulator.plan.loader import LoadedScenario, check_total_work, load_scenario
 from simulator.runs.executor import address_problem
+from simulator.runs.sweep import SweepResult
 from simulator.version import __version__
-
-if TYPE_CHECKING:  # the modules below load numpy, scipy and pandas: imported when needed
-    from simulator.analysis.result import ExperimentResult
-    from simulator.plan.loader import LoadedScenario
-    from simulator.runs.sweep import SweepResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -63,14 +60,23 @@ _positive, _seed = _whole_number(1), _whole_number(0)
 
 
 def _dask_address(text: str) -> str:
-    problem = address_problem(text)
-    if problem is not None:
+    if (problem := address_problem(text)) is not None:
         raise argparse.ArgumentTypeError(f"{text[:100]!r} {problem}")
     return text
 
 
 def _replications_or_auto(text: str) -> int | str:
     return "auto" if text == "auto" else _positive(text)
+
+
+def _non_negative_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0 (got {text})")
+    return value
 
 
 def _positive_number(text: str) -> float:
@@ -93,6 +99,9 @@ def _add_experiment_options(parser: argparse.ArgumentParser,
                         help=replications_help)
     parser.add_argument("--seed", type=_seed, metavar="S", help="root seed (default: the file's)")
     _add_output_and_workers(parser, "scenario")
+    parser.add_argument("--metric", action="append", metavar="NAME",
+                        help="show this metric's row in the table (default: every metric); "
+                             "repeatable; --json always holds every metric")
     parser.add_argument("--records", choices=RECORDS_MODES, default="full",
                         help="full: write per-customer, per-visit and per-segment records; "
                              "summary: metrics and time series only; none: metrics only "
@@ -139,9 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="with --replications auto: the target 95%% half-width, in the "
                               "ranking metric's unit (shares as fractions)")
     compare.add_argument("--max-replications", type=_whole_number(2), metavar="N",
-                         default=DEFAULT_MAX_REPLICATIONS,
+                         default=MAX_AUTO,
                          help="with --replications auto: the cap (default: "
-                              f"{DEFAULT_MAX_REPLICATIONS})")
+                              f"{MAX_AUTO})")
     compare.add_argument("--rank-by", choices=RANKABLE, default="satisfaction_mean",
                          metavar="METRIC", help="metric to rank the variants by (default: "
                          f"satisfaction_mean; one of: {', '.join(RANKABLE)})")
@@ -170,23 +179,86 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--format", nargs="+", choices=FIGURE_FORMATS,
                       default=["png", "svg"], help="file formats (default: png svg)")
     plot.add_argument("--metric", action="append", metavar="NAME",
-                      help="metric of the paired-improvement plot; repeatable (default: "
-                           "satisfaction_mean and perceived_wait_mean)")
+                      help="metric of the paired-improvement plot (of a sweep: a panel of "
+                           "each parameter's figure); repeatable (default: satisfaction_mean "
+                           "and perceived_wait_mean; a sweep: the headline metrics)")
+    plot.add_argument("--variant", action="append", metavar="NAME",
+                      help="draw only this variant; repeatable (default: all)")
+
+    calibrate = commands.add_parser(
+        "calibrate", help="fit the perception and satisfaction parameters to a survey",
+        description="Fit the perceived-wait and satisfaction parameters to a customer survey "
+        "(CSV, one row a respondent: actual_wait and any of reported_wait, satisfaction, "
+        "class, occupied, informed), each with a 95%% bootstrap interval; see "
+        "docs/how-to/calibrate.md.")
+    calibrate.add_argument("survey", type=Path, metavar="SURVEY.csv", help="survey CSV file")
+    calibrate.add_argument("--json", action="store_true",
+                           help="print one JSON document on standard output instead of the "
+                                "table")
+    calibrate.add_argument("--scale", default="0-100", choices=list(SCALES),
+                           help="the satisfaction column's scale; a Likert answer is mapped "
+                                "linearly to 0-100 (default: 0-100)")
+    calibrate.add_argument("--seed", type=_seed, default=0, metavar="S",
+                           help="seed of the bootstrap resamples (default: 0)")
+    calibrate.add_argument("--bootstrap", type=_seed, default=api.DEFAULT_BOOTSTRAP,
+                           metavar="N", help="bootstrap resamples for the 95%% intervals "
+                           f"(default: {api.DEFAULT_BOOTSTRAP}; 0: no intervals)")
+    calibrate.add_argument("--recall-sd", type=_non_negative_number, default=0.0,
+                           metavar="SD", help="log-sd of recall error in reported waits, "
+                           "taken out of time_sense_sd (default: 0: all of the spread is "
+                           "time sense)")
+    calibrate.add_argument("--write", type=Path, metavar="SCENARIO.yaml",
+                           help="put the fitted values into this scenario file (comments and "
+                                "layout kept, intervals as comments), then validate it")
+    calibrate.add_argument("--figure", type=Path, metavar="FILE",
+                           help="draw the fit against the data into FILE (.png, .svg or .pdf)")
 
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
+
+    names = ", ".join(templates())
+    init = commands.add_parser(
+        "init", help="write a commented starter scenario from a bundled template",
+        description="Write a commented starter scenario (a copy of a bundled scenario, "
+        "comments included) to FILE, which must not exist. Templates: " + names + ".")
+    init.add_argument("file", type=Path, nargs="?", metavar="FILE",
+                      help="the scenario file to write (never overwritten)")
+    init.add_argument("--template", default=DEFAULT_TEMPLATE, metavar="NAME",
+                      help=f"the template (default: {DEFAULT_TEMPLATE}; one of: {names})")
+    init.add_argument("--list", action="store_true", help="list the templates and exit")
+
+    commands.add_parser(
+        "schema", help="print the scenario files' JSON Schema",
+        description="Print the JSON Schema (draft 2020-12) of scenario files on standard "
+        "output, for editors that complete and check keys as you type (the file "
+        "schema/scenario.schema.json holds the same).")
     return parser
 
 
+_BAR_FORMAT = ("{l_bar}{bar}| {done}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}"
+               "{postfix}]")
+"""tqdm's own layout, but with ``done``: the replications finished, a whole number."""
+
+
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[float, int], None]]:
-    """A progress callback drawing a tqdm bar on standard error, only on a terminal and after
-    a moment; the bar is closed on leaving."""
+def _progress_bar(file: TextIO | None = None, disable: bool | None = None, delay: float = 0.5,
+                  unit: str = "replication") -> Iterator[Callable[[float, int], None]]:
+    """A progress callback drawing a tqdm bar (counting ``unit``) on ``file`` (standard
+    error), by default only on a terminal (``disable=None``) and after ``delay`` seconds; the
+    bar is closed on leaving. The bar moves with fractions of tasks under way, but counts
+    finished ones: ``12/60``, never ``12.37/60``."""
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit="replication", file=sys.stderr, delay=0.5, leave=False,
-               disable=None)
+    class Bar(tqdm):  # type: ignore[misc,type-arg]
+        @property
+        def format_dict(self) -> dict[str, Any]:
+            shown = super().format_dict
+            shown["done"] = math.floor(shown["n"] + 1e-9)  # the fractions of a rounded sum
+            return shown
+
+    bar = Bar(total=0, unit=unit, file=file or sys.stderr, delay=delay, leave=False,
+              disable=disable, bar_format=_BAR_FORMAT)
 
     def update(done: float, total: int) -> None:
         if bar.total != total:  # the first call: work found done does not count in the ETA
@@ -205,12 +277,11 @@ def _progress_bar() -> Iterator[Callable[[float, int], None]]:
 def _load(args: argparse.Namespace) -> tuple[LoadedScenario, list[str] | None, Path]:
     """The scenario (warnings printed), the variants asked for (checked; None = all) and the
     results folder."""
-    from simulator import api
-
     loaded = api.load_scenario(args.scenario)
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     variants = api.check_variants(loaded, args.variant, option="--variant")
+    api.check_metrics(args.metric)  # before the run, not after it
     return loaded, variants, args.out or Path("results") / args.scenario.stem
 
 
@@ -239,8 +310,6 @@ def _run_options(args: argparse.Namespace, out: Path, progress: Callable[[float,
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from simulator import api
-
     loaded, variants, out = _load(args)
     with _progress_bar() as progress:
         result = api.run(loaded, variants=variants, replications=args.replications,
@@ -248,15 +317,13 @@ def _command_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(result)
+        print(result.text(args.metric))
         print()
         print(_where(out, result.experiment, _records_hint(out, args.records)))
     return EXIT_OK
 
 
 def _command_compare(args: argparse.Namespace) -> int:
-    from simulator import api
-
     loaded, variants, out = _load(args)
     with _progress_bar() as progress:
         result = api.compare(loaded, variants=variants, replications=args.replications,
@@ -268,7 +335,7 @@ def _command_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json(), indent=2, allow_nan=False))
     else:
-        print(result)
+        print(result.text(args.metric))
         print()
         print(_where(out, result.experiment, _records_hint(out, args.records))
               + " Comparison: comparison.csv, costs.csv.")
@@ -276,8 +343,6 @@ def _command_compare(args: argparse.Namespace) -> int:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
-    from simulator import api
-
     sweep = api.load_sweep_file(args.sweep)
     for warning in sweep.warnings:
         print(warning, file=sys.stderr)
@@ -309,28 +374,49 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 def _command_plot(args: argparse.Namespace) -> int:
     from simulator import plots  # matplotlib loads only for this command
-    from simulator.analysis.summary import METRICS
-    from simulator.spec.base import did_you_mean
 
-    for name in args.metric or ():
-        if name not in METRICS:
-            hint = did_you_mean(name, METRICS)
-            raise InputError(f"--metric {name}: no such metric{hint} (metrics: "
-                                f"{', '.join(METRICS)})")
+    api.check_metrics(args.metric)
 
     def skipped(name: str, reason: str) -> None:
         print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)
 
-    written = plots.save_all(args.results, args.out, formats=list(dict.fromkeys(args.format)),
-                             metrics=args.metric or plots.DEFAULT_METRICS, on_skip=skipped)
+    with _progress_bar(unit="figure") as progress:
+        written = plots.save_all(args.results, args.out,
+                                 formats=list(dict.fromkeys(args.format)), metrics=args.metric,
+                                 on_skip=skipped, variants=args.variant, progress=progress)
     for path in written:
         print(path)
     return EXIT_OK
 
 
-def _command_validate(args: argparse.Namespace) -> int:
-    from simulator.plan.loader import check_total_work, load_scenario
+def _command_calibrate(args: argparse.Namespace) -> int:
+    if args.figure is not None and args.figure.suffix.lower().lstrip(".") not in FIGURE_FORMATS:
+        raise InputError(f"--figure {args.figure}: the file name must end in one of "
+                         f"{', '.join('.' + f for f in FIGURE_FORMATS)}")
+    result = api.calibrate(args.survey, scale=args.scale, seed=args.seed,
+                           bootstrap=args.bootstrap, recall_sd=args.recall_sd,
+                           scenario=args.write)
+    notes = result.write(args.write) if args.write is not None else []
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, allow_nan=False))
+    else:
+        print(result)
+    if args.figure is not None:
+        from simulator.runs.files import atomic_write_bytes
 
+        buffer = io.BytesIO()
+        result.figure().savefig(buffer, format=args.figure.suffix.lower().lstrip("."),
+                                dpi=150)
+        atomic_write_bytes(args.figure, buffer.getvalue())
+        print(f"Figure: {args.figure}", file=sys.stderr)
+    for note in notes:
+        print(f"waitsim: {note}", file=sys.stderr)
+    if args.write is not None:
+        print(f"Calibrated values written into {args.write} (validated).", file=sys.stderr)
+    return EXIT_OK
+
+
+def _command_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.scenarios:
         try:
@@ -350,8 +436,33 @@ def _command_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _command_init(args: argparse.Namespace) -> int:
+    if args.list:
+        for name, path in templates().items():
+            print(f"{name:24}  {_first_comment(path)}")
+        return EXIT_OK
+    if args.file is None:
+        raise InputError("waitsim init: give the FILE to write (or --list for the templates)")
+    loaded = write_template(args.file, args.template)
+    print(f"wrote {args.file}: '{loaded.base.name}' with {len(loaded.plans) - 1} variant(s), "
+          f"from the template {args.template}. Edit it, then: waitsim validate {args.file}")
+    return EXIT_OK
+
+
+def _first_comment(path: Path) -> str:
+    """A template's first comment line that is not an editor hint: what it is."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") and not line.startswith("# yaml-language-server"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def _command_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_text())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command ``argv`` (default: the process's arguments); the exit code."""
     try:
         try:
             args = build_parser().parse_args(argv)
@@ -362,7 +473,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(exc.code or 0)
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
-                    "plot": _command_plot}
+                    "plot": _command_plot, "calibrate": _command_calibrate,
+                    "init": _command_init, "schema": _command_schema}
         return commands[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)

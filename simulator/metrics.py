@@ -8,6 +8,7 @@ metric reference (docs/reference/metrics.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -138,3 +139,11 @@ RANKABLE: tuple[str, ...] = tuple(m.name for m in TABLE if m.better != "neither"
 def is_share(name: str) -> bool:
     """Whether the metric ``name`` is a fraction of 1 (shown as a percentage)."""
     return BY_NAME[name].kind == "share"
+
+
+def display_name(variant: str, labels: Mapping[str, str] | None = None) -> str:
+    """How a variant is named for people (tables, figures, reports): its ``label:`` from the
+    scenario's ``variants:`` block when it has one (``labels``: variant name -> label), else
+    its name with underscores as spaces (``extra_teller`` -> ``extra teller``)."""
+    label = (labels or {}).get(variant)
+    return label if label else variant.replace("_", " ")

@@ -266,13 +266,17 @@ def test_compare_json_document_and_files(scenario_file, tmp_path, capsys):
     assert set(document) == {"scenario", "seed", "replications", "variants", "paired",
                              "ranking", "costs"}
     assert list(document["variants"]) == ["base", "faster", "same", "two"]
-    assert set(document["variants"]["base"]) == {"metrics"}
+    assert set(document["variants"]["base"]) == {"metrics", "classes", "stations"}
     for name in ("faster", "same", "two"):
         variant = document["variants"][name]
-        assert set(variant) == {"metrics", "vs_base"}
-        assert set(variant["vs_base"]) == set(METRICS)
-        for interval in variant["vs_base"].values():
-            assert set(interval) == {"mean", "ci_low", "ci_high"}
+        assert set(variant) == {"metrics", "classes", "stations", "vs_base"}
+        assert set(variant["vs_base"]) == {*METRICS, "classes", "stations"}
+        assert set(variant["vs_base"]["classes"]) == set(variant["classes"])
+        for by_metric in variant["vs_base"]["classes"].values():
+            assert set(by_metric) == set(variant["classes"][next(iter(variant["classes"]))]
+                                         ["metrics"])
+        for m in METRICS:
+            assert set(variant["vs_base"][m]) == {"mean", "ci_low", "ci_high"}
     assert document["variants"]["same"]["vs_base"]["wait_mean"] == \
         {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
     assert document["paired"]["variants"]["same"]["wait_mean"]["distinguishable"] is False
@@ -306,8 +310,8 @@ def test_compare_prints_the_tables_and_always_runs_the_base(scenario_file, tmp_p
     assert "paired t over replications, common random numbers" in text
     assert "Ranking by wait_mean (lower is better)" in text
     assert "Costs per day" in text and "No cost keys in this scenario" in text
-    header = text.splitlines()[2].split()
-    assert header == ["metric", "base", "two"]
+    header = next(line for line in text.splitlines() if line.startswith("metric "))
+    assert header.split() == ["metric", "base", "two"]
 
 
 def fake_run(sd: float):
@@ -440,7 +444,8 @@ def test_a_ratio_over_an_unsure_gain_is_marked():
     daily = DailyCost(100.0, 0.0, 0.0, 8.0)
     sure, unsure = Interval(2.0, 1.0, 3.0, 10), Interval(0.5, -0.2, 1.2, 10)
     text = costs_text([CostEffect("sure", daily, 30.0, sure, sure, 100.0),
-                       CostEffect("unsure", daily, 30.0, unsure, unsure, 100.0)])
+                       CostEffect("unsure", daily, 30.0, unsure, unsure, 100.0)],
+                      width=200)  # wide: one line per variant
     rows = {line.split()[0]: line for line in text.splitlines() if line.split()}
     assert "15.00" in rows["sure"] and "n.d." not in rows["sure"]
     assert rows["unsure"].count("60.00 n.d.") == 1  # 30 / 0.5 points

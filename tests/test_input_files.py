@@ -234,3 +234,14 @@ def test_store_files_that_are_pipes(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, _, err = _cli(["run", str(scenario), "--replications", "1", "--workers", "1",
                          "--out", str(out)], capsys, (out / ".waitsim.lock",))
     assert code == 2 and "named pipe" in err, err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "dir", "huge"])
+def test_survey_file_that_is_no_regular_file(kind: str, tmp_path: Path) -> None:
+    from simulator.analysis.calibration.survey import read_survey
+
+    special = special_file(kind, tmp_path)
+    with pytest.raises(ScenarioError) as error:
+        without_blocking(lambda: read_survey(special), (special,))
+    assert str(error.value) == f"{special}: {PROBLEMS[kind]}" or kind == "huge", error.value
+    assert PROBLEMS[kind] in str(error.value)

@@ -151,6 +151,28 @@ def test_booked_customers_keep_their_class_settings(tmp_path):
     assert anchoring["booked"] == 0.2
 
 
+def test_a_class_can_have_a_range_of_its_own(tmp_path):
+    # What a calibration per class writes: each class's own value drawn from its own range,
+    # over the class's setting; booked walk-ins follow their class.
+    text = (ROOT / "scenarios" / "outpatient_clinic.yaml").read_text().replace(
+        "    anxiety: 0.6                    # unplanned: something worries them",
+        "    anxiety: 0.6\n    perception: {overestimation: 1.5}")
+    path = tmp_path / "clinic.yaml"
+    path.write_text("uncertainty: {ranges: {customers.walk_in.perception.overestimation: "
+                    "[1.4, 1.6]}}\n" + text)
+    loaded = load_scenario(path)
+    assert drawn_ranges(loaded)["customers.walk_in.perception.overestimation"] == (1.4, 1.6)
+    plan = with_parameters(loaded, "book_walk_ins", {
+        "customers.walk_in.perception.overestimation": 1.45,
+        "perception.overestimation": 1.2})
+    felt = {cp.name: cp.perception.overestimation for cp in plan.classes}
+    assert felt == {"booked": 1.2, "walk_in": 1.45, "walk_in:booked": 1.45}
+    path.write_text("uncertainty: {ranges: {customers.nobody.perception.overestimation: "
+                    "[1.4, 1.6]}}\n" + text)
+    with pytest.raises(ScenarioError, match="no customer class 'nobody'"):
+        load_scenario(path)
+
+
 def test_a_parameter_every_class_sets_is_not_drawn(tmp_path):
     assert "satisfaction.gain_cap" in drawn_ranges(load_scenario(BANK))
     text = BANK.read_text().replace("    expected_wait:", "    satisfaction: {gain_cap: 12}\n"

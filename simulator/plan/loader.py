@@ -26,7 +26,12 @@ from simulator.plan.compiled import Plan
 from simulator.plan.compiler import compile_plan
 from simulator.plan.digest import digest_of
 from simulator.plan.workload import check_replication, total_customers_problem, workload
-from simulator.spec.base import describe_error, parse_clock, variant_name_problem
+from simulator.spec.base import (
+    describe_error,
+    parse_clock,
+    variant_label_problem,
+    variant_name_problem,
+)
 from simulator.spec.scenario import Scenario
 from simulator.spec.yamlsource import Path_, YamlDocument, dotted, read_yaml_file
 
@@ -42,6 +47,8 @@ RUN_SETTINGS = {
               "variant together; set them at the top of the file"}
 """Keys of a scenario that say how it is run, not what is simulated: not a variant's to
 patch, nor a sweep's to vary."""
+LABEL = "label"
+"""The key of a variant that names it for people (not a patch of the scenario)."""
 _REPLACE_WHEN_CHANGED = ("dist", "process")
 _MAX_ERRORS = 5
 
@@ -57,6 +64,9 @@ class LoadedScenario:
     digest: str
     """SHA-256 of the compiled plans (:mod:`simulator.plan.digest`): changes whenever
     anything the engine uses changes."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Variants' ``label:`` texts by name (only those given): see
+    :func:`simulator.metrics.display_name`."""
     warnings: tuple[str, ...] = ()
     """Assumptions made for the user (``file:line: field: message``), once each."""
     document: YamlDocument | None = None
@@ -233,7 +243,8 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     scenarios, plans = {BASE: base_scenario}, {BASE: base_plan}
     base_data = {k: v for k, v in doc.data.items() if k != "variants"}
     data = {BASE: base_data}
-    for name, patch in base_scenario.variants.items():
+    labels: dict[str, str] = {}
+    for name, written in base_scenario.variants.items():
         if name == BASE:
             raise ScenarioError(_Reporter(doc).line(
                 ("variants", BASE),
@@ -241,6 +252,12 @@ def load_scenario(path: str | Path) -> LoadedScenario:
         problem = variant_name_problem(name)
         if problem is not None:  # names become file names in results folders
             raise ScenarioError(_Reporter(doc).line(("variants", name), problem))
+        patch = {k: v for k, v in written.items() if k != LABEL}  # for people, not the model
+        if LABEL in written:
+            problem = variant_label_problem(written[LABEL])
+            if problem is not None:
+                raise ScenarioError(_Reporter(doc).line(("variants", name, LABEL), problem))
+            labels[name] = written[LABEL]
         merged = deep_merge(base_data, patch)
         reporter = _Reporter(doc, name, merged)
         if "variants" in patch:
@@ -254,7 +271,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     warnings = dict.fromkeys(_Reporter(doc).line(where, f"warning: {message}")
                              for plan in plans.values() for where, message in plan.notes)
     return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest,
-                          warnings=tuple(warnings), document=doc, data=data)
+                          labels=labels, warnings=tuple(warnings), document=doc, data=data)
 
 
 def check_total_work(loaded: LoadedScenario, variants: Sequence[str] | None = None,

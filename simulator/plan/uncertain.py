@@ -17,7 +17,7 @@ from typing import Any
 
 from simulator.plan.compiled import ClassPlan, Plan
 from simulator.plan.loader import BASE, LoadedScenario
-from simulator.spec.parameters import uncertain_ranges
+from simulator.spec.parameters import split_name, uncertain_ranges
 
 BEHAVIOURAL_BLOCK = "perception"
 """Parameters of this block change who leaves when some customer has patience (patience is
@@ -26,7 +26,7 @@ spent in felt minutes); those of ``satisfaction`` never change a clock time."""
 
 def drawn_ranges(loaded: LoadedScenario) -> dict[str, tuple[float, float]]:
     """The parameters to draw, by dotted name, with their ranges (those of equal ends are
-    pinned, not drawn)."""
+    pinned, not drawn). A name ``customers.CLASS.BLOCK.NAME`` is one class's own value."""
     base = loaded.data[BASE]
     chosen = {name: r for name, r in uncertain_ranges().items()
               if name.partition(".")[2] not in base.get(name.partition(".")[0], {})}
@@ -34,12 +34,12 @@ def drawn_ranges(loaded: LoadedScenario) -> dict[str, tuple[float, float]]:
                    in loaded.base.uncertainty.ranges.items()})
     classes = [c or {} for c in (base.get("customers") or {}).values()]
     return {name: r for name, r in chosen.items() if r[0] < r[1]
-            and not all(_sets(c, name) for c in classes)}
+            and not (split_name(name)[0] is None and all(_sets(c, name) for c in classes))}
 
 
 def _sets(data: Mapping[str, Any], dotted: str) -> bool:
     """Whether a mapping (a class, a variant's patch) sets a parameter itself."""
-    block, _, name = dotted.partition(".")
+    _, block, name = split_name(dotted)
     return name in (data.get(block) or {})
 
 
@@ -60,23 +60,32 @@ def _own_settings(loaded: LoadedScenario, variant: str) -> dict[str, Any]:
 def with_parameters(loaded: LoadedScenario, variant: str, values: Mapping[str, float]
                     ) -> Plan:
     """The variant's plan with the parameters ``values`` (dotted names), except where the
-    variant's own patch or a customer class sets them."""
+    variant's own patch or a customer class sets them; a class's own parameter
+    (``customers.CLASS.BLOCK.NAME``) goes to that class (and its booked customers) unless
+    the variant's patch sets it for the class."""
     plan = loaded.plans[variant]
     own = _own_settings(loaded, variant)
+    own_classes = own.get("customers") or {}
     classes_data = loaded.data[variant].get("customers", {})
     classes = []
     for cp in plan.classes:
-        class_data = classes_data.get(cp.origin or cp.name) or {}
+        origin = cp.origin or cp.name
+        class_data = classes_data.get(origin) or {}
         updates: dict[str, dict[str, float]] = {"perception": {}, "satisfaction": {}}
-        for dotted, value in values.items():
-            if not (_sets(own, dotted) or _sets(class_data, dotted)):
-                block, _, name = dotted.partition(".")
+        for dotted, value in sorted(values.items(),
+                                    key=lambda kv: split_name(kv[0])[0] is not None):
+            cls, block, name = split_name(dotted)
+            if cls is None:
+                applies = not (_sets(own, dotted) or _sets(class_data, dotted))
+            else:  # one class's own value: after the global ones, so that it wins
+                applies = cls == origin and not _sets(own_classes.get(cls) or {}, dotted)
+            if applies:
                 updates[block][name] = value
         classes.append(_with_updates(cp, updates))
     return dataclasses.replace(plan, classes=tuple(classes))
 
 
-PROGRESS = "perception.progress_factor"
+PROGRESS = "progress_factor"
 RECORDED_PROGRESS = 0.5
 """A progress factor other than 1 for the run whose journeys are rescored: the engine marks
 the progress condition only where the factor is not 1, and rescoring needs the marks (where no
@@ -87,9 +96,9 @@ def recording_plan(loaded: LoadedScenario, variant: str,
                    ranges: Mapping[str, tuple[float, float]]) -> Plan:
     """The plan whose journeys are rescored under every draw: the variant's own, with the
     progress condition marked wherever a draw may weigh it."""
-    if PROGRESS not in ranges:
-        return loaded.plans[variant]
-    return with_parameters(loaded, variant, {PROGRESS: RECORDED_PROGRESS})
+    drawn = {name: RECORDED_PROGRESS for name in ranges
+             if split_name(name)[1:] == ("perception", PROGRESS)}
+    return with_parameters(loaded, variant, drawn) if drawn else loaded.plans[variant]
 
 
 def _with_updates(cp: ClassPlan, updates: Mapping[str, Mapping[str, float]]) -> ClassPlan:
@@ -104,7 +113,7 @@ def changes_behaviour(loaded: LoadedScenario, variants: list[str],
     pinned by a range of equal ends) can change who joins, leaves or is served in any of
     the ``variants``: a perception parameter changes and some class has patience (it is
     spent in felt minutes, and announcements are weighed against it)."""
-    perception_drawn = any(name.partition(".")[0] == BEHAVIOURAL_BLOCK for name in changed)
+    perception_drawn = any(split_name(name)[1] == BEHAVIOURAL_BLOCK for name in changed)
     patient = any(cp.patience is not None and cp.perception.model != "identity"
                   for v in variants for cp in loaded.plans[v].classes)
     return perception_drawn and patient

@@ -4,14 +4,28 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from simulator.analysis.comparison import BETTER, AutoReplications, Comparison, rank
+from simulator.analysis.comparison import (
+    BETTER,
+    AutoReplications,
+    Comparison,
+    VariantMetric,
+    rank,
+)
 from simulator.analysis.costs import CostEffect
 from simulator.analysis.statistics import Interval, json_ready
-from simulator.analysis.summary import METRICS
-from simulator.report.console import format_interval, format_number, grid, label
+from simulator.report.console import (
+    format_interval,
+    format_number,
+    label,
+    metric_rows,
+    variant_key,
+    variant_titles,
+)
+from simulator.report.text import grid, paragraph
 from simulator.runs.files import write_csv
 from simulator.runs.store import COMPARISON_FILES
 
@@ -87,7 +101,9 @@ def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect
 def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEffect],
                      auto: AutoReplications | None = None) -> dict[str, Any]:
     """The ``run --json`` document plus, per variant other than the base, ``vs_base``
-    {metric: {mean, ci_low, ci_high}} (the keys of ``run``'s metrics), and top-level
+    {metric: {mean, ci_low, ci_high}} (the keys of ``run``'s metrics) with ``classes`` and
+    ``stations`` {name: {metric: ...}} (the differences from the base's same class or
+    station, where the base has it), and top-level
     ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
     ``replications_auto``."""
     document = comparison.result.to_json(comparison.intervals)
@@ -96,7 +112,9 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
         if variant == comparison.base:
             continue
         document["variants"][variant]["vs_base"] = {
-            m: vm.paired.difference.as_dict() for m, vm in by_metric.items() if vm.paired}
+            **_differences(by_metric),
+            **{group: {name: d for name, by in members.items() if (d := _differences(by))}
+               for group, members in comparison.groups.get(variant, {}).items()}}
         paired[variant] = {
             m: {"variance_reduction": _defined(vm.paired.variance_reduction),
                 "unpaired_half_width": _defined(vm.paired.unpaired_half_width),
@@ -116,6 +134,11 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
             "rounds": list(auto.rounds), "reached": auto.reached, "capped": auto.capped,
             "widest": {"variant": auto.widest[0], "half_width": _defined(auto.widest[1])}}
     return json_ready(document)
+
+
+def _differences(by_metric: dict[str, VariantMetric]) -> dict[str, Any]:
+    """{metric: paired difference from the base} of the metrics that have one."""
+    return {m: vm.paired.difference.as_dict() for m, vm in by_metric.items() if vm.paired}
 
 
 def _cost_document(e: CostEffect) -> dict[str, Any]:
@@ -141,12 +164,14 @@ def _money(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
-def metrics_table(comparison: Comparison) -> str:
-    """Metrics down, variants across: each variant's mean [95% CI], under it its paired
-    difference from the base [95% CI] and how much pairing narrowed that interval."""
+def metrics_table(comparison: Comparison, metrics: Sequence[str] | None = None,
+                  width: int | None = None) -> str:
+    """Metrics down (``metrics``, default all), variants across in blocks that fit ``width``
+    columns: each variant's mean [95% CI], under it its paired difference from the base
+    [95% CI] and how much pairing narrowed that interval."""
     base, result = comparison.base, comparison.result
     rows = []
-    for metric in METRICS:
+    for metric in metric_rows(metrics):
         means, diffs, pairing = [label(metric)], ["  vs base"], ["  pairing"]
         for variant, by_metric in comparison.metrics.items():
             vm = by_metric[metric]
@@ -165,23 +190,29 @@ def metrics_table(comparison: Comparison) -> str:
     legend = ("n.d. = not distinguishable from the base (the paired 95% CI includes 0). "
               "pairing = unpaired (Welch) CI width / paired CI width (variance reduction "
               "from common random numbers). Differences of shares are in percentage points.")
-    return "\n".join([title, "", *grid(["metric", *comparison.metrics], rows), "", legend])
+    header = ["metric", *variant_titles(result, comparison.metrics)]
+    return "\n".join([paragraph(title, width), "",
+                      *variant_key(result, comparison.metrics, width),
+                      *grid(header, rows, width), "",
+                      paragraph(legend, width)])
 
 
-def ranking_text(comparison: Comparison, rank_by: str) -> str:
+def ranking_text(comparison: Comparison, rank_by: str, width: int | None = None) -> str:
     """Variants best first by ``rank_by``, with their difference from the base."""
     rows = []
+    result = comparison.result
     for r in rank(comparison, rank_by):
         if r.difference is None:
             diff, note = "(base)", ""
         else:
             diff = format_interval(r.difference, rank_by, signed=True)
-            note = {True: "", False: "not distinguishable from the base",
-                    None: "undefined"}[r.distinguishable]
-        rows.append([str(r.place), r.variant, format_interval(r.interval, rank_by), diff, note])
+            note = {True: "", False: "n.d.", None: "undefined"}[r.distinguishable]
+        rows.append([str(r.place), result.display_name(r.variant),
+                     format_interval(r.interval, rank_by), diff, note])
     header = ["place", "variant", label(rank_by), "vs base (paired)", "note"]
     return "\n".join([f"Ranking by {rank_by} ({BETTER[rank_by]} is better):", "",
-                      *grid(header, rows)])
+                      *grid(header, rows, width, keep=2), "",
+                      "n.d. = not distinguishable from the base (the paired 95% CI includes 0)."])
 
 
 def _ratio_text(ratio: float | None, gain: Interval | None) -> str:
@@ -190,15 +221,17 @@ def _ratio_text(ratio: float | None, gain: Interval | None) -> str:
     return _money(ratio) + (" n.d." if ratio is not None and unsure else "")
 
 
-def costs_text(effects: list[CostEffect]) -> str:
-    """The cost section: per variant, cost per day and what the extra cost buys."""
+def costs_text(effects: list[CostEffect], names: Callable[[str], str] = str,
+               width: int | None = None) -> str:
+    """The cost section: per variant (named by ``names``), cost per day and what the extra
+    cost buys."""
     rows = []
     for e in effects:
         gain, saved = e.satisfaction_gain, e.perceived_wait_saved
         per_point_text = ("cheaper and better" if e.cheaper_and_better
                           else _ratio_text(e.cost_per_satisfaction_point, gain))
         rows.append([
-            e.variant, _money(e.cost_per_day), _money(e.extra_cost_per_day),
+            names(e.variant), _money(e.cost_per_day), _money(e.extra_cost_per_day),
             "(base)" if gain is None else format_interval(gain, "satisfaction_mean",
                                                            signed=True),
             per_point_text,
@@ -208,16 +241,18 @@ def costs_text(effects: list[CostEffect]) -> str:
     header = ["variant", "cost/day", "extra/day", "satisfaction gain (points)",
               "extra cost/point", "felt min saved/customer", "felt min saved/day",
               "extra cost/felt min"]
-    lines = ["Costs per day (one run: opening to the end of arrivals), in the currency of the "
-             "file's cost keys:", "", *grid(header, rows), ""]
+    lines = [paragraph("Costs per day (one run: opening to the end of arrivals), in the currency "
+                       "of the file's cost keys:", width), "", *grid(header, rows, width), ""]
     if all(e.daily is None for e in effects):
-        lines.append("No cost keys in this scenario (stations.NAME.cost_per_server_hour, an "
-                     "intervention's cost_per_day / cost_per_hour, a top-level cost_per_day): "
-                     "the variants are compared without costs.")
+        lines.append(paragraph(
+            "No cost keys in this scenario (stations.NAME.cost_per_server_hour, an "
+            "intervention's cost_per_day / cost_per_hour, a top-level cost_per_day): "
+            "the variants are compared without costs.", width))
     else:
-        lines.append("- = undefined: no cost data, or no gain (a ratio needs a gain > 0 at an "
-                     "extra cost >= 0). n.d. = a ratio over a gain whose 95% CI includes 0. "
-                     "Levers a priced variant does not price count as free.")
+        lines.append(paragraph(
+            "- = undefined: no cost data, or no gain (a ratio needs a gain > 0 at an "
+            "extra cost >= 0). n.d. = a ratio over a gain whose 95% CI includes 0. "
+            "Levers a priced variant does not price count as free.", width))
     return "\n".join(lines)
 
 
@@ -240,9 +275,13 @@ def auto_text(auto: AutoReplications, rank_by: str) -> str:
 
 
 def compare_text(comparison: Comparison, rank_by: str, effects: list[CostEffect],
-                 auto: AutoReplications | None = None) -> str:
-    """The whole console report of ``waitsim compare``."""
-    parts = [metrics_table(comparison), ranking_text(comparison, rank_by), costs_text(effects)]
+                 auto: AutoReplications | None = None, metrics: Sequence[str] | None = None,
+                 width: int | None = None) -> str:
+    """The whole console report of ``waitsim compare``: the table of ``metrics`` (default
+    all), the ranking, the costs, laid out for ``width`` columns (default: the terminal's,
+    else 100)."""
+    parts = [metrics_table(comparison, metrics, width), ranking_text(comparison, rank_by, width),
+             costs_text(effects, comparison.result.display_name, width)]
     if auto is not None:
-        parts.append(auto_text(auto, rank_by))
+        parts.append(paragraph(auto_text(auto, rank_by), width))
     return "\n\n".join(parts)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import Interval
 from simulator.analysis.summary import METRICS
 from simulator.metrics import TABLE, is_share
+from simulator.report.text import grid, paragraph
 
 UNITS = {m.name: m.unit for m in TABLE
          if m.kind in ("minutes", "score") or m.unit == "people"}
@@ -41,24 +43,36 @@ def label(metric: str) -> str:
     return f"{metric} ({unit})" if unit else metric
 
 
-def grid(header: list[str], rows: list[list[str]]) -> list[str]:
-    """Lines of a left-aligned text table with a rule under the header."""
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-             for r in [header, *rows]]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines
+def metric_rows(metrics: Sequence[str] | None) -> list[str]:
+    """The metrics a table shows: ``metrics`` in the order given, or all of :data:`METRICS`."""
+    return list(metrics) if metrics else list(METRICS)
 
 
-def table(result: ExperimentResult) -> str:
-    """Metrics down, variants across: ``mean [95% CI]``."""
+def variant_titles(result: ExperimentResult, variants: Iterable[str]) -> list[str]:
+    """Column titles of variants: each one's display name (its label, else its name with
+    spaces; see :func:`simulator.metrics.display_name`)."""
+    return [result.display_name(v) for v in variants]
+
+
+def variant_key(result: ExperimentResult, variants: Iterable[str],
+                width: int | None = None) -> list[str]:
+    """Lines that tie the labels heading the columns to the variants' names (the names
+    ``--variant`` takes); none when no variant shown has a label."""
+    pairs = [f"{v} = {result.labels[v]}" for v in variants if v in result.labels]
+    return [paragraph("Variants: " + "; ".join(pairs) + ".", width), ""] if pairs else []
+
+
+def table(result: ExperimentResult, metrics: Sequence[str] | None = None,
+          width: int | None = None) -> str:
+    """Metrics down (``metrics``, default all), variants across in blocks that fit ``width``
+    columns (default: the terminal's, else 100): ``mean [95% CI]``."""
     intervals = result.intervals()
-    header = ["metric", *intervals]
+    header = ["metric", *variant_titles(result, intervals)]
     rows = []
-    for metric in METRICS:
+    for metric in metric_rows(metrics):
         cells = [format_interval(by_metric[metric], metric) for by_metric in intervals.values()]
         rows.append([label(metric), *cells])
-    lines = grid(header, rows)
     title = (f"{result.scenario}: {result.replications} replications, seed {result.seed} "
              "(mean [95% confidence interval, Student t across replications])")
-    return "\n".join([title, "", *lines])
+    return "\n".join([paragraph(title, width), "", *variant_key(result, intervals, width),
+                      *grid(header, rows, width)])

@@ -7,7 +7,8 @@ from typing import Any
 
 from simulator.analysis.statistics import json_ready
 from simulator.metrics import HEADLINE
-from simulator.report.console import format_interval, grid
+from simulator.report.console import format_interval
+from simulator.report.text import grid, paragraph
 from simulator.runs.sweep import SweepResult
 
 
@@ -30,8 +31,10 @@ def sweep_document(result: SweepResult) -> dict[str, Any]:
                        "replications": sweep.replications, "points": points})
 
 
-def sweep_table(result: SweepResult) -> str:
-    """One row per point: its parameters and the headline metrics, ``mean [95% CI]``."""
+def sweep_table(result: SweepResult, width: int | None = None) -> str:
+    """One row per point: its parameters and the headline metrics, ``mean [95% CI]``, in
+    blocks of columns that fit ``width`` (default: the terminal's, else 100), each repeating
+    the point and its parameters."""
     sweep = result.sweep
     header = ["point", *sweep.parameters, *HEADLINE]
     rows = []
@@ -46,4 +49,5 @@ def sweep_table(result: SweepResult) -> str:
         rows.append(cells)
     title = (f"{sweep.scenario_name}: {len(sweep.points)} points x {sweep.replications} "
              f"replications, seed {sweep.seed} (mean [95% confidence interval])")
-    return "\n".join([title, "", *grid(header, rows)])
+    keep = 1 + len(sweep.parameters)
+    return "\n".join([paragraph(title, width), "", *grid(header, rows, width, keep=keep)])

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from simulator.analysis import breakdown
 from simulator.analysis.result import ExperimentResult
 from simulator.engine.journeys import Table
 from simulator.options import RECORDS_MODES as RECORDS_MODES
@@ -38,6 +39,7 @@ from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
 from simulator.plan.loader import BASE, LoadedScenario, check_total_work
 from simulator.plan.workload import timeseries_bin
+from simulator.runs.columns import DESCRIPTIONS, schema_metadata
 from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
@@ -101,7 +103,8 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
              ) -> dict[str, float]:
     """Simulate one replication, summarise it, write its record files (with an output
     directory and records other than none; the per-customer ones block by block, so they
-    are never all in memory) and return its metrics. The caller writes the task's marker
+    are never all in memory) and return its metrics, pooled and per class and station
+    (:mod:`simulator.analysis.breakdown`). The caller writes the task's marker
     once the metrics are back (:func:`run_experiment`). ``progress``: see
     :func:`~simulator.runs.replication.run_replication`."""
     bin_minutes = timeseries_bin(task.plan)
@@ -112,8 +115,9 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
     if task.out is not None and "timeseries" in tables_for(task.records):
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                       _with_names(result.timeseries, task.plan),
-                      {**_constants(task), "bin_minutes": bin_minutes}, task.key)
-    return result.metrics
+                      {**_constants(task), "bin_minutes": bin_minutes}, task.key,
+                      DESCRIPTIONS["timeseries"], schema_metadata(task.plan.clock_at_zero))
+    return {**result.metrics, **result.breakdown}
 
 
 def _constants(task: Task) -> dict[str, str | int]:
@@ -129,7 +133,8 @@ def _record_writer(task: Task, files: ExitStack) -> RecordsHandler | None:
     out = task.out
     constants = _constants(task)
     writers = {table: files.enter_context(parquet_parts(
-        record_file(out, table, task.variant, task.replication), task.key))
+        record_file(out, table, task.variant, task.replication), task.key,
+        DESCRIPTIONS[table], schema_metadata(task.plan.clock_at_zero)))
         for table in RECORD_TABLES}
 
     def write(tables: dict[str, Table], experience: Table) -> None:
@@ -314,7 +319,9 @@ def run_experiment(
         manifest, kind, command=command, scenario=loaded.base.name,
         scenario_file=str(loaded.path), scenario_digest=loaded.digest, seed=root_seed,
         replications=reps, records=records,
-        variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start}
+        variants={v: {"plan_digest": digests[v], "stats_start": loaded.plans[v].stats_start,
+                      "clock_at_zero": loaded.plans[v].clock_at_zero,
+                      **({"label": loaded.labels[v]} if v in loaded.labels else {})}
                   for v in names},
         clock_at_zero=loaded.plans[BASE].clock_at_zero,  # for clock-time axes (plots)
         search=dict(search) if search is not None else None)
@@ -328,10 +335,12 @@ def run_experiment(
                                                      for t in tasks},
                           tables_for(records), replace, extends if more_later else None)
         finished: dict[int, dict[str, float]] = {}
+        wanted = {v: breakdown.keys(loaded.plans[v]) for v in names}
         for index, task in enumerate(tasks):
             metrics = read_task(out, task.variant, task.replication, task.key) \
                 if (task.variant, task.replication) in done else None
-            if metrics is not None:
+            # a marker from before the per-class metrics lacks them: the task runs again
+            if metrics is not None and all(k in metrics for k in wanted[task.variant]):
                 finished[index] = metrics
         if len(finished) < len(tasks):
             write_manifest(out, document("running"))
@@ -396,9 +405,14 @@ def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[st
         per_variant[task.variant].append(results[index])
     return ExperimentResult(scenario=loaded.base.name, seed=seed, replications=reps,
                             metrics=per_variant, reused=reused,
-                            seconds=time.perf_counter() - started)
+                            seconds=time.perf_counter() - started,
+                            labels={v: loaded.labels[v] for v in names if v in loaded.labels})
 
 
 def write_summaries(out: Path, result: ExperimentResult) -> None:
+    """``replications.csv``, ``summary.csv`` and the per-class and per-station summaries
+    (``classes.csv``, ``stations.csv``)."""
     write_csv(out / "replications.csv", *result.replications_table())
     write_csv(out / "summary.csv", *result.summary_table())
+    for group in breakdown.GROUPS:
+        write_csv(out / f"{group}.csv", *result.group_table(group))

@@ -105,13 +105,24 @@ def _arrow(table: Table, constants: Mapping[str, Any]) -> pa.Table:
     return pa.table(columns)
 
 
+def _described(schema: pa.Schema, descriptions: Mapping[str, str],
+               metadata: Mapping[bytes, bytes]) -> pa.Schema:
+    """``schema`` with each column's description (field metadata ``description``) and the
+    file's ``metadata``."""
+    fields = [f.with_metadata({b"description": descriptions[f.name].encode("utf-8")})
+              if f.name in descriptions else f for f in schema]
+    return pa.schema(fields, metadata=dict(metadata))
+
+
 @contextmanager
-def parquet_parts(path: Path, key: str
+def parquet_parts(path: Path, key: str, descriptions: Mapping[str, str] | None = None,
+                  metadata: Mapping[bytes, bytes] | None = None
                   ) -> Iterator[Callable[[Table, Mapping[str, Any]], None]]:
     """``write(table, constants)``, to call once or more: a Parquet file at ``path`` made of
     the parts written (a row group each), put in place atomically when the block ends, with
-    the task ``key`` in its schema metadata. The parts must have the same columns; at least
-    one must be written."""
+    the task ``key`` and ``metadata`` in its schema metadata, and ``descriptions`` of its
+    columns in their field metadata. The parts must have the same columns; at least one
+    must be written."""
     with atomic_file(path) as handle:
         writer: pq.ParquetWriter | None = None
 
@@ -119,7 +130,8 @@ def parquet_parts(path: Path, key: str
             nonlocal writer
             part = _arrow(table, constants)
             if writer is None:
-                schema = part.schema.with_metadata({KEY_METADATA: key.encode("utf-8")})
+                schema = _described(part.schema, descriptions or {},
+                                    {**(metadata or {}), KEY_METADATA: key.encode("utf-8")})
                 writer = pq.ParquetWriter(handle, schema)
             writer.write_table(part)
 
@@ -134,10 +146,12 @@ def parquet_parts(path: Path, key: str
         writer.close()
 
 
-def write_parquet(path: Path, table: Table, constants: Mapping[str, Any], key: str) -> None:
+def write_parquet(path: Path, table: Table, constants: Mapping[str, Any], key: str,
+                  descriptions: Mapping[str, str] | None = None,
+                  metadata: Mapping[bytes, bytes] | None = None) -> None:
     """A table of numpy columns, plus constant columns (variant, replication), as Parquet
-    (``key``: see :func:`parquet_parts`)."""
-    with parquet_parts(path, key) as write:
+    (``key``, ``descriptions``, ``metadata``: see :func:`parquet_parts`)."""
+    with parquet_parts(path, key, descriptions, metadata) as write:
         write(table, constants)
 
 

@@ -66,6 +66,25 @@ def variant_name_problem(name: str) -> str | None:
             f"a letter or digit, and has at most 100 characters (got {shown})")
 
 
+MAX_LABEL = 60
+"""Characters a variant's ``label:`` may have: it heads a table column and a figure legend."""
+
+
+def variant_label_problem(label: Any) -> str | None:
+    """Why ``label`` cannot be a variant's ``label:`` (free text for people: one line of
+    printable characters, at most :data:`MAX_LABEL`), or None."""
+    if not isinstance(label, str):
+        return f"must be text (got {label!r})"
+    if not label.strip():
+        return "must not be empty"
+    if len(label) > MAX_LABEL:
+        return (f"must have at most {MAX_LABEL} characters (got {len(label)}): it heads a "
+                "table column and a figure legend")
+    if not label.isprintable():
+        return f"must be one line of printable characters (got {label!r})"
+    return None
+
+
 def field_error(field: str, message: str) -> PydanticCustomError:
     """An error found by a model-level check but caused by one field: the loader reports it
     at that field's line."""

@@ -216,26 +216,38 @@ def uncertain_ranges() -> dict[str, tuple[float, float]]:
             for name, r in parameter_ranges(model).items() if r[0] < r[1]}
 
 
+def split_name(dotted: str) -> tuple[str | None, str, str]:
+    """``perception.NAME`` -> (None, "perception", NAME); a class's own parameter
+    ``customers.CLASS.perception.NAME`` -> (CLASS, "perception", NAME)."""
+    parts = dotted.split(".")
+    if len(parts) >= 4 and parts[0] == "customers":
+        return ".".join(parts[1:-2]), parts[-2], parts[-1]
+    block, _, name = dotted.partition(".")
+    return None, block, name
+
+
 class UncertaintySettings(Strict):
     """``uncertainty:`` in YAML: how the parameters are drawn by ``compare --uncertainty``."""
 
     ranges: dict[str, Annotated[list[Annotated[float, Field(allow_inf_nan=False)]],
                                 Field(min_length=2, max_length=2)]] = Field(
         default_factory=dict,
-        description="ranges to draw parameters from, by dotted name "
+        description="ranges to draw parameters from, [low, high] by dotted name "
                     "(perception.overestimation: [1.2, 1.5]), replacing their plausible "
-                    "ranges; a parameter with a range here is drawn even where the scenario "
-                    "sets its value (a range with equal ends pins it)")
+                    "ranges: drawn even where the top of the file sets the value (a range "
+                    "with equal ends pins it); customers.CLASS.perception.NAME (or "
+                    "satisfaction) draws one class's own value")
 
     @model_validator(mode="after")
     def _known_and_ordered(self) -> UncertaintySettings:
         for dotted, (low, high) in self.ranges.items():
-            block, _, name = dotted.partition(".")
+            _, block, name = split_name(dotted)
             model = MODELS.get(block)
             if model is None or name not in parameter_ranges(model):
                 raise ValueError(f"unknown parameter {dotted!r} in ranges: use "
-                                 "perception.NAME or satisfaction.NAME, a numeric parameter "
-                                 "(see the model parameter reference)")
+                                 "perception.NAME or satisfaction.NAME (or "
+                                 "customers.CLASS.perception.NAME for one class), a numeric "
+                                 "parameter (see the model parameter reference)")
             if not low <= high:
                 raise ValueError(f"the range of {dotted} must be [low, high] with low <= high "
                                  f"(got [{low:g}, {high:g}])")

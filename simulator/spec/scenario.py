@@ -39,6 +39,7 @@ from simulator.spec.parameters import (
     PerceptionParameters,
     SatisfactionParameters,
     UncertaintySettings,
+    split_name,
 )
 
 DEFAULT_SEED = 20261122
@@ -274,4 +275,14 @@ class Scenario(Strict):
     it starts; raise one on purpose to run more (docs/limits.md)."""
     variants: dict[Name, dict[str, Any]] = {}
     """Named patches of the base, run side by side: mappings merge key by key (a schedule or
-    rate table by time, kept in time order), anything else replaces, ``null`` removes a key."""
+    rate table by time, kept in time order), anything else replaces, ``null`` removes a key.
+    A variant's ``label:`` (text, at most 60 characters) names it in tables and figures."""
+
+    @model_validator(mode="after")
+    def _ranges_of_known_classes(self) -> Scenario:
+        for dotted in self.uncertainty.ranges:
+            cls, _, _ = split_name(dotted)
+            if cls is not None and cls not in self.customers:
+                raise ValueError(f"uncertainty.ranges: {dotted}: no customer class {cls!r} "
+                                 f"(classes: {', '.join(self.customers)})")
+        return self

@@ -20,6 +20,7 @@ import yaml
 
 from simulator.errors import FieldPath as Path_
 from simulator.errors import ScenarioError
+from simulator.spec.indentation import explain
 from simulator.spec.inputfiles import MAX_YAML_BYTES, DataFileError, read_bytes
 
 
@@ -203,8 +204,12 @@ class _Walker:
         return children
 
 
-def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> ScenarioError:
+def _syntax_error(file: str, exc: yaml.MarkedYAMLError, text: str) -> ScenarioError:
     mark = exc.problem_mark or exc.context_mark
+    if mark is not None:  # an indentation mistake is said so, at its own line
+        indentation = explain(text, mark.line + 1)
+        if indentation is not None:
+            return ScenarioError(f"{file}:{indentation}")
     line = f":{mark.line + 1}" if mark is not None else ""
     problem = exc.problem or exc.context or "invalid YAML"
     if exc.problem and exc.context and exc.context_mark is not None:
@@ -230,7 +235,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     except _Refused as exc:
         raise ScenarioError(f"{file}:{exc.mark.line + 1}: {exc.message}") from None
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(file, exc) from None
+        raise _syntax_error(file, exc, text) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise ScenarioError(f"{file}:{line}: YAML error: character {chr(exc.character)!r} is not "
