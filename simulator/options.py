@@ -1,6 +1,6 @@
 """The choices of the command line and the Python API that lower layers also use, kept in
-one module of the standard library only: ``waitsim --help`` and a bad option are answered
-before numpy, scipy and pandas load (about 1.5 s on a 2-core machine)."""
+one module of the standard library only, so that the command line can be built without
+loading the simulation (numpy, scipy and pandas take over a second to load)."""
 
 from __future__ import annotations
 
