@@ -4,9 +4,9 @@ Data flows one way: a YAML scenario -> :func:`load_scenario` (validated scenario
 plans) -> :func:`simulate` (the SimPy model, one replication) -> :class:`Journeys` (numpy
 records) -> felt waits, satisfaction, summaries -> comparison.
 
-The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep` and
-:func:`load_results`; :func:`load_scenario` and :func:`simulate` for one replication at a
-time.
+The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep`,
+:func:`load_results` and :func:`report` (one HTML page of a results folder);
+:func:`load_scenario` and :func:`simulate` for one replication at a time.
 """
 
 from simulator.analysis.experience import times_overtaken
@@ -16,6 +16,7 @@ from simulator.api import (
     SweepRunResult,
     compare,
     load_results,
+    report,
     run,
     sweep,
 )
@@ -29,5 +30,6 @@ from simulator.version import __version__ as __version__
 
 __all__ = ["ComparisonResult", "Flag", "InputError", "Journeys", "LoadedScenario", "Outcome",
            "Results", "ResultsError", "RunResult", "ScenarioError", "SegmentKind",
-           "SweepRunResult", "WaitsimError", "compare", "load_results", "load_scenario", "run",
+           "SweepRunResult", "WaitsimError", "compare", "load_results", "load_scenario", "report",
+           "run",
            "simulate", "sweep", "times_overtaken"]

@@ -157,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="metric of the paired-improvement plot; repeatable (default: "
                            "satisfaction_mean and perceived_wait_mean)")
 
+    report = commands.add_parser(
+        "report", help="write one HTML page a manager can read",
+        description="Write one self-contained HTML page of a results folder: the "
+        "recommendation, the ranking with paired intervals and costs, the key figures, how "
+        "sure the ranking is, the assumptions and the scenario. No network needed to view it.")
+    report.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
+    report.add_argument("--out", type=Path, metavar="FILE.html",
+                        help="the page to write (default: RESULTS_DIR/report.html)")
+    report.add_argument("--rank-by", choices=RANKABLE, default=None, metavar="METRIC",
+                        help="metric to rank the options by (default: the one the "
+                             "uncertainty analysis used, else satisfaction_mean)")
+
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
@@ -303,6 +315,11 @@ def _command_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_report(args: argparse.Namespace) -> int:
+    print(api.report(args.results, args.out, args.rank_by))
+    return EXIT_OK
+
+
 def _command_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.scenarios:
@@ -333,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
-                    "plot": _command_plot}
+                    "plot": _command_plot, "report": _command_report}
         return commands[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)
