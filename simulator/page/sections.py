@@ -59,7 +59,7 @@ def ranking_section(comparison: Comparison, metric: str, costs: pd.DataFrame | N
               "extra cost a day", "extra cost per satisfaction point"]
     body = [_best_first(table(header, rows, numeric_from=2, class_="data names"))]
     body.append(element("p", (
-        f"Ranked by {label(metric)}, {BETTER[metric]} is better. The change is the option's "
+        f"Ranked by {_with_unit(metric)}, {BETTER[metric]} is better. The change is the option's "
         "value minus today's, day by day on the same simulated customers (paired Student t "
         f"over {comparison.result.replications} days); shares are in percentage points. Clearly "
         "different: the paired 95% interval excludes 0. Costs "
