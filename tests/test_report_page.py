@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.analysis.comparison import compare, rank
+from simulator.analysis.comparison import Comparison, compare, rank
+from simulator.analysis.result import ExperimentResult
 from simulator.analysis.summary import METRICS
 from simulator.cli import main
 from simulator.errors import InputError
@@ -19,6 +20,7 @@ from simulator.page import build_page, write_report
 from simulator.page.context import IMPACT_PARAMETERS, illustrative_parameters
 from simulator.page.markup import esc
 from simulator.page.sections import per_class_section
+from simulator.page.verdict import recommend
 from simulator.page.words import amount, variant_label
 from simulator.results import Results
 from simulator.runs.experiment import run_experiment
@@ -46,6 +48,8 @@ def test_the_page_is_written_into_the_folder_and_the_api_returns_its_path(compar
     assert path == compared / "report.html"
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not list(compared.glob(".report.html.*.tmp"))  # written atomically, nothing left
+    # The same folder gives the same page, to the byte (no clock time, no random ids).
+    assert path.read_text(encoding="utf-8") == build_page(Results.load(compared))
 
 
 def test_the_recommendation_comes_first_and_matches_the_comparison_files(
@@ -177,5 +181,40 @@ def test_the_cli_writes_elsewhere_and_refuses_bad_options(compared: Path, tmp_pa
     assert main(["report", str(compared), "--rank-by", "arrivals"]) == 2
     assert main(["report", str(tmp_path / "nowhere")]) == 2
     assert main(["report", str(compared), "--out", str(tmp_path)]) == 2
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "manifest.json").write_text('{"kind": "sweep", "status": "complete"}')
+    assert main(["report", str(sweep)]) == 2
+    assert "the folder of a sweep" in capsys.readouterr().err
     with pytest.raises(InputError):
         build_page(Results.load(compared), rank_by="utilisation")
+
+
+def _comparison(satisfaction: dict[str, list[float]]) -> Comparison:
+    """A comparison of made-up days: every metric 1 but mean satisfaction."""
+    metrics = {v: [{m: (x if m == "satisfaction_mean" else 1.0) for m in METRICS} for x in xs]
+               for v, xs in satisfaction.items()}
+    return compare(ExperimentResult("made up", 1, 4, metrics, 0, 0.0))
+
+
+def test_nothing_beats_today_says_keep_today() -> None:
+    verdict = recommend(_comparison({"base": [70, 71, 72, 73], "tv": [69, 70, 72, 72]}),
+                        "satisfaction_mean", None, None)
+    assert verdict.headline.startswith("Keep today&#x27;s setup: no option improves mean "
+                                       "satisfaction on average (1 compared)")
+    assert "<strong>tv</strong>, lowers mean satisfaction by 0.8 points [-0.0, 1.5]" in \
+        verdict.headline
+
+
+def test_a_runner_up_within_noise_is_a_caveat_and_a_clear_lead_is_said() -> None:
+    tied = recommend(_comparison({"base": [60, 61, 62, 63], "a_b": [70, 72, 71, 73],
+                                  "c": [71, 70, 72, 72]}), "satisfaction_mean", None, None)
+    assert tied.headline.startswith("<strong>A b</strong> raises mean satisfaction by 10.0 "
+                                    "points")
+    assert "its cost is not in this folder" in tied.headline
+    assert any("not distinguishable from the runner-up, <strong>c</strong>" in c
+               for c in tied.caveats)
+    clear = recommend(_comparison({"base": [60, 61, 62, 63], "a_b": [80, 82, 81, 83],
+                                   "c": [71, 70, 72, 72]}), "satisfaction_mean", None, None)
+    assert any("clearly ahead of the runner-up, <strong>c</strong>: better by 10.2 points"
+               in c for c in clear.caveats)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from simulator.analysis.comparison import RANKABLE, rank
 from simulator.analysis.comparison import compare as compare_variants
-from simulator.errors import FolderConflict, InputError
+from simulator.errors import FolderConflict, InputError, ResultsError
 from simulator.page.context import assumptions_section, load_scenario_of, scenario_section
 from simulator.page.markup import Markup, element, page
 from simulator.page.sections import (
@@ -34,7 +34,7 @@ from simulator.plan.loader import BASE
 from simulator.results import Results
 from simulator.runs.files import atomic_write_bytes
 from simulator.runs.lock import hold
-from simulator.runs.store import COMPARISON_FILES, REPORT_FILE
+from simulator.runs.store import COMPARISON_FILES, REPORT_FILE, read_manifest
 from simulator.version import __version__
 
 DEFAULT_RANK_BY = "satisfaction_mean"
@@ -105,6 +105,9 @@ def write_report(folder: Path | str, out: Path | str | None = None,
     atomically, and return its path. The folder's lock is held meanwhile, so no run changes
     the results while the page is made (refused while one runs)."""
     folder = Path(folder)
+    if (read_manifest(folder) or {}).get("kind") == "sweep":
+        raise ResultsError(f"{folder}: the folder of a sweep; waitsim report reads the folder "
+                           "of a run or a compare (its points are in replications.csv)")
     Results.load(folder)  # says what is wrong with the folder before anything else
     target = Path(out) if out is not None else folder / REPORT_FILE
     if target.is_dir() or target.is_symlink():

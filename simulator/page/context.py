@@ -124,6 +124,8 @@ def _arrivals(plan: Plan, c: ClassPlan) -> str:
         pieces = [f"{60 * rate:g}/h {plan.clock(start)}-{plan.clock(end)}"
                   for start, end, rate in a.pieces]
         return "at random, " + ", ".join(pieces)
+    if isinstance(a, AppointmentPlan) and not a.slots:
+        return "booked: no slots in the day"
     if isinstance(a, AppointmentPlan):
         shows = f", {100 * a.no_show:g}% no-shows" if a.no_show else ""
         first, last = plan.clock(a.slots[0]), plan.clock(a.slots[-1])

@@ -55,9 +55,11 @@ def cost_row(costs: pd.DataFrame | None, variant: str) -> dict[str, float | None
 
 
 def _cost_clause(costs: pd.DataFrame | None, variant: str, metric: str) -> str:
+    if costs is None:
+        return "; its cost is not in this folder (no costs.csv)"
     row = cost_row(costs, variant)
     extra = row.get("extra_cost_per_day")
-    if costs is None or extra is None:
+    if extra is None:
         return "; the scenario gives it no cost"
     if extra == 0:
         return ", at no extra cost"
@@ -124,14 +126,15 @@ def recommend(comparison: Comparison, metric: str, costs: pd.DataFrame | None,
     elif ranked[0].variant == comparison.base:
         top = options[0]
         headline = join([
-            f"Keep today's setup: none of the {len(options)} options improves "
-            f"{metric_label(metric)} on average. The best of them, ", _name(top.variant),
+            f"Keep today's setup: no option improves {metric_label(metric)} on average "
+            f"({len(options)} compared). The best of them, ", _name(top.variant),
             f", {_change(top, metric)}."])
     else:
         best = ranked[0]
         headline = join([_name(best.variant, first=True),
-                         f" {_change(best, metric)} over today, the largest gain of the "
-                         f"{len(options)} options",
+                         f" {_change(best, metric)} over today, "
+                         + (f"the largest gain of the {len(options)} options" if len(options) > 1
+                            else "the only option compared"),
                          _cost_clause(costs, best.variant, metric), "."])
         if best.distinguishable is not True:
             caveats.append(esc(
