@@ -16,7 +16,11 @@ from simulator.page.markup import Markup, element, table
 from simulator.plan.compiled import AppointmentPlan, ClassPlan, Plan, PoissonPlan, TracePlan
 from simulator.plan.loader import BASE, LoadedScenario, load_scenario
 from simulator.results import Results
-from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
+from simulator.spec.parameters import (
+    PerceptionParameters,
+    SatisfactionParameters,
+    parameter_ranges,
+)
 
 IMPACT_PARAMETERS = {
     "complaints_per_100": ("complaint_rate",),
@@ -51,9 +55,10 @@ def load_scenario_of(results: Results) -> tuple[LoadedScenario | None, str]:
 
 def _parameter_rows(satisfaction: SatisfactionParameters, source: str) -> list[list[str]]:
     rows = []
+    ranges = parameter_ranges(SatisfactionParameters)
     for name in illustrative_parameters():
         info = SatisfactionParameters.model_fields[name]
-        low, high = (info.json_schema_extra or {}).get("range", ("", ""))  # type: ignore[union-attr]
+        low, high = ranges[name]
         used = [m for m, names in IMPACT_PARAMETERS.items() if name in names]
         rows.append([name, f"{getattr(satisfaction, name):g} ({source})", f"{low:g} to {high:g}",
                      ", ".join(used), info.description or ""])
