@@ -22,6 +22,7 @@ from simulator.page.markup import esc
 from simulator.page.sections import per_class_section
 from simulator.page.verdict import recommend
 from simulator.page.words import amount, variant_label
+from simulator.report.comparison import write_comparison
 from simulator.results import Results
 from simulator.runs.experiment import run_experiment
 from simulator.spec.parameters import SatisfactionParameters
@@ -218,3 +219,10 @@ def test_a_runner_up_within_noise_is_a_caveat_and_a_clear_lead_is_said() -> None
                                    "c": [71, 70, 72, 72]}), "satisfaction_mean", None, None)
     assert any("clearly ahead of the runner-up, <strong>c</strong>: better by 10.2 points"
                in c for c in clear.caveats)
+
+
+def test_a_new_comparison_removes_the_page_made_from_the_last(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text("<!DOCTYPE html>", encoding="utf-8")
+    write_comparison(tmp_path, _comparison({"base": [1, 2, 3, 4], "a": [2, 3, 4, 5]}), [])
+    assert not page.exists() and (tmp_path / "comparison.csv").exists()
