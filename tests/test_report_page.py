@@ -17,7 +17,7 @@ from simulator.analysis.summary import METRICS
 from simulator.cli import main
 from simulator.errors import InputError
 from simulator.page import build_page, write_report
-from simulator.page.context import IMPACT_PARAMETERS, illustrative_parameters
+from simulator.page.context import IMPACT_PARAMETERS, illustrative_parameters, load_scenario_of
 from simulator.page.markup import esc
 from simulator.page.sections import per_class_section
 from simulator.page.verdict import recommend
@@ -226,3 +226,18 @@ def test_a_new_comparison_removes_the_page_made_from_the_last(tmp_path: Path) ->
     page.write_text("<!DOCTYPE html>", encoding="utf-8")
     write_comparison(tmp_path, _comparison({"base": [1, 2, 3, 4], "a": [2, 3, 4, 5]}), [])
     assert not page.exists() and (tmp_path / "comparison.csv").exists()
+
+
+def test_the_scenario_file_is_found_from_another_folder_and_a_changed_one_is_not_used(
+        compared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = Results.load(compared)
+    relative = Results(results.folder, {**results.manifest, "scenario_file": "tiny.yaml"},
+                       results.summary, results.replications, results.timeseries,
+                       results.customers, results.costs, results.uncertainty)
+    monkeypatch.chdir(tmp_path)  # tiny.yaml is beside the results folder, not here
+    assert load_scenario_of(relative)[0] is not None
+    changed = Results(results.folder, {**results.manifest, "scenario_digest": "0" * 64},
+                      results.summary, results.replications, results.timeseries,
+                      results.customers, results.costs, results.uncertainty)
+    loaded, why = load_scenario_of(changed)
+    assert loaded is None and "has changed since the results were made" in why

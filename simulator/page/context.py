@@ -39,17 +39,30 @@ def illustrative_parameters() -> list[str]:
             if "illustrative" in (info.description or "")]
 
 
+def _candidates(results: Results, name: str) -> list[Path]:
+    """Where the scenario file may be: as the manifest names it (relative to where the run
+    was started), else relative to each folder above the results folder (a run started in
+    the project folder, with results in its ``results/``, is found from anywhere)."""
+    path = Path(name)
+    if path.is_absolute():
+        return [path]
+    return [path, *(above / path for above in results.folder.resolve().parents)]
+
+
 def load_scenario_of(results: Results) -> tuple[LoadedScenario | None, str]:
-    """The scenario the folder's results come from, or None and why it is not used."""
+    """The scenario the folder's results come from, or None and why it is not used: the
+    first file of :func:`_candidates` that exists, if it is unchanged since the run (its
+    digest is the manifest's)."""
     name = results.manifest.get("scenario_file")
     if not isinstance(name, str):
         return None, "the results folder does not name its scenario file"
+    path = next((p for p in _candidates(results, name) if p.is_file()), Path(name))
     try:
-        loaded = load_scenario(Path(name))
+        loaded = load_scenario(path)
     except InputError as exc:
         return None, f"its scenario file could not be read from here ({str(exc).splitlines()[0]})"
     if loaded.digest != results.manifest.get("scenario_digest"):
-        return None, f"its scenario file {name} has changed since the results were made"
+        return None, f"its scenario file {path} has changed since the results were made"
     return loaded, ""
 
 
