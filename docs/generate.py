@@ -22,7 +22,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from simulator.metrics import TABLE
-from simulator.spec.base import ClockTime
+from simulator.spec.base import ClockTime, shown_number
 from simulator.spec.distributions import Distribution, Duration
 from simulator.spec.parameters import PerceptionParameters, SatisfactionParameters
 from simulator.spec.scenario import Scenario
@@ -46,7 +46,7 @@ def _bounds(metadata: list[Any]) -> list[str]:
             found += _bounds(item.metadata)
         for kind, attr, sign in _BOUNDS:
             if isinstance(item, kind):
-                found.append(f"{sign} {getattr(item, attr)}")
+                found.append(f"{sign} {shown_number(getattr(item, attr))}")
         if isinstance(item, at.MinLen) and item.min_length:
             found.append("not empty")
     return found

@@ -5,15 +5,18 @@ plans) -> :func:`simulate` (the SimPy model, one replication) -> :class:`Journey
 records) -> felt waits, satisfaction, summaries -> comparison.
 
 The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep`,
-:func:`load_results` and :func:`report` (one HTML page of a results folder);
-:func:`load_scenario` and :func:`simulate` for one replication at a time.
+:func:`load_results`, :func:`report` (one HTML page of a results folder) and :func:`calibrate`
+(model parameters from a customer survey); :func:`load_scenario` and :func:`simulate` for one
+replication at a time.
 """
 
 from simulator.analysis.experience import times_overtaken
 from simulator.api import (
+    CalibrationResult,
     ComparisonResult,
     RunResult,
     SweepRunResult,
+    calibrate,
     compare,
     load_results,
     report,
@@ -28,8 +31,7 @@ from simulator.plan.loader import LoadedScenario, load_scenario
 from simulator.results import Results
 from simulator.version import __version__ as __version__
 
-__all__ = ["ComparisonResult", "Flag", "InputError", "Journeys", "LoadedScenario", "Outcome",
-           "Results", "ResultsError", "RunResult", "ScenarioError", "SegmentKind",
-           "SweepRunResult", "WaitsimError", "compare", "load_results", "load_scenario", "report",
-           "run",
-           "simulate", "sweep", "times_overtaken"]
+__all__ = ["CalibrationResult", "ComparisonResult", "Flag", "InputError", "Journeys",
+           "LoadedScenario", "Outcome", "Results", "ResultsError", "RunResult", "ScenarioError",
+           "SegmentKind", "SweepRunResult", "WaitsimError", "calibrate", "compare",
+           "load_results", "load_scenario", "report", "run", "simulate", "sweep", "times_overtaken"]

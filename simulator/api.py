@@ -9,6 +9,7 @@
     result.ranking()              # pandas: variants ranked by satisfaction_mean
     result.to_json()              # the document `waitsim compare --json` prints
     saved = simulator.load_results("results/bank")   # the same folder, read back later
+    fit = simulator.calibrate("survey.csv", scale="1-5")   # parameters from a survey
 
 :func:`run` and :func:`compare` take a scenario file (or a scenario already loaded with
 :func:`simulator.load_scenario`) and return a :class:`RunResult` / :class:`ComparisonResult`
@@ -17,6 +18,7 @@ whose tables are pandas DataFrames. :func:`load_results` reads a results folder 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -25,13 +27,20 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.analysis.calibration import DEFAULT_BOOTSTRAP, Calibration, calibrate_survey
+from simulator.analysis.calibration.survey import Survey, parse_scale, read_survey
 from simulator.analysis.comparison import AutoReplications, Comparison, rank, run_until_precise
 from simulator.analysis.comparison import compare as compare_variants
 from simulator.analysis.costs import CostEffect, cost_effects
 from simulator.analysis.result import ExperimentResult
+from simulator.analysis.statistics import json_ready
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import InputError, ResultsError
-from simulator.plan.loader import BASE, LoadedScenario, load_scenario
+from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_scenario
+from simulator.report.calibration import ROW_COLUMNS as CALIBRATION_COLUMNS
+from simulator.report.calibration import calibration_rows, calibration_text
+from simulator.report.calibration_write import write_calibration
+from simulator.report.classes import classes_section
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -52,10 +61,11 @@ from simulator.runs.experiment import (
     reusable_replications,
     run_experiment,
 )
-from simulator.runs.store import open_folder, read_manifest
+from simulator.runs.files import remove
+from simulator.runs.store import UNCERTAINTY_FILE, open_folder, read_manifest
 from simulator.runs.sweep import SweepResult, run_sweep
 from simulator.runs.sweep_points import Sweep, load_sweep
-from simulator.runs.uncertainty import run_uncertainty
+from simulator.runs.uncertainty import check_uncertainty, run_uncertainty
 from simulator.spec.base import did_you_mean, variant_name_problem
 
 Progress = Callable[[float, int], None]
@@ -108,6 +118,16 @@ class RunResult:
         """One row per variant and replication, a column per metric."""
         return _frame(*self.experiment.replications_table())
 
+    def classes(self) -> pd.DataFrame:
+        """One row per variant, customer class and metric: mean, ci_low, ci_high (95%,
+        Student t), n (the table ``classes.csv`` holds)."""
+        return _frame(*self.experiment.group_table("classes"))
+
+    def stations(self) -> pd.DataFrame:
+        """One row per variant, station and metric (wait in its line, its queue length and
+        utilisation): mean, ci_low, ci_high, n (the table ``stations.csv`` holds)."""
+        return _frame(*self.experiment.group_table("stations"))
+
     def records(self, table: str = "customers") -> pd.DataFrame:
         """A record table of every variant and replication (``customers``, ``visits``,
         ``segments``; ``timeseries`` also with ``records="summary"``), read from the results
@@ -122,7 +142,7 @@ class RunResult:
         return pd.read_parquet(folder)
 
     def __str__(self) -> str:
-        return table(self.experiment)
+        return table(self.experiment) + classes_section(self.experiment)
 
 
 @dataclass(frozen=True)
@@ -158,6 +178,20 @@ class ComparisonResult(RunResult):
         difference is distinguishable from 0 (the table ``comparison.csv`` holds)."""
         return _frame(COMPARISON_COLUMNS, comparison_rows(self.comparison))
 
+    def group_differences(self, group: str = "classes") -> pd.DataFrame:
+        """Per variant other than the base, class (``group="classes"``) or station
+        (``"stations"``) and metric: the paired difference from the base's same class or
+        station, ``diff_mean, diff_ci_low, diff_ci_high, n`` (what ``vs_base.classes`` and
+        ``vs_base.stations`` of the ``--json`` document hold)."""
+        member = {"classes": "class", "stations": "station"}[group]
+        rows = [(v, name, m, d.mean, d.ci_low, d.ci_high, d.n)
+                for v, groups in self.comparison.groups.items()
+                for name, by_metric in groups.get(group, {}).items()
+                for m, vm in by_metric.items() if vm.paired is not None
+                for d in (vm.paired.difference,)]
+        return _frame(["variant", member, "metric", "diff_mean", "diff_ci_low", "diff_ci_high",
+                       "n"], rows)
+
     def ranking(self, metric: str | None = None) -> pd.DataFrame:
         """The variants ranked by ``metric`` (default: the comparison's ``rank_by``), best
         first: mean, paired difference from the base with its 95% interval, and whether it
@@ -179,7 +213,7 @@ class ComparisonResult(RunResult):
         text = compare_text(self.comparison, self.rank_by, self.effects, self.auto)
         if self.uncertainty is not None:
             text += "\n" + uncertainty_text(self.uncertainty)
-        return text
+        return text + classes_section(self.experiment)
 
 
 @contextmanager
@@ -216,6 +250,7 @@ def run(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | None
     otherwise, with :class:`simulator.errors.FolderConflict`)."""
     loaded = _loaded(scenario)
     names = check_variants(loaded, variants)
+    check_total_work(loaded, names, replications)  # before the folder is made
     folder = _out(out)
     with _working(folder, dask, workers) as (executor, n_workers):
         experiment = run_experiment(loaded, variants=names, replications=replications,
@@ -257,6 +292,14 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
     names = check_variants(loaded, variants)
     if names is not None:  # pairing needs the base
         names = [BASE, *(v for v in names if v != BASE)]
+    check_total_work(loaded, names, replications if isinstance(replications, int) else None)
+    if uncertainty is not None:  # refused now, not after the comparison has run
+        known = None if auto_mode else (replications if isinstance(replications, int)
+                                        else loaded.base.replications)
+        check_uncertainty(loaded, names or loaded.variant_names, uncertainty, rank_by, known,
+                          uncertainty_replications)
+    elif uncertainty_replications is not None:
+        raise InputError("--uncertainty-replications works with --uncertainty N only")
     folder = _out(out)
     auto: AutoReplications | None = None
     with _working(folder, dask, workers) as (executor, n_workers):
@@ -293,6 +336,8 @@ def compare(scenario: str | Path | LoadedScenario, *, variants: Sequence[str] | 
         if folder is not None:
             write_comparison(folder, comparison, effects)
         analysis = None
+        if folder is not None and uncertainty is None:  # no earlier analysis stays beside it
+            remove(folder / UNCERTAINTY_FILE)
         if uncertainty is not None:
             analysis = run_uncertainty(
                 loaded, comparison.result.metrics, uncertainty, rank_by,
@@ -370,3 +415,60 @@ def load_results(folder: str | Path) -> Results:
     replications, time series, customer records and costs as pandas tables; ``.to_json()``
     gives the document ``waitsim run --json`` printed for it."""
     return Results.load(folder)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """A survey's fit: what :func:`calibrate` returns."""
+
+    survey: Survey
+    calibration: Calibration
+    bootstrap: int
+    seed: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The document ``waitsim calibrate --json`` prints."""
+        return json_ready(self.calibration.to_json())
+
+    def table(self) -> pd.DataFrame:
+        """One row a parameter of each group (``all respondents``, then ``class NAME``):
+        value and 95% interval, or why it was not fitted."""
+        return _frame(CALIBRATION_COLUMNS, calibration_rows(self.calibration))
+
+    def figure(self) -> Any:
+        """The fit against the data (a matplotlib Figure; loads matplotlib)."""
+        from simulator.plots.calibration import calibration_figure
+
+        return calibration_figure(self.calibration, self.survey)
+
+    def write(self, scenario: str | Path) -> list[str]:
+        """Put the fitted values into the scenario file ``scenario``, keeping its comments
+        and layout, each value's 95% interval in a comment; the file is validated and
+        replaced only when valid. Returns notes on what was not written."""
+        return write_calibration(self.calibration, scenario, self.survey.path.name)
+
+    def __str__(self) -> str:
+        return calibration_text(self.calibration, str(self.survey.path), self.bootstrap,
+                                self.seed)
+
+
+def calibrate(survey: str | Path, *, scale: str = "0-100", seed: int = 0,
+              bootstrap: int = DEFAULT_BOOTSTRAP, recall_sd: float = 0.0,
+              scenario: str | Path | LoadedScenario | None = None) -> CalibrationResult:
+    """Fit the perception and satisfaction parameters to a survey CSV file (docs/how-to/
+    calibrate.md): one row a respondent, ``actual_wait`` (clock minutes) and any of
+    ``reported_wait`` (minutes), ``satisfaction`` (0-100, or the Likert ``scale`` ``1-5`` /
+    ``1-7``), ``class``, ``occupied``, ``informed`` (0/1). ``bootstrap`` resamples (seeded by
+    ``seed``) give each parameter's 95% interval; ``recall_sd`` is the log-sd of recall error
+    in reported waits (0: all spread is time sense); what the survey cannot fit is held at
+    ``scenario``'s values (default: the model's defaults)."""
+    if bootstrap < 0:
+        raise InputError(f"bootstrap: must be >= 0 (got {bootstrap})")
+    if not (recall_sd >= 0 and math.isfinite(recall_sd)):
+        raise InputError(f"recall_sd: must be a number >= 0 (got {recall_sd})")
+    held = _loaded(scenario).base if scenario is not None else None
+    read = read_survey(survey, parse_scale(scale))
+    fitted = calibrate_survey(read, bootstrap=bootstrap, seed=seed, recall_sd=recall_sd,
+                              perception=held.perception if held else None,
+                              satisfaction=held.satisfaction if held else None)
+    return CalibrationResult(read, fitted, bootstrap, seed)

@@ -8,6 +8,7 @@ message naming file, line and field and no traceback; 1 any other failure; 130 i
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import os
@@ -18,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator import api
+from simulator.analysis.calibration.survey import SCALES
 from simulator.analysis.comparison import RANKABLE
 from simulator.analysis.result import ExperimentResult
 from simulator.errors import InputError, WaitsimError
-from simulator.plan.loader import LoadedScenario, load_scenario
+from simulator.plan.loader import LoadedScenario, check_total_work, load_scenario
 from simulator.runs.experiment import RECORDS_MODES, default_workers
 from simulator.runs.store import FIGURE_FORMATS
 from simulator.runs.sweep import SweepResult
@@ -55,6 +57,16 @@ _positive, _seed = _whole_number(1), _whole_number(0)
 
 def _replications_or_auto(text: str) -> int | str:
     return "auto" if text == "auto" else _positive(text)
+
+
+def _non_negative_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0 (got {text})")
+    return value
 
 
 def _positive_number(text: str) -> float:
@@ -154,8 +166,39 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--format", nargs="+", choices=FIGURE_FORMATS,
                       default=["png", "svg"], help="file formats (default: png svg)")
     plot.add_argument("--metric", action="append", metavar="NAME",
-                      help="metric of the paired-improvement plot; repeatable (default: "
-                           "satisfaction_mean and perceived_wait_mean)")
+                      help="metric of the paired-improvement plot (of a sweep: a panel of "
+                           "each parameter's figure); repeatable (default: satisfaction_mean "
+                           "and perceived_wait_mean; a sweep: the headline metrics)")
+    plot.add_argument("--variant", action="append", metavar="NAME",
+                      help="draw only this variant; repeatable (default: all)")
+
+    calibrate = commands.add_parser(
+        "calibrate", help="fit the perception and satisfaction parameters to a survey",
+        description="Fit the perceived-wait and satisfaction parameters to a customer survey "
+        "(CSV, one row a respondent: actual_wait and any of reported_wait, satisfaction, "
+        "class, occupied, informed), each with a 95%% bootstrap interval; see "
+        "docs/how-to/calibrate.md.")
+    calibrate.add_argument("survey", type=Path, metavar="SURVEY.csv", help="survey CSV file")
+    calibrate.add_argument("--json", action="store_true",
+                           help="print one JSON document on standard output instead of the "
+                                "table")
+    calibrate.add_argument("--scale", default="0-100", choices=list(SCALES),
+                           help="the satisfaction column's scale; a Likert answer is mapped "
+                                "linearly to 0-100 (default: 0-100)")
+    calibrate.add_argument("--seed", type=_seed, default=0, metavar="S",
+                           help="seed of the bootstrap resamples (default: 0)")
+    calibrate.add_argument("--bootstrap", type=_seed, default=api.DEFAULT_BOOTSTRAP,
+                           metavar="N", help="bootstrap resamples for the 95%% intervals "
+                           f"(default: {api.DEFAULT_BOOTSTRAP}; 0: no intervals)")
+    calibrate.add_argument("--recall-sd", type=_non_negative_number, default=0.0,
+                           metavar="SD", help="log-sd of recall error in reported waits, "
+                           "taken out of time_sense_sd (default: 0: all of the spread is "
+                           "time sense)")
+    calibrate.add_argument("--write", type=Path, metavar="SCENARIO.yaml",
+                           help="put the fitted values into this scenario file (comments and "
+                                "layout kept, intervals as comments), then validate it")
+    calibrate.add_argument("--figure", type=Path, metavar="FILE",
+                           help="draw the fit against the data into FILE (.png, .svg or .pdf)")
 
     report = commands.add_parser(
         "report", help="write one HTML page a manager can read",
@@ -176,13 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[float, int], None]]:
-    """A progress callback drawing a tqdm bar on standard error, only on a terminal and after
-    a moment; the bar is closed on leaving."""
+def _progress_bar(unit: str = "replication") -> Iterator[Callable[[float, int], None]]:
+    """A progress callback drawing a tqdm bar (counting ``unit``) on standard error, only on a
+    terminal and after a moment; the bar is closed on leaving."""
     from tqdm import tqdm
 
-    bar = tqdm(total=0, unit="replication", file=sys.stderr, delay=0.5, leave=False,
-               disable=None)
+    bar = tqdm(total=0, unit=unit, file=sys.stderr, delay=0.5, leave=False, disable=None)
 
     def update(done: float, total: int) -> None:
         if bar.total != total:  # the first call: work found done does not count in the ETA
@@ -308,8 +350,10 @@ def _command_plot(args: argparse.Namespace) -> int:
     def skipped(name: str, reason: str) -> None:
         print(f"waitsim: {name} skipped: {reason}", file=sys.stderr)
 
-    written = plots.save_all(args.results, args.out, formats=list(dict.fromkeys(args.format)),
-                             metrics=args.metric or plots.DEFAULT_METRICS, on_skip=skipped)
+    with _progress_bar("figure") as progress:
+        written = plots.save_all(args.results, args.out,
+                                 formats=list(dict.fromkeys(args.format)), metrics=args.metric,
+                                 on_skip=skipped, variants=args.variant, progress=progress)
     for path in written:
         print(path)
     return EXIT_OK
@@ -320,11 +364,39 @@ def _command_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_calibrate(args: argparse.Namespace) -> int:
+    if args.figure is not None and args.figure.suffix.lower().lstrip(".") not in FIGURE_FORMATS:
+        raise InputError(f"--figure {args.figure}: the file name must end in one of "
+                         f"{', '.join('.' + f for f in FIGURE_FORMATS)}")
+    result = api.calibrate(args.survey, scale=args.scale, seed=args.seed,
+                           bootstrap=args.bootstrap, recall_sd=args.recall_sd,
+                           scenario=args.write)
+    notes = result.write(args.write) if args.write is not None else []
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, allow_nan=False))
+    else:
+        print(result)
+    if args.figure is not None:
+        from simulator.runs.files import atomic_write_bytes
+
+        buffer = io.BytesIO()
+        result.figure().savefig(buffer, format=args.figure.suffix.lower().lstrip("."),
+                                dpi=150)
+        atomic_write_bytes(args.figure, buffer.getvalue())
+        print(f"Figure: {args.figure}", file=sys.stderr)
+    for note in notes:
+        print(f"waitsim: {note}", file=sys.stderr)
+    if args.write is not None:
+        print(f"Calibrated values written into {args.write} (validated).", file=sys.stderr)
+    return EXIT_OK
+
+
 def _command_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.scenarios:
         try:
             loaded = load_scenario(path)
+            check_total_work(loaded)  # the work of the file as written
         except InputError as exc:
             print(exc, file=sys.stderr)
             status = EXIT_INVALID
@@ -350,7 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
-                    "plot": _command_plot, "report": _command_report}
+                    "plot": _command_plot, "calibrate": _command_calibrate,
+                    "report": _command_report}
         return commands[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)

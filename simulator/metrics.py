@@ -93,7 +93,8 @@ TABLE: tuple[Metric, ...] = (
     # busy staff are cheap staff but long lines: a trade-off
     Metric("utilisation",
            "Busy share of available server time at the first station (on duty and not "
-           "under repair).",
+           "under repair), from the end of the warm-up until arrivals stop (the doors stay "
+           "open until close even when only an initial queue is served).",
            "share", "share", "neither"),
     Metric("satisfaction_mean",
            "Mean satisfaction (0-100) of all arrivals, those who abandoned or balked "

@@ -6,6 +6,7 @@ run minutes, as in the files. Reading needs pandas; the simulation never imports
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,15 @@ from simulator.analysis.summary import METRICS
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import ResultsError
 from simulator.models.codes import Outcome
-from simulator.runs.store import UNCERTAINTY_FILE, read_json_object, read_manifest
-from simulator.spec.base import format_clock
+from simulator.runs.store import (
+    BREAKDOWN_FILES,
+    UNCERTAINTY_FILE,
+    read_json_object,
+    read_manifest,
+    read_task,
+    task_key,
+)
+from simulator.spec.base import did_you_mean, format_clock
 
 CUSTOMER_COLUMNS = ["variant", "replication", "arrival", "outcome", "wait", "perceived_wait"]
 TIMESERIES_COLUMNS = ["variant", "replication", "station", "station_name", "bin_start",
@@ -38,7 +46,7 @@ def _need(path: Path, what: str) -> None:
 # pandas 3 parses floats exactly by default (and deprecates the option); pandas 2 needs it.
 EXACT_FLOATS: dict[str, Any] = ({} if int(pd.__version__.split(".")[0]) >= 3
                                 else {"float_precision": "round_trip"})
-TEXT_COLUMNS = ("variant", "metric")
+TEXT_COLUMNS = ("variant", "metric", "class", "station")
 """Columns read as text: a variant named ``nan`` or ``null`` stays a name."""
 
 
@@ -68,6 +76,38 @@ def _read_parquet(folder: Path, columns: list[str]) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class SweepSummary:
+    """A finished sweep's folder, read back for figures: its manifest and summary.csv (a row
+    per point and metric: point, a column per swept parameter, metric, mean, ci_low,
+    ci_high, n)."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    summary: pd.DataFrame
+
+    @property
+    def parameters(self) -> list[str]:
+        """The swept parameters (dotted scenario paths), in the sweep file's order."""
+        return [str(p) for p in self.manifest.get("parameters") or []]
+
+    @classmethod
+    def load(cls, folder: Path | str) -> SweepSummary:
+        """Read a sweep's folder; :class:`ResultsError` says what is missing."""
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        if manifest is None or manifest.get("kind") != "sweep":
+            raise ResultsError(f"{folder}: not the folder of a `waitsim sweep`")
+        if manifest.get("status") not in ("complete", "incomplete"):
+            raise ResultsError(f"{folder / 'manifest.json'}: status '{manifest.get('status')}'"
+                               ": the sweep did not finish; run the same command again")
+        _need(folder / "summary.csv", "means and intervals per point")
+        parameters = [str(p) for p in manifest.get("parameters") or []]
+        summary = _read_csv(folder / "summary.csv", ["point", *parameters, "metric", "mean",
+                                                     "ci_low", "ci_high", "n"])
+        return cls(folder, manifest, summary)
+
+
+@dataclass(frozen=True)
 class Results:
     """The files of one results folder, read once."""
 
@@ -77,12 +117,18 @@ class Results:
     """summary.csv: variant, metric, mean, ci_low, ci_high, n."""
     replications: pd.DataFrame
     """replications.csv: one row per variant and replication, every metric."""
-    timeseries: pd.DataFrame
-    """Per variant, replication, station and bin (:data:`TIMESERIES_COLUMNS`)."""
+    timeseries: pd.DataFrame | None
+    """Per variant, replication, station and bin (:data:`TIMESERIES_COLUMNS`; None after
+    ``--records none``)."""
     customers: pd.DataFrame | None
     """The customers records (:data:`CUSTOMER_COLUMNS`; None after ``--records summary``)."""
     costs: pd.DataFrame | None
     """costs.csv, written by ``waitsim compare`` (None when absent)."""
+    classes: pd.DataFrame | None = None
+    """classes.csv: variant, class, metric, mean, ci_low, ci_high, n (None in a folder
+    written before per-class summaries existed)."""
+    stations: pd.DataFrame | None = None
+    """stations.csv: variant, station, metric, mean, ci_low, ci_high, n (likewise)."""
     uncertainty: UncertaintyResult | None = None
     """The analysis of ``compare --uncertainty`` (None when absent)."""
 
@@ -102,20 +148,25 @@ class Results:
             raise ResultsError(f"{folder / 'manifest.json'}: status '{manifest.get('status')}': "
                                "the run did not finish; run the same command again to finish it")
         for name, what in (("summary.csv", "means and intervals"),
-                           ("replications.csv", "metrics per replication"),
-                           ("timeseries", "queue length over time")):
+                           ("replications.csv", "metrics per replication")):
             _need(folder / name, what)
         summary = _read_csv(folder / "summary.csv", ["variant", "metric", "mean", "ci_low",
                                                      "ci_high", "n"])
         replications = _read_csv(folder / "replications.csv",
                                  ["variant", "replication", *METRICS])
-        timeseries = _read_parquet(folder / "timeseries", TIMESERIES_COLUMNS)
+        timeseries = None  # absent after --records none
+        if (folder / "timeseries").is_dir():
+            timeseries = _read_parquet(folder / "timeseries", TIMESERIES_COLUMNS)
         customers = None
         if (folder / "customers").is_dir():
             customers = _read_parquet(folder / "customers", CUSTOMER_COLUMNS)
         costs = None
         if (folder / "costs.csv").exists():
             costs = _read_csv(folder / "costs.csv", COST_COLUMNS)
+        classes, stations = (
+            _read_csv(folder / name, ["variant", member, "metric", "mean", "ci_low",
+                                      "ci_high", "n"]) if (folder / name).exists() else None
+            for name, member in zip(BREAKDOWN_FILES, ("class", "station"), strict=True))
         uncertainty = None
         if (folder / UNCERTAINTY_FILE).exists():
             document = read_json_object(folder / UNCERTAINTY_FILE)
@@ -125,12 +176,35 @@ class Results:
                 raise ResultsError(f"{folder / UNCERTAINTY_FILE}: unreadable; run the compare "
                                    "with --uncertainty again to rewrite it") from None
         return cls(folder, manifest, summary, replications, timeseries, customers, costs,
-                   uncertainty)
+                   classes, stations, uncertainty)
 
     @property
     def variants(self) -> list[str]:
         """Variant names in the run's order (the base first when it was run)."""
         return list(self.manifest["variants"])
+
+    def only(self, variants: Iterable[str]) -> Results:
+        """The same results with only ``variants`` (in the run's order; the base stays the
+        reference of paired differences when it is among them). :class:`ResultsError` names
+        a variant the folder does not have."""
+        wanted = list(dict.fromkeys(variants))
+        missing = [v for v in wanted if v not in self.variants]
+        if missing:
+            hint = did_you_mean(missing[0], self.variants)
+            raise ResultsError(f"{self.folder}: no variant {', '.join(missing)} in these "
+                               f"results{hint} (variants: {', '.join(self.variants)})")
+        keep = [v for v in self.variants if v in wanted]
+
+        def rows(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if frame is None else frame[frame["variant"].isin(keep)]
+
+        manifest = {**self.manifest,
+                    "variants": {v: self.manifest["variants"][v] for v in keep}}
+        return dataclasses.replace(
+            self, manifest=manifest, summary=rows(self.summary),
+            replications=rows(self.replications), timeseries=rows(self.timeseries),
+            customers=rows(self.customers), costs=rows(self.costs),
+            classes=rows(self.classes), stations=rows(self.stations))
 
     @property
     def clock_at_zero(self) -> float | None:
@@ -144,16 +218,28 @@ class Results:
 
     def experiment(self) -> ExperimentResult:
         """The run's metrics, replication by replication, as the run returned them
-        (``replications.csv`` keeps every float exactly)."""
+        (``replications.csv`` keeps every float exactly; the per-class and per-station ones
+        come from the markers of finished replications, when the folder has them)."""
         table = self.replications
-        metrics = {v: [{m: float(row[m]) for m in METRICS}
+        m = self.manifest
+        metrics = {v: [{**{k: float(row[k]) for k in METRICS},
+                        **self._breakdown(v, int(row["replication"]))}
                        for row in table[table["variant"] == v].sort_values("replication")
                        .to_dict("records")]
                    for v in self.variants}
-        m = self.manifest
         return ExperimentResult(scenario=str(m["scenario"]), seed=int(m["seed"]),
                                 replications=int(m["replications"]), metrics=metrics,
                                 reused=0, seconds=0.0)
+
+    def _breakdown(self, variant: str, replication: int) -> dict[str, float]:
+        """A replication's metrics per class and station, from its marker (none if the
+        marker is missing or not of this run)."""
+        digest = self.manifest["variants"][variant].get("plan_digest")
+        if not isinstance(digest, str):
+            return {}
+        found = read_task(self.folder, variant, replication,
+                          task_key(digest, int(self.manifest["seed"]), replication))
+        return {k: v for k, v in (found or {}).items() if k not in METRICS}
 
     def to_json(self) -> dict[str, Any]:
         """The document ``waitsim run --json`` printed for this folder."""

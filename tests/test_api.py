@@ -120,11 +120,15 @@ def test_sweep_gives_the_cli_document(tmp_path, capsys):
 
 
 def test_json_documents_hold_no_nan_or_infinity(tmp_path, capsys):
-    # A cost of 1e308 per server-hour makes a day's cost infinite: the documents say null
-    # (undefined) where a number JSON cannot spell would be, instead of failing after the run.
+    # A cost of 1e308 per server-hour (a day's cost would be infinite) is refused at its line
+    # before anything runs; where a value is undefined (one replication: no interval), the
+    # documents say null instead of a number JSON cannot spell.
     path = tmp_path / "costly.yaml"
     path.write_text(SCENARIO.replace("cost_per_server_hour: 20", "cost_per_server_hour: 1e308"))
-    document = cli_json(capsys, "compare", str(path), "--out", str(tmp_path / "out"),
-                        "--records", "none")
-    assert document["costs"]["base"]["cost_per_day"] is None
+    assert main(["compare", str(path), "--records", "none"]) == 2
+    assert "stations.desk.cost_per_server_hour: must be <= " in capsys.readouterr().err
+    path.write_text(SCENARIO)
+    document = cli_json(capsys, "run", str(path), "--out", str(tmp_path / "out"),
+                        "--records", "none", "--replications", "1")
+    assert "null" in json.dumps(document)
     assert json.loads(json.dumps(document, allow_nan=False)) == document

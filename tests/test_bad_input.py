@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from absurd_scenarios import ABSURD_CASES
 from bad_scenarios import (
     ARRIVALS,
     BASE,
@@ -161,7 +162,7 @@ CASES = [
     Case("neither-close-nor-horizon", sub('close: "12:00"\n', ""), 1, "(top level)",
          "give 'close'"),
     Case("close-and-horizon", BASE + "horizon: 180\n", 16, "horizon", "not both"),
-    Case("horizon-negative", sub('close: "12:00"', "horizon: -100"), 3, "horizon", "> 0"),
+    Case("horizon-negative", sub('close: "12:00"', "horizon: -100"), 3, "horizon", ">= 1e-06"),
     Case("warmup-too-long", BASE + "warmup: 500\n", 16, "warmup", "leaves no arrivals"),
     Case("rate-table-out-of-order",
          sub(ARRIVALS, '    arrivals:\n      process: poisson\n      rate_per_hour:\n'
@@ -277,7 +278,7 @@ CASES = [
     Case("perception-unknown-model", BASE + "perception:\n  model: magic\n", 17,
          "perception.model", "must be one of 'maister' or 'identity'"),
     Case("perception-negative-factor", BASE + "perception:\n  occupied_factor: -1\n", 17,
-         "perception.occupied_factor", "must be > 0"),
+         "perception.occupied_factor", "must be >= 0.01"),
     Case("class-perception-override", sub("    balk: {queue_length: 10}\n",
                                           "    balk: {queue_length: 10}\n"
                                           "    perception: {anxiety_effect: -2}\n"), 9,
@@ -319,6 +320,9 @@ CASES = [
     Case("variant-named-base", sub("  more:", "  base:"), 15, None,
          "'base' is the name of the unpatched scenario"),
 ]
+
+
+CASES += ABSURD_CASES  # numbers beyond the plausibility bounds, work beyond the caps
 
 
 def _param(case: Case) -> Any:

@@ -266,13 +266,17 @@ def test_compare_json_document_and_files(scenario_file, tmp_path, capsys):
     assert set(document) == {"scenario", "seed", "replications", "variants", "paired",
                              "ranking", "costs"}
     assert list(document["variants"]) == ["base", "faster", "same", "two"]
-    assert set(document["variants"]["base"]) == {"metrics"}
+    assert set(document["variants"]["base"]) == {"metrics", "classes", "stations"}
     for name in ("faster", "same", "two"):
         variant = document["variants"][name]
-        assert set(variant) == {"metrics", "vs_base"}
-        assert set(variant["vs_base"]) == set(METRICS)
-        for interval in variant["vs_base"].values():
-            assert set(interval) == {"mean", "ci_low", "ci_high"}
+        assert set(variant) == {"metrics", "classes", "stations", "vs_base"}
+        assert set(variant["vs_base"]) == {*METRICS, "classes", "stations"}
+        assert set(variant["vs_base"]["classes"]) == set(variant["classes"])
+        for by_metric in variant["vs_base"]["classes"].values():
+            assert set(by_metric) == set(variant["classes"][next(iter(variant["classes"]))]
+                                         ["metrics"])
+        for m in METRICS:
+            assert set(variant["vs_base"][m]) == {"mean", "ci_low", "ci_high"}
     assert document["variants"]["same"]["vs_base"]["wait_mean"] == \
         {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0}
     assert document["paired"]["variants"]["same"]["wait_mean"]["distinguishable"] is False

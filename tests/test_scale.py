@@ -53,9 +53,10 @@ def test_records_none_writes_only_markers_and_summaries(loaded, tmp_path):
     out = tmp_path / "run"
     run_experiment(loaded, out=out, records="none", workers=2)
     files = files_under(out)
-    assert {"manifest.json", "summary.csv", "replications.csv", ".waitsim.lock"} <= set(files)
+    assert {"manifest.json", "summary.csv", "replications.csv", "classes.csv", "stations.csv",
+            ".waitsim.lock"} <= set(files)
     assert len([f for f in files if f.startswith("tasks/")]) == 24
-    assert len(files) == 24 + 4, files
+    assert len(files) == 24 + 6, files
 
 
 def test_records_modes_give_the_same_metrics_and_switching_prunes_files(loaded, tmp_path):

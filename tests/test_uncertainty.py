@@ -18,13 +18,20 @@ from simulator.analysis.uncertainty import (
     _rank_shares,
     latin_hypercube,
     partial_rank_correlations,
+    significant_prcc,
     summarise_draws,
 )
 from simulator.engine.model import simulate
 from simulator.errors import InputError, ScenarioError
-from simulator.plan.uncertain import changes_behaviour, drawn_ranges, with_parameters
+from simulator.plan.uncertain import (
+    changes_behaviour,
+    drawn_ranges,
+    recording_plan,
+    with_parameters,
+)
 from simulator.runs.experiment import run_experiment
-from simulator.runs.uncertainty import DrawTask, design, run_uncertainty
+from simulator.runs.uncertainty import DrawTask, check_uncertainty, design, run_uncertainty
+from simulator.spec.parameters import PerceptionParameters
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = ROOT / "scenarios" / "bank_branch.yaml"
@@ -57,7 +64,7 @@ def test_p_best_gains_and_evpi_of_a_known_case():
     result, evpi = summarise_draws(values, ["base", "a", "b"], True, params)
     assert sum(u.p_best for u in result.values()) == pytest.approx(1.0)
     assert result["a"].p_best == pytest.approx(0.5)
-    assert result["a"].p_better_than_base == 1.0
+    assert result["a"].p_better_than_base == 1.0 and result["base"].p_better_than_base is None
     assert result["a"].gain_median == pytest.approx(1.5)
     assert evpi == pytest.approx(0.5)
     # Lower is better (a wait): the ranking turns over.
@@ -72,6 +79,20 @@ def test_partial_rank_correlations_find_the_driver_and_its_direction():
     prcc = partial_rank_correlations(params, np.column_stack([gain, np.zeros(200)]))
     assert prcc["up"][0] > 0.9 and prcc["down"][0] < -0.7 and abs(prcc["idle"][0]) < 0.2
     assert np.isnan(prcc["up"][1])  # an output that never varies has no driver
+
+
+def test_drivers_are_named_only_when_they_pass_the_significance_test():
+    rng = np.random.default_rng(9)
+    names = [f"p{k}" for k in range(35)]
+    params = latin_hypercube(dict.fromkeys(names, (0.0, 1.0)), 200, rng)
+    noise = rng.standard_normal(200)  # a gain no parameter moves
+    driven = 3 * params["p0"] + noise
+    values = np.column_stack([np.zeros(200), noise, driven])
+    result, _ = summarise_draws(values, ["base", "noise", "driven"], True, params)
+    assert result["noise"].drivers == ()
+    assert [p for p, _ in result["driven"].drivers] == ["p0"]
+    # The threshold: Bonferroni over 35 tests at 5%, t with 200 - 35 - 1 degrees of freedom.
+    assert 0.24 < significant_prcc(200, 35) < 0.26 and significant_prcc(30, 35) == 1.0
 
 
 # -- which parameters are drawn, and where they apply ---------------------------------------
@@ -113,6 +134,62 @@ def test_pinned_parameters_are_not_drawn_and_variants_keep_their_own(tmp_path):
     assert {cp.satisfaction.promise_anchoring for cp in anchored.classes} == {1.0}
     assert {cp.perception.duration_exponent for cp in anchored.classes} == {0.8}
     assert changes_behaviour(loaded, loaded.variant_names, ranges)  # walk-ins have patience
+
+
+def test_booked_customers_keep_their_class_settings(tmp_path):
+    # The appointments lever makes a class 'walk_in:booked' out of walk-ins: it keeps what
+    # the walk_in class sets, under every draw.
+    lines = (ROOT / "scenarios" / "outpatient_clinic.yaml").read_text().replace(
+        "    anxiety: 0.6                    # unplanned: something worries them",
+        "    anxiety: 0.6\n    satisfaction: {promise_anchoring: 0.9}")
+    path = tmp_path / "clinic.yaml"
+    path.write_text(lines)
+    loaded = load_scenario(path)
+    plan = with_parameters(loaded, "book_walk_ins", {"satisfaction.promise_anchoring": 0.2})
+    anchoring = {cp.name: cp.satisfaction.promise_anchoring for cp in plan.classes}
+    assert anchoring["walk_in"] == anchoring["walk_in:booked"] == 0.9
+    assert anchoring["booked"] == 0.2
+
+
+def test_a_parameter_every_class_sets_is_not_drawn(tmp_path):
+    assert "satisfaction.gain_cap" in drawn_ranges(load_scenario(BANK))
+    text = BANK.read_text().replace("    expected_wait:", "    satisfaction: {gain_cap: 12}\n"
+                                    "    expected_wait:")
+    (tmp_path / "all.yaml").write_text(text)
+    assert "satisfaction.gain_cap" not in drawn_ranges(load_scenario(tmp_path / "all.yaml"))
+
+
+def test_a_pinned_perception_parameter_counts_as_changing_behaviour(tmp_path):
+    # All perception parameters set at the top, one pinned by a range to another value: the
+    # bank's walk-ins have patience, so the pinned value changes who leaves.
+    fields = [name.partition(".")[2] for name in drawn_ranges(load_scenario(BANK))
+              if name.startswith("perception.")]
+    top = "perception: {" + ", ".join(f"{f}: {getattr(PerceptionParameters(), f)}"
+                                      for f in fields) + "}\n"
+    top += "uncertainty: {ranges: {perception.informed_patience_factor: [0.7, 0.7]}}"
+    loaded = load_scenario(_bank(tmp_path, top=top))
+    how = check_uncertainty(loaded, loaded.variant_names, 20, "satisfaction_mean", 30, None)
+    assert how.resimulate
+
+
+def test_rescoring_draws_of_progress_from_a_scenario_that_records_none(tmp_path):
+    # progress_factor 1 at the top: the engine marks no progress; drawn from a range, the
+    # journeys to rescore are recorded with the marks, and the draws are exact again.
+    loaded = load_scenario(_bank(
+        tmp_path, drop=("patience:", "balk:"),
+        top="perception: {progress_factor: 1}\n"
+            "uncertainty: {ranges: {perception.progress_factor: [0.5, 1.0]}}",
+        variants="  position: {interventions: {wait_time_info: {mode: position, "
+                 "every_minutes: 2}}}\n"))
+    plan_draws = design(loaded, 10, seed=2)
+    assert "perception.progress_factor" in plan_draws.ranges
+    seed = loaded.base.seed
+    plans = [with_parameters(loaded, "position", plan_draws.draw(d)) for d in range(10)]
+    recorded = recording_plan(loaded, "position", plan_draws.ranges)
+    rescored = rescore_draws(simulate(recorded, 0, seed=seed), plans, seed, 0)
+    for d, plan in enumerate(plans):
+        assert rescored["satisfaction_mean"][d] == summarise(simulate(plan, 0, seed=seed))[
+            "satisfaction_mean"]
 
 
 @pytest.mark.parametrize(("ranges", "expected"), [
@@ -229,7 +306,7 @@ def test_the_figures_of_an_analysis(bank_comparison, tmp_path):
 
     out = tmp_path / "results"
     api_result = __import__("simulator").compare(
-        BANK, variants=["extra_teller", "wait_display"], replications=2, uncertainty=40,
+        BANK, variants=["extra_teller", "wait_display"], replications=2, uncertainty=120,
         out=out)
     results = Results.load(out)
     assert results.uncertainty is not None
@@ -245,3 +322,39 @@ def test_the_figures_of_an_analysis(bank_comparison, tmp_path):
     table = api_result.rank_probabilities()
     assert list(table.index) == ["base", "extra_teller", "wait_display"]
     assert table["p_best"].sum() == pytest.approx(1.0)
+
+
+def test_options_are_checked_before_the_comparison_runs(tmp_path):
+    import simulator
+
+    out = tmp_path / "never"
+    with pytest.raises(InputError, match="more than the comparison's 2 replications"):
+        simulator.compare(BANK, variants=["extra_teller"], replications=2, uncertainty=10,
+                          uncertainty_replications=3, out=out)
+    with pytest.raises(InputError, match="with --uncertainty N only"):
+        simulator.compare(BANK, variants=["extra_teller"], replications=2,
+                          uncertainty_replications=3, out=out)
+    no_patience = load_scenario(_without_patience(tmp_path))
+    with pytest.raises(InputError, match="leave the option out"):
+        simulator.compare(no_patience, variants=["extra_teller"], replications=2,
+                          uncertainty=10, uncertainty_replications=1, out=out)
+    assert not out.exists()  # refused before anything ran
+
+
+def test_an_analysis_goes_when_the_comparison_is_run_without_one(tmp_path):
+    import simulator
+    from simulator.results import Results
+
+    out = tmp_path / "results"
+    simulator.compare(BANK, variants=["extra_teller"], replications=2, uncertainty=10,
+                      out=out, rank_by="wait_mean")
+    assert Results.load(out).uncertainty is not None
+    simulator.compare(BANK, variants=["extra_teller"], replications=2, out=out)
+    assert not (out / "uncertainty.json").exists() and Results.load(out).uncertainty is None
+
+
+def test_re_simulated_draws_take_the_comparisons_days_in_turn():
+    from simulator.runs.uncertainty import _days
+
+    assert [_days(d, 1, 3) for d in range(4)] == [[0], [1], [2], [0]]
+    assert [_days(d, 2, 3) for d in range(3)] == [[0, 1], [2, 0], [1, 2]]

@@ -37,4 +37,7 @@ def with_version1_parameters(source: Path, folder: Path) -> Path:
 @pytest.mark.parametrize("name", sorted(REFERENCE))
 def test_version1_parameters_give_version1_numbers(name, tmp_path):
     scenario = with_version1_parameters(ROOT / "scenarios" / f"{name}.yaml", tmp_path)
-    assert simulator.run(scenario, replications=3, workers=1).to_json() == REFERENCE[name]
+    document = simulator.run(scenario, replications=3, workers=1).to_json()
+    for variant in document["variants"].values():  # the reference predates these sections
+        assert set(variant.pop("classes")) and set(variant.pop("stations"))
+    assert document == REFERENCE[name]

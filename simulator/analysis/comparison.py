@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import stdtrit
 
+from simulator.analysis.breakdown import key
 from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import Interval, PairedDifference, paired_difference
 from simulator.analysis.summary import METRICS
@@ -58,6 +59,11 @@ class Comparison:
     base: str
     metrics: dict[str, dict[str, VariantMetric]]
     """Per variant, then per metric of :data:`METRICS`."""
+    groups: dict[str, dict[str, dict[str, dict[str, VariantMetric]]]] = field(
+        default_factory=dict)
+    """Per variant, then per group (``classes``, ``stations``), member and metric: the same
+    for each class and station (:mod:`simulator.analysis.breakdown`), when the results have
+    them."""
 
     @property
     def variants(self) -> list[str]:
@@ -87,7 +93,33 @@ def compare(result: ExperimentResult, base: str = BASE, level: float = 0.95) -> 
             paired = (None if variant == base else
                       paired_difference([r[m] for r in reps], [r[m] for r in reference], level))
             table[variant][m] = VariantMetric(intervals[variant][m], paired)
-    return Comparison(result=result, base=base, metrics=table)
+    return Comparison(result=result, base=base, metrics=table,
+                      groups=_group_comparison(result, base, level))
+
+
+def _group_comparison(result: ExperimentResult, base: str, level: float
+                      ) -> dict[str, dict[str, dict[str, dict[str, VariantMetric]]]]:
+    """:attr:`Comparison.groups`: each class's and station's intervals and, against the
+    base's same class or station, paired differences."""
+    reference = result.metrics[base]
+    table: dict[str, dict[str, dict[str, dict[str, VariantMetric]]]] = {}
+    for variant, groups in result.group_intervals(level).items():
+        reps = result.metrics[variant]
+        table[variant] = {}
+        for group, by_member in groups.items():
+            table[variant][group] = {}
+            for member, by_metric in by_member.items():
+                table[variant][group][member] = {}
+                for m, interval in by_metric.items():
+                    paired = None
+                    if variant != base:
+                        k = key(group, member, m)
+                        if all(k in r for r in reference):
+                            paired = paired_difference([r[k] for r in reps],
+                                                       [r[k] for r in reference], level)
+                    table[variant][group][member][m] = VariantMetric(interval, paired)
+    return table
+
 
 
 @dataclass(frozen=True)

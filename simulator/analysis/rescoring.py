@@ -89,9 +89,12 @@ def rescore_draws(j: Journeys, plans: Sequence[Plan], seed: int, replication: in
     # Per draw and class: the weight of each condition set, felt minutes of a weighted one.
     weights = np.stack([np.broadcast_to(weight_table(pp, cp.anxiety), (draws, 256))
                         for pp, cp in zip(perception, j.plan.classes, strict=True)], axis=1)
-    scales = np.stack([np.broadcast_to(scale(pp), (draws, 1))[:, 0] for pp in perception], 1)
-    exponents = np.stack([np.broadcast_to(exponent(pp), (draws, 1))[:, 0]
-                          for pp in perception], 1)
+    # One draw at a time, as the model computes them (numpy's vectorised power can differ
+    # from the scalar one in the last bit).
+    scales = np.array([[scale(p.classes[k].perception) for k in range(len(p.classes))]
+                       for p in plans])
+    exponents = np.array([[exponent(p.classes[k].perception) for k in range(len(p.classes))]
+                          for p in plans])
     streams = Streams(seed, replication)
     sense, expectation = np.ones((draws, n)), np.ones((draws, n))
     for k, cp in enumerate(j.plan.classes):
@@ -132,8 +135,8 @@ def _metrics(j: Journeys, felt_all: np.ndarray, felt_in_line: np.ndarray, scores
     in_line = felt_in_line[:, waited]
     result["perceived_wait_mean"] = (row_sums(in_line) / counted if counted
                                      else np.full(draws, np.nan))
-    result["perceived_wait_p90"] = (np.percentile(in_line, 90, axis=1) if counted
-                                    else np.full(draws, np.nan))
+    result["perceived_wait_p90"] = (np.array([np.percentile(row, 90) for row in in_line])
+                                    if counted else np.full(draws, np.nan))
     clock_all = per_customer_wait(j, None)[present].sum()
     result["overestimation_ratio"] = (row_sums(felt_all[:, present]) / clock_all
                                       if clock_all > 0 else np.full(draws, np.nan))

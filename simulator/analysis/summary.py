@@ -46,8 +46,11 @@ class SummaryAccumulator:
     """
 
     def __init__(self, plan: Plan, stats_start: float, arrivals_end: float,
-                 bin_minutes: float | None = None) -> None:
+                 bin_minutes: float | None = None, customer_class: int | None = None) -> None:
         self.plan = plan
+        self.customer_class = customer_class
+        """Count only the customers of this class (its index in ``plan.classes``); None:
+        everyone. A class's metrics have no ``utilisation`` (servers serve every class)."""
         self.stats_start = stats_start
         self.window = np.array([stats_start, arrivals_end])
         """Observation window of the time averages (run minutes)."""
@@ -74,6 +77,8 @@ class SummaryAccumulator:
     def _add_metrics(self, j: Journeys, e: Table) -> None:
         c, v, add = j.customers, j.visits, self.sums
         counted = c["arrival"] >= self.stats_start
+        if self.customer_class is not None:
+            counted = counted & (c["customer_class"] == self.customer_class)
         outcome = c["outcome"]
         present = counted & (outcome != Outcome.CENSORED)
         n = len(c["customer"])
@@ -82,6 +87,10 @@ class SummaryAccumulator:
         waited = e["wait"][started & present]
         felt_in_line = e["perceived_wait"][started & present]
         served = present & (outcome == Outcome.SERVED)
+        # The waiting area counts the visits of the customers counted (all of them when
+        # pooled: customers before the warm-up wait in the window too).
+        mine = (slice(None) if self.customer_class is None
+                else c["customer_class"][v["customer"]] == self.customer_class)
         for key, value in (
             ("waited", len(waited)), ("wait", waited.sum()), ("wait_positive", (waited > 0).sum()),
             ("felt", felt_in_line.sum()), ("felt_all", e["felt_all"][present].sum()),
@@ -91,8 +100,10 @@ class SummaryAccumulator:
             ("abandoned", (present & (outcome == Outcome.ABANDONED)).sum()),
             ("balked", (present & (outcome == Outcome.BALKED)).sum()),
             ("censored", (counted & (outcome == Outcome.CENSORED)).sum()),
-            ("waiting_area", interval_integrals(v["joined"], wait_ends(j), self.window)[0]),
-            ("busy", busy_time(j, FIRST_STATION, self.window)[0]),
+            ("waiting_area", interval_integrals(v["joined"][mine], wait_ends(j)[mine],
+                                                self.window)[0]),
+            ("busy", busy_time(j, FIRST_STATION, self.window)[0]
+             if self.customer_class is None else 0.0),
         ):
             add[key] += float(value)
         self.waits.add(waited)
@@ -122,12 +133,11 @@ class SummaryAccumulator:
         duty changes and breakdowns."""
         s = self.sums
         arrivals = s["arrivals"]
-        available = server_time(run, FIRST_STATION, self.window)[1][0]
 
         def ratio(a: float, b: float) -> float:
             return a / b if b else math.nan
 
-        return {
+        metrics = {
             "wait_mean": ratio(s["wait"], s["waited"]),
             "wait_p90": self.waits.percentile(90),
             "wait_probability": ratio(s["wait_positive"], s["waited"]),
@@ -142,11 +152,15 @@ class SummaryAccumulator:
             "arrivals": arrivals,
             "censored": s["censored"],
             "queue_length_mean": s["waiting_area"] / (self.window[1] - self.window[0]),
-            # Busy time can exceed available time only by rounding (sums of many intervals).
-            "utilisation": min(s["busy"] / available, 1.0) if available > 0 else math.nan,
+            "utilisation": math.nan,
             **({k: v / arrivals for k, v in self.impact_totals.items()}
                if arrivals else dict.fromkeys(IMPACT_METRICS, math.nan)),
         }
+        if self.customer_class is not None:
+            del metrics["utilisation"]
+        else:
+            metrics["utilisation"] = utilisation(s["busy"], run, FIRST_STATION, self.window)
+        return metrics
 
     def timeseries(self, run: Journeys) -> Table:
         """Per station and time bin (from the start of the run to its end): time-average
@@ -178,6 +192,14 @@ _SUMS = ("waited", "wait", "wait_positive", "felt", "felt_all", "clock_all", "ti
 """What :class:`SummaryAccumulator` adds up over blocks (counts, minutes, areas)."""
 FIRST_STATION = 0
 """Utilisation in the metrics is the first station's."""
+
+
+def utilisation(busy: float, run: Journeys, station: int, window: np.ndarray) -> float:
+    """Busy share of the available server-minutes of ``station`` in ``window`` (run minutes),
+    given its ``busy`` server-minutes there; NaN when no server was available."""
+    available = server_time(run, station, window)[1][0]
+    # Busy time can exceed available time only by rounding (sums of many intervals).
+    return min(busy / available, 1.0) if available > 0 else math.nan
 
 
 def _plus(total: np.ndarray, part: np.ndarray) -> np.ndarray:

@@ -14,6 +14,9 @@ variant evaluated under each draw, and what the spread of results says (pure num
   regressed out. It reads the Latin hypercube draws as they are (Sobol indices would need
   ``n x (parameters + 2)`` evaluations, a dozen times as many simulations), is unaffected by
   any monotone transformation of a parameter, and its sign says the direction of the effect.
+  A driver is named only when its PRCC differs from 0 at the 5% level after a Bonferroni
+  correction over the parameters (:func:`significant_prcc`): with 35 parameters, chance alone
+  gives a few coefficients of 0.15-0.2 at 200 draws, and of 0.8 at 38.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.special import stdtrit
 
 from simulator.analysis.statistics import json_ready
 
@@ -75,12 +79,13 @@ class VariantUncertainty:
     percentiles over draws."""
     p_best: float
     """Probability that the variant ranks first of all (the base included)."""
-    p_better_than_base: float
-    """Probability that it does better than the base (ties count half)."""
+    p_better_than_base: float | None
+    """Probability that it does strictly better than the base (None for the base)."""
     rank_probabilities: tuple[float, ...]
     """Probability of each place, first to last."""
     drivers: tuple[tuple[str, float], ...]
-    """The parameters its gain depends on most: (dotted name, PRCC), by |PRCC|."""
+    """The parameters its gain depends on most: (dotted name, PRCC), by |PRCC|, those
+    significantly different from 0 only (:func:`significant_prcc`)."""
 
 
 def summarise_draws(values: np.ndarray, names: Sequence[str], larger_is_better: bool,
@@ -97,18 +102,35 @@ def summarise_draws(values: np.ndarray, names: Sequence[str], larger_is_better: 
     gains = values - values[:, :1]
     shares = _rank_shares(score).mean(axis=0)
     evpi = float(score.max(axis=1).mean() - score.mean(axis=0).max())
-    better = (score > score[:, :1]).mean(axis=0) + 0.5 * (score == score[:, :1]).mean(axis=0)
+    better = (score > score[:, :1]).mean(axis=0)
     drivers = partial_rank_correlations(parameters, gains)
+    threshold = significant_prcc(len(values), len(parameters))
     result = {}
     for i, name in enumerate(names):
         low, median, high = np.percentile(gains[:, i], [LOW_PERCENTILE, 50, HIGH_PERCENTILE])
         ranked = sorted(drivers.items(), key=lambda kv: -abs(kv[1][i]))
         result[name] = VariantUncertainty(
             float(median), float(low), float(high), float(shares[i, 0]),
-            float(better[i]) if i else 0.0, tuple(float(p) for p in shares[i]),
+            float(better[i]) if i else None, tuple(float(p) for p in shares[i]),
             tuple((p, float(r[i])) for p, r in ranked[:DRIVERS_SHOWN]
-                  if np.isfinite(r[i]) and r[i] != 0.0))
+                  if np.isfinite(r[i]) and abs(r[i]) > threshold))
     return result, max(evpi, 0.0)
+
+
+SIGNIFICANCE = 0.05
+"""Level of the test a driver must pass, over all parameters together (Bonferroni)."""
+
+
+def significant_prcc(draws: int, parameters: int) -> float:
+    """The smallest |PRCC| that differs from 0 at :data:`SIGNIFICANCE` over ``parameters``
+    tests (Bonferroni): the t test of a partial correlation controlling for the other
+    ``parameters - 1``, ``t = r sqrt(df / (1 - r^2))`` with ``df = draws - parameters - 1``
+    (1.0 when there are too few draws for the test)."""
+    df = draws - parameters - 1
+    if parameters == 0 or df < 1:
+        return 1.0
+    t = float(stdtrit(df, 1 - SIGNIFICANCE / (2 * parameters)))
+    return t / np.sqrt(df + t * t)
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -162,7 +184,9 @@ def drivers_missing(u: UncertaintyResult) -> str:
     if u.draws < needed:
         return (f"the drivers of {len(u.ranges)} parameters need at least {needed} draws "
                 f"(got {u.draws})")
-    return "no variant's gain varied with the drawn parameters"
+    return ("no parameter's partial rank correlation with a gain passed the significance "
+            f"test (|PRCC| > {significant_prcc(u.draws, len(u.ranges)):.2f} at "
+            f"{u.draws} draws); more draws find weaker drivers")
 
 
 @dataclass(frozen=True)
@@ -176,19 +200,27 @@ class UncertaintyResult:
     """Base first, then the variants in the comparison's order."""
     ranges: dict[str, tuple[float, float]]
     """The ranges the drawn parameters came from (dotted names)."""
+    pinned: dict[str, float]
+    """Parameters pinned for the analysis by a range of equal ends."""
     resimulated: bool
     """True when the drawn parameters change who joins, leaves or is served, so each draw was
     simulated again; False when the recorded journeys were rescored."""
     replications_per_draw: int
-    """Replications (the same customers in every draw and variant) each draw rests on."""
+    """Replications each draw rests on (every variant of a draw on the same customers)."""
+    larger_is_better: bool
+    """The ranking metric's better direction."""
+    seconds: float = 0.0
+    """Wall time of the analysis (0 when read back)."""
 
     def to_json(self) -> dict[str, Any]:
         """The ``uncertainty`` section of the comparison's ``--json`` document."""
         return json_ready({
             "draws": self.draws, "metric": self.metric, "evpi": self.evpi,
+            "larger_is_better": self.larger_is_better,
             "resimulated": self.resimulated,
             "replications_per_draw": self.replications_per_draw,
             "ranges": {name: list(r) for name, r in self.ranges.items()},
+            "pinned": dict(self.pinned),
             "variants": {name: {
                 "gain": {"median": u.gain_median, "low": u.gain_low, "high": u.gain_high},
                 "p_best": u.p_best, "p_better_than_base": u.p_better_than_base,
@@ -207,10 +239,13 @@ class UncertaintyResult:
             draws=int(doc["draws"]), metric=str(doc["metric"]), evpi=number(doc["evpi"]),
             variants={name: VariantUncertainty(
                 number(v["gain"]["median"]), number(v["gain"]["low"]), number(v["gain"]["high"]),
-                number(v["p_best"]), number(v["p_better_than_base"]),
+                number(v["p_best"]),
+                None if v["p_better_than_base"] is None else number(v["p_better_than_base"]),
                 tuple(number(p) for p in v["rank_probabilities"]),
                 tuple((d["parameter"], number(d["importance"])) for d in v["drivers"]))
                 for name, v in doc["variants"].items()},
             ranges={name: (float(r[0]), float(r[1])) for name, r in doc["ranges"].items()},
+            pinned={name: float(v) for name, v in doc["pinned"].items()},
             resimulated=bool(doc["resimulated"]),
-            replications_per_draw=int(doc["replications_per_draw"]))
+            replications_per_draw=int(doc["replications_per_draw"]),
+            larger_is_better=bool(doc["larger_is_better"]))

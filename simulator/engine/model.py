@@ -230,9 +230,18 @@ class Model:
     # -- processes -------------------------------------------------------------------------
 
     def seat_initial_queue(self, _event: object) -> None:
-        for cp in self.plan.classes:
+        plan = self.plan
+        for cp in plan.classes:
             for _ in range(cp.initial_queue):
                 self.arrive(cp, NAN, initial=1)
+        if self.env.now < plan.arrivals_end and all(cp.arrivals is None for cp in plan.classes):
+            # No arrival process holds the doors open until close: the initial queue does,
+            # so the day (servers' available time, time series) lasts until close.
+            Action(self.env, plan.arrivals_end - self.env.now, RELEASE, self.doors_close)
+        else:
+            self.doors_close(None)
+
+    def doors_close(self, _event: object) -> None:
         self.sources -= 1
         self.finish_if_done()
 

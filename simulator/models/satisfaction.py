@@ -40,14 +40,25 @@ import numpy as np
 from simulator.spec.parameters import SatisfactionParameters
 
 
+def points_lost(felt: np.ndarray, expected: np.ndarray, acceptable: np.ndarray,
+                most_gained: np.ndarray | float, gain_per_minute: np.ndarray | float,
+                zone_per_minute: np.ndarray | float, beyond_per_minute: np.ndarray | float
+                ) -> np.ndarray:
+    """``U0``: points lost (negative: gained) for a felt wait (minutes) against the reference
+    ``expected`` and the acceptable wait ``acceptable`` (minutes); ``most_gained`` is the most
+    minutes of gain counted (``gain_cap / gain_per_minute``). Every argument broadcasts, so
+    that a fit can evaluate many parameter sets at once."""
+    gain = -np.minimum(expected - felt, most_gained) * gain_per_minute
+    zone = zone_per_minute * (np.minimum(felt, acceptable) - expected)
+    beyond = beyond_per_minute * np.maximum(felt - acceptable, 0.0)
+    return np.where(felt < expected, gain, zone + beyond)
+
+
 def _unpromised(felt: np.ndarray, expected: np.ndarray, acceptable: np.ndarray,
                 most_gained: float, p: SatisfactionParameters) -> np.ndarray:
-    """``U0``: points lost for a felt wait against the reference ``expected`` and the
-    acceptable wait ``acceptable``."""
-    gain = -np.minimum(expected - felt, most_gained) * p.gain_per_minute
-    zone = p.zone_per_minute * (np.minimum(felt, acceptable) - expected)
-    beyond = p.beyond_per_minute * np.maximum(felt - acceptable, 0.0)
-    return np.where(felt < expected, gain, zone + beyond)
+    """:func:`points_lost` with the slopes of ``p``."""
+    return points_lost(felt, expected, acceptable, most_gained, p.gain_per_minute,
+                       p.zone_per_minute, p.beyond_per_minute)
 
 
 def dissatisfaction(felt: np.ndarray, expected: np.ndarray, promise: np.ndarray,

@@ -10,6 +10,7 @@ import math
 from simulator.analysis.statistics import Interval
 from simulator.metrics import BY_NAME, is_share
 from simulator.plan.loader import BASE
+from simulator.plots.style import display_name
 from simulator.report.console import format_number
 
 BASE_LABEL = "today (base)"
@@ -22,8 +23,9 @@ DIFFERENCE_UNITS = {"min": "min", "0-100": "points", "share": "percentage points
 
 
 def variant_label(name: str) -> str:
-    """The name the page shows for a variant: underscores as spaces (the base: 'today')."""
-    return BASE_LABEL if name == BASE else name.replace("_", " ")
+    """The name the page shows for a variant: the figures' (:func:`display_name`,
+    underscores as spaces); the base is 'today (base)'."""
+    return BASE_LABEL if name == BASE else display_name(name)
 
 
 def metric_label(metric: str) -> str:

@@ -154,6 +154,12 @@ class ArrivalCompiler:
         if count > MAX_APPOINTMENTS:  # a mistyped slot_minutes: refuse before building them
             raise PlanError((*path, "slot_minutes"), f"gives {count:,} slots; at most "
                             f"{MAX_APPOINTMENTS:,} are supported")
+        names = {cp.name for cp in classes}
+        for name in chosen:
+            if name + BOOKED_SUFFIX in names:  # two classes of one name: shared random streams
+                raise PlanError(("customers", name + BOOKED_SUFFIX), f"this name is taken by "
+                                f"the class of customers of '{name}' who book under "
+                                "interventions.appointments; rename this class")
         slots = booking_slots(open_, stop, block.slot_minutes)
         result: list[ClassPlan] = []
         for cp in classes:

@@ -29,6 +29,11 @@ EXIT_NAME = "exit"
 MAX_APPOINTMENTS = 10_000_000
 """Bookings (or, under the appointments intervention, slots) one class may have in a run: a
 guard against a mistyped ``slot_minutes``."""
+MAX_EXPECTED_VISITS = 100.0
+"""Most station visits a route may give a customer on average (a loop taken with
+probability p gives 1 / (1 - p)): the visit number is stored in a 16-bit record column (at
+most 32,767), which a route of 100 visits on average exceeds with probability below
+10^-140."""
 RESERVED_STATION_NAMES = ("start", EXIT_NAME)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from pydantic import ValidationError
 
 from simulator.errors import PlanError
@@ -24,6 +25,7 @@ from simulator.plan.compiled import (
     DRAIN_LIMIT,
     EXIT,
     EXIT_NAME,
+    MAX_EXPECTED_VISITS,
     RESERVED_STATION_NAMES,
     ClassPlan,
     Plan,
@@ -199,6 +201,11 @@ class _Compiler:
                     "customers who reach this station can never leave (the route loops "
                     "without a way to 'exit')",
                 )
+        visits = expected_visits(start, steps)
+        if visits > MAX_EXPECTED_VISITS:
+            raise PlanError(path, f"gives each customer about {visits:,.0f} station visits on "
+                            f"average (its loops are taken too often); at most "
+                            f"{MAX_EXPECTED_VISITS:g} are supported")
         fixed = None
         if all(len(steps[i][0]) == 1 for i in reachable):
             fixed_list, here = [start], steps[start][0][0]
@@ -304,6 +311,26 @@ class _Compiler:
         except ValidationError as exc:
             described: tuple[Path_, str] = describe_error(exc.errors()[0])
             raise PlanError((*path, *described[0]), described[1]) from None
+
+
+def expected_visits(start: int, steps: list[tuple[tuple[int, ...], tuple[float, ...]]]
+                    ) -> float:
+    """Expected station visits of a customer starting at ``start`` (the route's transitions:
+    targets and cumulative probabilities per station); infinite when some never leave."""
+    n = len(steps)
+    moves = np.zeros((n, n))
+    for here, (targets, cumulative) in enumerate(steps):
+        before = 0.0
+        for target, total in zip(targets, cumulative, strict=True):
+            if target != EXIT:
+                moves[here, target] += total - before
+            before = total
+    # Visits per station: the start row of the fundamental matrix (I - moves)^-1.
+    try:
+        visits = np.linalg.solve((np.eye(n) - moves).T, np.eye(n)[start])
+    except np.linalg.LinAlgError:
+        return math.inf
+    return float(visits.sum())
 
 
 def compile_plan(scenario: Scenario, base_dir: Path) -> Plan:

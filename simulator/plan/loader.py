@@ -7,11 +7,14 @@ names the file, the line and the field path, and says what was expected::
 
 Variants are deep-merge patches of the base: mappings merge key by key, anything else replaces,
 ``null`` removes a key, and a block whose ``dist`` or ``process`` changes is replaced whole.
+Schedules and rate tables merge by time (:data:`TIMED_TABLES`): a variant adds, changes or
+(with ``null``) removes a time, and the table stays in time order.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,8 @@ from simulator.errors import PlanError, ScenarioError
 from simulator.plan.compiled import Plan
 from simulator.plan.compiler import compile_plan
 from simulator.plan.digest import digest_of
-from simulator.spec.base import describe_error, variant_name_problem
+from simulator.plan.workload import check_replication, total_customers_problem, workload
+from simulator.spec.base import describe_error, parse_clock, variant_name_problem
 from simulator.spec.scenario import Scenario
 from simulator.spec.yamlsource import Path_, YamlDocument, dotted, read_yaml_file
 
@@ -33,10 +37,11 @@ RUN_SETTINGS = {
           f"set it at the top of the file, or with --{key}")
     for key in ("seed", "replications")} | {
     "uncertainty": "a variant cannot set 'uncertainty': every variant is evaluated under the "
-                   "same draws of the model's parameters; set it at the top of the file"}
+                   "same draws of the model's parameters; set it at the top of the file",
+    "limits": "a variant cannot set 'limits': the caps bound the work of the whole run, every "
+              "variant together; set them at the top of the file"}
 """Keys of a scenario that say how it is run, not what is simulated: not a variant's to
 patch, nor a sweep's to vary."""
-"""Name of the unpatched scenario among the variants."""
 _REPLACE_WHEN_CHANGED = ("dist", "process")
 _MAX_ERRORS = 5
 
@@ -77,16 +82,59 @@ def _replaces(base: Any, patch: Any) -> bool:
     return any(k in patch and k in base and patch[k] != base[k] for k in _REPLACE_WHEN_CHANGED)
 
 
-def deep_merge(base: Any, patch: Any) -> Any:
-    """``patch`` applied to ``base`` (neither is modified)."""
+TIMED_TABLES = (("stations", "*", "schedule"), ("customers", "*", "arrivals", "rate_per_hour"))
+"""Tables {clock time: value} that a variant merges by time (``*``: any name)."""
+
+
+def _timed_table(path: Path_) -> bool:
+    return any(len(path) == len(pattern) and all(p in ("*", part) for p, part in
+                                                 zip(pattern, path, strict=True))
+               for pattern in TIMED_TABLES)
+
+
+def _time_of(key: Any) -> tuple[str, float] | None:
+    """A table key as (kind, minutes): a clock time, or a number of run minutes; None when
+    it is neither (the table is then refused when it is checked)."""
+    if isinstance(key, str):
+        try:
+            return "clock", parse_clock(key)
+        except ValueError:
+            return None
+    if isinstance(key, int | float) and not isinstance(key, bool):
+        return "minutes", float(key)
+    return None
+
+
+def _merge_by_time(base: dict[Any, Any], patch: dict[Any, Any]) -> dict[Any, Any]:
+    """A variant's rows merged into a {time: value} table: a row replaces the row of the
+    same time however it is written (``9:00`` and ``"09:00"``), ``null`` removes it, and the
+    rows end up in time order (when the keys are all clock times or all minutes)."""
+    merged = copy.deepcopy(base)
+    for key, value in patch.items():
+        when = _time_of(key)
+        for old in [k for k in merged if k == key or (when is not None and _time_of(k) == when)]:
+            del merged[old]
+        if value is not None:
+            merged[key] = copy.deepcopy(value)
+    times = [_time_of(k) for k in merged]
+    if all(t is not None for t in times) and len({t[0] for t in times if t}) <= 1:
+        merged = dict(sorted(merged.items(), key=lambda row: _time_of(row[0]) or ("", 0.0)))
+    return merged
+
+
+def deep_merge(base: Any, patch: Any, path: Path_ = ()) -> Any:
+    """``patch`` applied to ``base`` (neither is modified); ``path``: where they stand in the
+    scenario (tables of :data:`TIMED_TABLES` merge by time)."""
     if _replaces(base, patch):
         return copy.deepcopy(patch)
+    if _timed_table(path):
+        return _merge_by_time(base, patch)
     merged = copy.deepcopy(base)
     for key, value in patch.items():
         if value is None:
             merged.pop(key, None)
         else:
-            merged[key] = deep_merge(base.get(key), value)
+            merged[key] = deep_merge(base.get(key), value, (*path, key))
     return merged
 
 
@@ -164,7 +212,9 @@ def _validate(data: Any, reporter: _Reporter, base_dir: Path) -> tuple[Scenario,
     except ValidationError as exc:
         raise reporter.from_validation(exc) from None
     try:
-        return scenario, compile_plan(scenario, base_dir)
+        plan = compile_plan(scenario, base_dir)
+        check_replication(plan, scenario)
+        return scenario, plan
     except PlanError as exc:
         raise ScenarioError(reporter.line(exc.path, exc.message)) from None
 
@@ -205,6 +255,27 @@ def load_scenario(path: str | Path) -> LoadedScenario:
                              for plan in plans.values() for where, message in plan.notes)
     return LoadedScenario(path=Path(path), scenarios=scenarios, plans=plans, digest=digest,
                           warnings=tuple(warnings), document=doc, data=data)
+
+
+def check_total_work(loaded: LoadedScenario, variants: Sequence[str] | None = None,
+                     replications: int | None = None) -> None:
+    """Refuse running ``replications`` (default: the file's) of ``variants`` (default: all)
+    when the customers expected exceed the scenario's cap (``limits.customers``): a
+    :class:`ScenarioError` at the line of what to change (the file's ``replications``, or the
+    class that brings the most customers). Not part of :func:`load_scenario`: the command
+    line may run fewer replications than the file says."""
+    names = list(variants) if variants else loaded.variant_names
+    reps = replications if replications is not None else loaded.base.replications
+    problem = total_customers_problem([loaded.plans[v] for v in names], reps,
+                                      loaded.base.limits)
+    if problem is None:
+        return
+    doc = loaded.document
+    if doc is None:
+        raise ScenarioError(f"{loaded.path}: {problem}")
+    written = replications is None and isinstance(doc.data, dict) and "replications" in doc.data
+    where = ("replications",) if written else workload(loaded.plans[names[0]]).busiest
+    raise ScenarioError(_Reporter(doc).line(where, problem))
 
 
 def validation_error(doc: YamlDocument, exc: ValidationError) -> ScenarioError:

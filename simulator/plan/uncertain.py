@@ -2,16 +2,17 @@
 
 A parameter is drawn from its plausible range (:func:`simulator.spec.parameters.uncertain_ranges`)
 unless the scenario sets it at the top of the file (the user pinned it); a range under
-``uncertainty.ranges`` replaces the plausible one and is drawn even where the value is set
-(a range with equal ends pins the parameter at that value). Where a variant or a customer
-class sets a drawn parameter itself, its own value stays: a variant that asks "what if
-customers anchored fully on promises" keeps that setting under every draw.
+``uncertainty.ranges`` replaces the plausible one and is drawn even where the top of the
+file sets the value (a range with equal ends pins the parameter at that value). Where a
+variant or a customer class sets a drawn parameter itself, its own value stays: a variant that
+asks "what if customers anchored fully on promises" keeps that setting under every draw. A
+parameter every class of the base sets is not drawn at all (no draw would reach anyone).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from simulator.plan.compiled import ClassPlan, Plan
@@ -31,7 +32,15 @@ def drawn_ranges(loaded: LoadedScenario) -> dict[str, tuple[float, float]]:
               if name.partition(".")[2] not in base.get(name.partition(".")[0], {})}
     chosen.update({name: (low, high) for name, (low, high)
                    in loaded.base.uncertainty.ranges.items()})
-    return {name: r for name, r in chosen.items() if r[0] < r[1]}
+    classes = [c or {} for c in (base.get("customers") or {}).values()]
+    return {name: r for name, r in chosen.items() if r[0] < r[1]
+            and not all(_sets(c, name) for c in classes)}
+
+
+def _sets(data: Mapping[str, Any], dotted: str) -> bool:
+    """Whether a mapping (a class, a variant's patch) sets a parameter itself."""
+    block, _, name = dotted.partition(".")
+    return name in (data.get(block) or {})
 
 
 def pinned_values(loaded: LoadedScenario) -> dict[str, float]:
@@ -57,15 +66,30 @@ def with_parameters(loaded: LoadedScenario, variant: str, values: Mapping[str, f
     classes_data = loaded.data[variant].get("customers", {})
     classes = []
     for cp in plan.classes:
-        class_data = classes_data.get(cp.name) or {}
+        class_data = classes_data.get(cp.origin or cp.name) or {}
         updates: dict[str, dict[str, float]] = {"perception": {}, "satisfaction": {}}
         for dotted, value in values.items():
-            block, _, name = dotted.partition(".")
-            if name in (own.get(block) or {}) or name in (class_data.get(block) or {}):
-                continue
-            updates[block][name] = value
+            if not (_sets(own, dotted) or _sets(class_data, dotted)):
+                block, _, name = dotted.partition(".")
+                updates[block][name] = value
         classes.append(_with_updates(cp, updates))
     return dataclasses.replace(plan, classes=tuple(classes))
+
+
+PROGRESS = "perception.progress_factor"
+RECORDED_PROGRESS = 0.5
+"""A progress factor other than 1 for the run whose journeys are rescored: the engine marks
+the progress condition only where the factor is not 1, and rescoring needs the marks (where no
+patience is in play, the factor changes no clock time)."""
+
+
+def recording_plan(loaded: LoadedScenario, variant: str,
+                   ranges: Mapping[str, tuple[float, float]]) -> Plan:
+    """The plan whose journeys are rescored under every draw: the variant's own, with the
+    progress condition marked wherever a draw may weigh it."""
+    if PROGRESS not in ranges:
+        return loaded.plans[variant]
+    return with_parameters(loaded, variant, {PROGRESS: RECORDED_PROGRESS})
 
 
 def _with_updates(cp: ClassPlan, updates: Mapping[str, Mapping[str, float]]) -> ClassPlan:
@@ -75,11 +99,12 @@ def _with_updates(cp: ClassPlan, updates: Mapping[str, Mapping[str, float]]) -> 
 
 
 def changes_behaviour(loaded: LoadedScenario, variants: list[str],
-                      ranges: Mapping[str, tuple[float, float]]) -> bool:
-    """Whether drawing ``ranges`` can change who joins, leaves or is served in any of the
-    ``variants``: a perception parameter is drawn and some class has patience (it is spent
-    in felt minutes, and announcements are weighed against it)."""
-    perception_drawn = any(name.partition(".")[0] == BEHAVIOURAL_BLOCK for name in ranges)
+                      changed: Iterable[str]) -> bool:
+    """Whether changing the parameters ``changed`` (dotted names: those drawn, and those
+    pinned by a range of equal ends) can change who joins, leaves or is served in any of
+    the ``variants``: a perception parameter changes and some class has patience (it is
+    spent in felt minutes, and announcements are weighed against it)."""
+    perception_drawn = any(name.partition(".")[0] == BEHAVIOURAL_BLOCK for name in changed)
     patient = any(cp.patience is not None and cp.perception.model != "identity"
                   for v in variants for cp in loaded.plans[v].classes)
     return perception_drawn and patient

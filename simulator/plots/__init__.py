@@ -21,6 +21,7 @@ import io
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -47,8 +48,9 @@ from simulator.plots.style import LABELS as LABELS
 from simulator.plots.style import MUTED as MUTED
 from simulator.plots.style import OKABE_ITO as OKABE_ITO
 from simulator.plots.style import STYLE, FigureUnavailable
+from simulator.plots.sweep import SWEEP_METRICS, sweep_figure
 from simulator.plots.uncertainty import rank_probabilities, uncertainty_drivers
-from simulator.results import Results
+from simulator.results import Results, SweepSummary
 from simulator.runs.files import atomic_write_bytes, remove
 from simulator.runs.lock import hold
 from simulator.runs.store import (
@@ -56,8 +58,9 @@ from simulator.runs.store import (
     FIGURE_STEMS,
     FIGURES_DIR,
     IMPROVEMENT,
-    figure_names,
+    is_figure_name,
     read_manifest,
+    sweep_figure_stem,
 )
 
 # ``__all__`` as before the split into modules; the constants the module had (``X as X``
@@ -65,7 +68,8 @@ from simulator.runs.store import (
 __all__ = ["FIGURES", "FigureUnavailable", "Results", "ResultsError", "abandonment_by_hour",
            "cost_vs_satisfaction", "efficient_frontier", "paired_differences",
            "paired_improvement", "queue_over_day", "rank_probabilities",
-           "satisfaction_by_variant", "save_all", "uncertainty_drivers", "wait_distributions"]
+           "satisfaction_by_variant", "save_all", "sweep_figure", "uncertainty_drivers",
+           "wait_distributions"]
 
 DEFAULT_METRICS = ("satisfaction_mean", "perceived_wait_mean")
 """Metrics of the paired-improvement (forest) plots that :func:`save_all` draws by default."""
@@ -92,16 +96,21 @@ def _skip_warning(name: str, reason: str) -> None:
 
 def save_all(results_dir: Path | str, out_dir: Path | str | None = None,
              formats: Sequence[str] = ("png", "svg"),
-             metrics: Sequence[str] = DEFAULT_METRICS,
-             on_skip: Callable[[str, str], None] | None = None) -> list[Path]:
+             metrics: Sequence[str] | None = None,
+             on_skip: Callable[[str, str], None] | None = None,
+             variants: Sequence[str] | None = None,
+             progress: Callable[[float, int], None] | None = None) -> list[Path]:
     """Write every figure of a results folder to ``out_dir`` (default
     ``<results_dir>/figures``), each in every format, atomically; return the files written.
 
     A figure the folder has no data for is skipped: ``on_skip(name, reason)`` is called
     (default: a warning) and any file of it from an earlier call is removed, so a folder never
-    shows a figure of results that are gone. ``metrics``: one forest plot per metric.
+    shows a figure of results that are gone. ``metrics``: one forest plot per metric (default
+    :data:`DEFAULT_METRICS`); for a sweep's folder, the panels of each parameter's figure
+    (default: the headline metrics). ``variants``: draw only these (default: all; not for a
+    sweep). ``progress(done, total)`` is called before each figure and at the end.
 
-    Only files named as figures (:func:`simulator.runs.store.figure_names`) are written or
+    Only files named as figures (:func:`simulator.runs.store.is_figure_name`) are written or
     removed; any other file in ``<results_dir>/figures`` stays. An ``out_dir`` elsewhere
     that holds anything but such figures is refused (:class:`FolderConflict`), as is one
     that is a symbolic link or a file. The results folder's lock is held meanwhile, so no
@@ -111,14 +120,32 @@ def save_all(results_dir: Path | str, out_dir: Path | str | None = None,
     if bad:
         raise ValueError(f"unknown figure format(s) {', '.join(bad)} (one of: "
                          f"{', '.join(FIGURE_FORMATS)})")
-    unknown = [m for m in metrics if m not in METRICS]
+    unknown = [m for m in metrics or () if m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(unknown)} (one of: {', '.join(METRICS)})")
     folder = Path(results_dir)
-    if not folder.is_dir() or read_manifest(folder) is None:
+    manifest = read_manifest(folder) if folder.is_dir() else None
+    if manifest is not None and manifest.get("kind") == "sweep":
+        if variants:
+            raise ResultsError(f"{folder}: a sweep has points, not variants; --variant "
+                               "applies to the folders of run and compare")
+        with hold(folder):
+            sweep = SweepSummary.load(folder)
+            builders = [(sweep_figure_stem(p), sweep_figure,
+                         {"parameter": p, "metrics": tuple(metrics or SWEEP_METRICS)})
+                        for p in sweep.parameters]
+            return _draw(sweep, folder, out_dir, builders, formats, on_skip, progress)
+    if manifest is None:
         Results.load(folder)  # says what is wrong
     with hold(folder):
-        return _save_all(Results.load(folder), out_dir, formats, metrics, on_skip)
+        results = Results.load(folder)
+        if variants:
+            results = results.only(variants)
+        builders: list[tuple[str, Callable[..., Figure], dict[str, Any]]] = [
+            (name, build, {}) for name, build in FIGURES.items()]
+        builders[2:2] = [(f"{IMPROVEMENT}{m}", paired_improvement, {"metric": m})
+                         for m in dict.fromkeys(metrics or DEFAULT_METRICS)]
+        return _draw(results, folder, out_dir, builders, formats, on_skip, progress)
 
 
 def _check_out(out: Path, default: bool) -> None:
@@ -129,8 +156,7 @@ def _check_out(out: Path, default: bool) -> None:
                              "changed. Choose another --out")
     if default or not out.is_dir():
         return
-    names = figure_names()
-    other = sorted(name for name in os.listdir(out) if name not in names
+    other = sorted(name for name in os.listdir(out) if not is_figure_name(name)
                    and not (name.startswith(".") and name.endswith(".tmp")))
     if other:
         raise FolderConflict(
@@ -139,20 +165,21 @@ def _check_out(out: Path, default: bool) -> None:
             "empty folder for --out")
 
 
-def _save_all(results: Results, out_dir: Path | str | None, formats: Sequence[str],
-              metrics: Sequence[str], on_skip: Callable[[str, str], None] | None
-              ) -> list[Path]:
-    default = results.folder / FIGURES_DIR
+def _draw(source: Any, folder: Path, out_dir: Path | str | None,
+          builders: Sequence[tuple[str, Callable[..., Figure], dict[str, Any]]],
+          formats: Sequence[str], on_skip: Callable[[str, str], None] | None,
+          progress: Callable[[float, int], None] | None) -> list[Path]:
+    """Draw each of ``builders`` (file stem, figure function, its options) from ``source``
+    and write it in every format (see :func:`save_all`)."""
+    default = folder / FIGURES_DIR
     out = Path(out_dir) if out_dir is not None else default
     _check_out(out, os.path.abspath(out) == os.path.abspath(default))
-    builders: list[tuple[str, Callable[..., Figure], dict[str, str]]] = [
-        (name, build, {}) for name, build in FIGURES.items()]
-    builders[2:2] = [(f"{IMPROVEMENT}{m}", paired_improvement, {"metric": m})
-                     for m in dict.fromkeys(metrics)]
     written: list[Path] = []
-    for name, build, options in builders:
+    for done, (name, build, options) in enumerate(builders):
+        if progress is not None:
+            progress(done, len(builders))
         try:
-            fig = build(results, **options)
+            fig = build(source, **options)
         except FigureUnavailable as exc:
             for fmt in formats:
                 remove(out / f"{name}.{fmt}")
@@ -165,4 +192,6 @@ def _save_all(results: Results, out_dir: Path | str | None, formats: Sequence[st
             path = out / f"{name}.{fmt}"
             atomic_write_bytes(path, buffer.getvalue())
             written.append(path)
+    if progress is not None:
+        progress(len(builders), len(builders))
     return written

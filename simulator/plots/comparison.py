@@ -30,6 +30,7 @@ from simulator.plots.style import (
     _styled,
     _subtitle,
     _unit,
+    display_name,
 )
 from simulator.results import Results
 
@@ -49,7 +50,7 @@ def _dot_panel(results: Results, ax: Axes, metric: str, scale: float, label: str
                     xytext=(8, 0), textcoords="offset points", va="center", fontsize=11)
     if "base" in variants:
         ax.axvline(scale * float(rows.loc["base", "mean"]), color=MUTED, ls=":", lw=1.5)
-    ax.set_yticks(range(len(variants)), variants)
+    ax.set_yticks(range(len(variants)), [display_name(v) for v in variants])
     ax.set_ylim(len(variants) - 0.5, -0.5)
     ax.margins(x=0.15)
     ax.set_xlabel(label)
@@ -71,7 +72,7 @@ def satisfaction_by_variant(results: Results) -> Figure:
                Line2D([], [], color=MUTED, ls=":", lw=1.5, label="base level")]
     fig.legend(handles=handles, loc="outside lower center", ncols=2)
     _subtitle(fig, "Customer satisfaction by variant",
-              f"Over all arrivals, those who left included; {_runs(results)}")
+              f"Over all arrivals, those who left included; {_runs(results)}", results)
     return fig
 
 
@@ -135,7 +136,7 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
     ax.annotate("difference [95% CI]", (1.0, 1.0), xycoords="axes fraction", xytext=(12, 4),
                 textcoords="offset points", va="bottom", fontsize=12, fontweight="bold")
     ax.axvline(0.0, color="#000000", lw=1.2)
-    ax.set_yticks(range(len(differences)), list(differences))
+    ax.set_yticks(range(len(differences)), [display_name(v) for v in differences])
     ax.set_ylim(len(differences) - 0.5, -0.5)
     ax.set_ylabel("variant")
     ax.margins(x=0.1)
@@ -153,7 +154,7 @@ def paired_improvement(results: Results, metric: str = "satisfaction_mean") -> F
     n = max(d.difference.n for d in differences.values())
     _subtitle(fig, f"Change in {LABELS[metric]} vs the base",
               f"Paired difference with 95% CI (paired t over {n} replication"
-              f"{'s' if n != 1 else ''}, same customers in every variant)")
+              f"{'s' if n != 1 else ''}, same customers in every variant)", results)
     return fig
 
 
@@ -246,17 +247,18 @@ def cost_vs_satisfaction(results: Results) -> Figure:
                    edgecolors=MUTED, linewidths=2,
                    label="dominated (another option is cheaper and better)")
     ax.margins(x=0.2, y=0.15)
-    _label_points(fig, ax, names, cost, gain, np.nan_to_num(low, nan=gain),
-                  np.nan_to_num(high, nan=gain))
+    _label_points(fig, ax, [display_name(v) for v in names], cost, gain,
+                  np.nan_to_num(low, nan=gain), np.nan_to_num(high, nan=gain))
     ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)")
     ax.set_ylabel("satisfaction gain vs the base (points on 0-100)")
     missing = [v for v in rows if v not in known]
     if missing:
-        ax.text(0.99, 0.02, f"not shown (no cost data): {', '.join(missing)}",
+        ax.text(0.99, 0.02, "not shown (no cost data): "
+                f"{', '.join(display_name(v) for v in missing)}",
                 transform=ax.transAxes, ha="right", va="bottom", fontsize=11, color="#444444",
                 wrap=True)
     fig.legend(loc="outside lower center", ncols=2)
     _subtitle(fig, "What each option costs and what it buys",
               "Mean satisfaction gain with its paired 95% CI; the frontier (dashed) is drawn "
-              "through mean gains")
+              "through mean gains", results)
     return fig

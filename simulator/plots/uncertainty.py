@@ -7,7 +7,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from simulator.analysis.uncertainty import UncertaintyResult, drivers_missing
-from simulator.plots.style import LABELS, FigureUnavailable, _figure, _styled, _subtitle
+from simulator.plots.style import (
+    LABELS,
+    FigureUnavailable,
+    _figure,
+    _styled,
+    _subtitle,
+    display_name,
+)
 from simulator.results import Results
 
 PLACE_COLOURS = ("#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#999999")
@@ -55,7 +62,8 @@ def rank_probabilities(results: Results) -> Figure:
                 ax.text(l0 + s / 2, yi, f"{s:.0f}%", ha="center", va="center", fontsize=10,
                         color="white" if k < 3 else "black")
         left += share
-    ax.set_yticks(y, [f"{v}  (P best {100 * u.variants[v].p_best:.0f}%)" for v in order])
+    ax.set_yticks(y, [f"{display_name(v)}  (P best {100 * u.variants[v].p_best:.0f}%)"
+                      for v in order])
     ax.set_xlim(0, 100)
     ax.set_xlabel("probability of each place in the ranking (%)")
     ax.grid(axis="y", visible=False)
@@ -93,12 +101,13 @@ def uncertainty_drivers(results: Results) -> Figure:
         ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlim(-1, 1)
         gain = u.variants[variant]
-        ax.set_title(f"{variant}\ngain {gain.gain_median:+.2f} "
+        ax.set_title(f"{display_name(variant)}\ngain {gain.gain_median:+.2f} "
                      f"[{gain.gain_low:+.2f}, {gain.gain_high:+.2f}]", fontsize=12)
         ax.grid(axis="y", visible=False)
     for ax in grid[-1]:
         ax.set_xlabel("partial rank correlation")
     _subtitle(fig, "What each gain depends on",
-              f"{_note(u)}\nblue: more of the parameter, more gain; orange: less; "
-              "gain: median [5th, 95th percentile]")
+              f"{_note(u)}\nblue: more of the parameter, a larger gain (variant minus base, "
+              f"{'higher' if u.larger_is_better else 'lower'} is better); orange: smaller; "
+              "gain: median [5th, 95th pct.]")
     return fig

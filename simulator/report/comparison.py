@@ -7,7 +7,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from simulator.analysis.comparison import BETTER, AutoReplications, Comparison, rank
+from simulator.analysis.comparison import (
+    BETTER,
+    AutoReplications,
+    Comparison,
+    VariantMetric,
+    rank,
+)
 from simulator.analysis.costs import CostEffect
 from simulator.analysis.statistics import Interval, json_ready
 from simulator.analysis.summary import METRICS
@@ -90,7 +96,9 @@ def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect
 def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEffect],
                      auto: AutoReplications | None = None) -> dict[str, Any]:
     """The ``run --json`` document plus, per variant other than the base, ``vs_base``
-    {metric: {mean, ci_low, ci_high}} (the keys of ``run``'s metrics), and top-level
+    {metric: {mean, ci_low, ci_high}} (the keys of ``run``'s metrics) with ``classes`` and
+    ``stations`` {name: {metric: ...}} (the differences from the base's same class or
+    station, where the base has it), and top-level
     ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
     ``replications_auto``."""
     document = comparison.result.to_json(comparison.intervals)
@@ -99,7 +107,9 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
         if variant == comparison.base:
             continue
         document["variants"][variant]["vs_base"] = {
-            m: vm.paired.difference.as_dict() for m, vm in by_metric.items() if vm.paired}
+            **_differences(by_metric),
+            **{group: {name: d for name, by in members.items() if (d := _differences(by))}
+               for group, members in comparison.groups.get(variant, {}).items()}}
         paired[variant] = {
             m: {"variance_reduction": _defined(vm.paired.variance_reduction),
                 "unpaired_half_width": _defined(vm.paired.unpaired_half_width),
@@ -119,6 +129,11 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
             "rounds": list(auto.rounds), "reached": auto.reached, "capped": auto.capped,
             "widest": {"variant": auto.widest[0], "half_width": _defined(auto.widest[1])}}
     return json_ready(document)
+
+
+def _differences(by_metric: dict[str, VariantMetric]) -> dict[str, Any]:
+    """{metric: paired difference from the base} of the metrics that have one."""
+    return {m: vm.paired.difference.as_dict() for m, vm in by_metric.items() if vm.paired}
 
 
 def _cost_document(e: CostEffect) -> dict[str, Any]:

@@ -16,7 +16,6 @@ command skips finished tasks.
 from __future__ import annotations
 
 import functools
-import math
 import multiprocessing
 import os
 import threading
@@ -30,11 +29,13 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from simulator.analysis import breakdown
 from simulator.analysis.result import ExperimentResult
 from simulator.engine.journeys import Table
 from simulator.plan.compiled import Plan
 from simulator.plan.digest import plan_digest
-from simulator.plan.loader import BASE, LoadedScenario
+from simulator.plan.loader import BASE, LoadedScenario, check_total_work
+from simulator.plan.workload import timeseries_bin
 from simulator.runs.files import parquet_parts, remove, write_csv, write_parquet
 from simulator.runs.replication import RecordsHandler, run_replication
 from simulator.runs.store import (
@@ -75,12 +76,6 @@ def tables_for(records: RecordsMode) -> tuple[str, ...]:
     return {"full": TABLE_DIRS, "summary": ("timeseries",), "none": ()}[records]
 
 
-def timeseries_bin(plan: Plan) -> float:
-    """Minutes per time-series bin: 15 for a day; coarser for long steady-state runs."""
-    span = plan.arrivals_end
-    return 15.0 if span <= 2 * 24 * 60 else float(math.ceil(span / 192))
-
-
 @dataclass(frozen=True)
 class Task:
     variant: str
@@ -106,7 +101,8 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
              ) -> dict[str, float]:
     """Simulate one replication, summarise it, write its record files (with an output
     directory and records other than none; the per-customer ones block by block, so they
-    are never all in memory) and return its metrics. The caller writes the task's marker
+    are never all in memory) and return its metrics, pooled and per class and station
+    (:mod:`simulator.analysis.breakdown`). The caller writes the task's marker
     once the metrics are back (:func:`run_experiment`). ``progress``: see
     :func:`~simulator.runs.replication.run_replication`."""
     bin_minutes = timeseries_bin(task.plan)
@@ -118,7 +114,7 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None
         write_parquet(record_file(task.out, "timeseries", task.variant, task.replication),
                       _with_names(result.timeseries, task.plan),
                       {**_constants(task), "bin_minutes": bin_minutes}, task.key)
-    return result.metrics
+    return {**result.metrics, **result.breakdown}
 
 
 def _constants(task: Task) -> dict[str, str | int]:
@@ -309,6 +305,7 @@ def run_experiment(
     started = time.perf_counter()
     names = list(variants) if variants else loaded.variant_names
     reps = replications if replications is not None else loaded.base.replications
+    check_total_work(loaded, names, reps)
     root_seed = seed if seed is not None else loaded.base.seed
     digests = {v: plan_digest(loaded.plans[v]) for v in names}
     # Workers get an absolute folder: a Dask worker's working directory may be another.
@@ -336,10 +333,12 @@ def run_experiment(
                                                      for t in tasks},
                           tables_for(records), replace, extends if more_later else None)
         finished: dict[int, dict[str, float]] = {}
+        wanted = {v: breakdown.keys(loaded.plans[v]) for v in names}
         for index, task in enumerate(tasks):
             metrics = read_task(out, task.variant, task.replication, task.key) \
                 if (task.variant, task.replication) in done else None
-            if metrics is not None:
+            # a marker from before the per-class metrics lacks them: the task runs again
+            if metrics is not None and all(k in metrics for k in wanted[task.variant]):
                 finished[index] = metrics
         if len(finished) < len(tasks):
             write_manifest(out, document("running"))
@@ -408,5 +407,9 @@ def _run(tasks: list[Task], results: dict[int, dict[str, float]], names: list[st
 
 
 def write_summaries(out: Path, result: ExperimentResult) -> None:
+    """``replications.csv``, ``summary.csv`` and the per-class and per-station summaries
+    (``classes.csv``, ``stations.csv``)."""
     write_csv(out / "replications.csv", *result.replications_table())
     write_csv(out / "summary.csv", *result.summary_table())
+    for group in breakdown.GROUPS:
+        write_csv(out / f"{group}.csv", *result.group_table(group))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.analysis.breakdown import BreakdownAccumulator
 from simulator.analysis.experience import customer_experience
 from simulator.analysis.summary import SummaryAccumulator
 from simulator.engine.journeys import CUSTOMER_TABLES, Journeys, Table
@@ -32,6 +33,9 @@ class Replication:
     """The metrics of :data:`~simulator.analysis.summary.METRICS`."""
     timeseries: Table
     """Per station and time bin: see :meth:`SummaryAccumulator.timeseries`."""
+    breakdown: dict[str, float]
+    """The metrics per class and per station
+    (:class:`~simulator.analysis.breakdown.BreakdownAccumulator`)."""
     journeys: Journeys | None
     """Every record (rows sorted as :func:`simulator.simulate` gives them), if kept."""
     experience: Table | None
@@ -64,6 +68,7 @@ def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
     (``open`` to the end of arrivals) simulated so far (a run long enough to have several
     blocks)."""
     summary = SummaryAccumulator(plan, plan.stats_start, plan.arrivals_end, bin_minutes)
+    breakdown = BreakdownAccumulator(plan, plan.stats_start, plan.arrivals_end)
     kept: list[tuple[dict[str, Table], Table]] = []
 
     def hand_over(tables: dict[str, Table], experience: Table) -> None:
@@ -80,6 +85,7 @@ def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
         block = Journeys.of(plan, renumbered(tables), model.env.now)
         experience = customer_experience(block, starts)
         summary.add(block, experience)
+        breakdown.add(block, experience)
         hand_over(tables, experience)
         if progress is not None and plan.arrivals_end > plan.open:
             window = plan.arrivals_end - plan.open
@@ -92,7 +98,8 @@ def run_replication(plan: Plan, replication: int, *, seed: int | None = None,
         hand_over({name: run.tables[name] for name in CUSTOMER_TABLES},
                   customer_experience(run))
     journeys, experience = _joined(run, kept) if keep_records else (None, None)
-    return Replication(summary.metrics(run), summary.timeseries(run), journeys, experience)
+    return Replication(summary.metrics(run), summary.timeseries(run), breakdown.metrics(run),
+                       journeys, experience)
 
 
 def _joined(run: Journeys, blocks: list[tuple[dict[str, Table], Table]]

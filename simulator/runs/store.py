@@ -6,6 +6,7 @@ Layout of a results folder (every file readable by pandas in one call)::
     manifest.json                    kind, scenario, digest, seed, replications, versions, files
     .waitsim.lock                    locked (flock) by the command writing the folder
     summary.csv, replications.csv    the tables (a sweep's have a point column; + points.csv)
+    classes.csv, stations.csv        summaries per customer class and per station (not sweeps)
     comparison.csv, costs.csv        ``waitsim compare`` only
     tasks/<variant>/r<rep>.json      a finished replication: its key and metrics (the marker)
     customers/<variant>-r<rep>.parquet   records, with variant and replication columns
@@ -72,16 +73,37 @@ the format, besides one ``improvement_<metric>`` per metric (:data:`IMPROVEMENT`
 IMPROVEMENT = "improvement_"
 
 
+SWEEP_FIGURE = "sweep_"
+"""Prefix of a sweep's figures: ``sweep_<parameter>`` per swept parameter."""
+_SWEEP_FIGURE = re.compile(rf"{SWEEP_FIGURE}[A-Za-z0-9_.-]+\.(?:{'|'.join(FIGURE_FORMATS)})")
+
+
 def figure_names() -> set[str]:
-    """Every file name ``waitsim plot`` may write: the only files of a figures folder the
-    store (or ``waitsim plot``) ever deletes."""
+    """Every file name ``waitsim plot`` may write for a run or compare (a sweep's are
+    :func:`is_figure_name`): the only files of a figures folder the store (or ``waitsim
+    plot``) ever deletes."""
     stems = [*FIGURE_STEMS, *(f"{IMPROVEMENT}{m}" for m in METRIC_NAMES)]
     return {f"{stem}.{fmt}" for stem in stems for fmt in FIGURE_FORMATS}
 
 
+def sweep_figure_stem(parameter: str) -> str:
+    """The file name, without format, of a sweep's figure of ``parameter`` (a dotted
+    scenario path; characters other than letters, digits, '.', '_' and '-' become '_')."""
+    return SWEEP_FIGURE + re.sub(r"[^A-Za-z0-9_.-]", "_", parameter)
+
+
+def is_figure_name(name: str) -> bool:
+    """Whether ``name`` is that of a file ``waitsim plot`` writes (of a run, compare or
+    sweep)."""
+    return name in figure_names() or _SWEEP_FIGURE.fullmatch(name) is not None
+
+
+BREAKDOWN_FILES = ("classes.csv", "stations.csv")
+"""The summaries per customer class and per station of a run or compare."""
 OUTPUTS = {
-    "run": (MANIFEST, "replications.csv", "summary.csv"),
-    "compare": (MANIFEST, "replications.csv", "summary.csv", *COMPARISON_FILES),
+    "run": (MANIFEST, "replications.csv", "summary.csv", *BREAKDOWN_FILES),
+    "compare": (MANIFEST, "replications.csv", "summary.csv", *BREAKDOWN_FILES,
+                *COMPARISON_FILES),
     "sweep": (MANIFEST, SWEEP_LOG, "replications.csv", "summary.csv", "points.csv"),
 }
 """The files each kind of command writes at the top of its folder."""
@@ -324,13 +346,13 @@ def record_files(out: Path) -> dict[tuple[str, str, int], Path]:
 
 def figure_files(out: Path) -> list[Path]:
     """The figures ``waitsim plot`` drew into ``out/figures``: files of the names it writes
-    (:func:`figure_names`), never any other file there."""
+    (:func:`is_figure_name`), never any other file there."""
     folder = _store_dir(out, FIGURES_DIR)
     if folder is None:
         return []
-    names = figure_names()
-    return sorted(path for name in names
-                  if (path := folder / name).is_file() and not path.is_symlink())
+    return sorted(path for name in os.listdir(folder)
+                  if is_figure_name(name) and (path := folder / name).is_file()
+                  and not path.is_symlink())
 
 
 # -- what a command may remove -----------------------------------------------------------

@@ -145,9 +145,10 @@ def _run_sweep(sweep: Sweep, out: Path, workers: int, executor: Executor | None,
                 failures.setdefault(point, f"point {point} ({shown(sweep.points[point].params)}"
                                            f"), replication {rep}: {outcome}")
             else:
+                pooled = {m: outcome[m] for m in METRICS}  # a sweep keeps no breakdown
                 log.append({"point": point, "replication": rep, "key": tasks[index].key,
-                            "metrics": metrics_to_json(outcome)})
-                done[(point, rep)] = outcome
+                            "metrics": metrics_to_json(pooled)})
+                done[(point, rep)] = pooled
             if progress:
                 progress(len(done) + len(failed), len(tasks))
 

@@ -42,7 +42,9 @@ from simulator.plan.loader import (
     validate_derived,
     validation_error,
 )
+from simulator.plan.workload import total_customers_problem
 from simulator.spec.base import Strict, field_error
+from simulator.spec.bounds import MAX_REPLICATIONS, Seed
 from simulator.spec.yamlsource import YamlDocument, read_yaml_file
 from simulator.version import __version__
 
@@ -67,10 +69,15 @@ class Steps(Strict):
             raise field_error("step", f"gives more than {MAX_POINTS:,} values")
         return self
 
+    @property
+    def count(self) -> int:
+        """How many values the range gives."""
+        return math.floor((self.to - self.start) / self.step + 1e-9) + 1
+
     def values(self) -> list[int | float]:
         """Whole numbers when from, to and step are whole; floats rounded to 12 decimals
         (so 0.1 steps give 0.3, not 0.30000000000000004)."""
-        count = math.floor((self.to - self.start) / self.step + 1e-9) + 1
+        count = self.count
         if all(isinstance(v, int) for v in (self.start, self.to, self.step)):
             return [int(self.start + k * self.step) for k in range(count)]
         return [round(self.start + k * self.step, 12) for k in range(count)]
@@ -124,8 +131,8 @@ class SweepSpec(Strict):
     """The sweep file's schema."""
 
     scenario: Annotated[str, Field(min_length=1)]
-    replications: Annotated[int, Field(ge=1)] | None = None
-    seed: Annotated[int, Field(ge=0)] | None = None
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] | None = None
+    seed: Seed | None = None
     variant: Annotated[str, Field(min_length=1)] | None = None
     """Sweep around this variant of the scenario instead of its base."""
     grid: Annotated[dict[str, GridValues], Field(min_length=1)] | None = None
@@ -177,6 +184,9 @@ def _parse_path(doc: YamlDocument, where: tuple[str, ...], path: str) -> list[st
     if not all(p.strip() for p in parts):
         raise error_at(doc, where, f"'{path}' is not a dotted path into the scenario "
                                    "(e.g. stations.teller.servers)")
+    if parts[0] == "limits":
+        raise error_at(doc, where, "a sweep cannot vary 'limits': the caps bound the work of "
+                                   "the whole sweep; set them in the scenario file")
     if path in RUN_SETTINGS:
         raise error_at(doc, where, f"a sweep cannot vary '{path}': every point runs with the "
                                    f"sweep's own '{path}:' (set it at the top of the sweep "
@@ -208,6 +218,15 @@ def set_path(data: Any, parts: list[str], value: Any) -> str | None:
                     else f"{type(here).__name__}, not a mapping")
             return f"cannot set '{'.'.join(parts)}': {reached} is {what}"
     return None
+
+
+def design_size(spec: SweepSpec) -> int:
+    """How many points the design gives: for a grid, the product of its axes' lengths,
+    computed without building the grid."""
+    if spec.grid is not None:
+        return math.prod(v.count if isinstance(v, Steps) else len(v) for v in spec.grid.values())
+    assert spec.sample is not None
+    return spec.sample.points
 
 
 def _design(spec: SweepSpec, seed: int) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -262,10 +281,11 @@ def load_sweep(path: str | Path) -> Sweep:
     seed = spec.seed if spec.seed is not None else loaded.base.seed
     replications = spec.replications or loaded.base.replications
 
-    names, rows = _design(spec, seed)
-    if len(rows) > MAX_POINTS:
-        raise error_at(doc, (design,), f"expands to {len(rows):,} points; at most "
+    size = design_size(spec)
+    if size > MAX_POINTS:  # before the grid is built: three long axes make 10^15 points
+        raise error_at(doc, (design,), f"expands to {size:,} points; at most "
                                        f"{MAX_POINTS:,} are allowed")
+    names, rows = _design(spec, seed)
     points = []
     for index, values in enumerate(rows):
         params = dict(zip(names, values, strict=True))
@@ -288,6 +308,11 @@ def load_sweep(path: str | Path) -> Sweep:
     if not any(p.plan is not None for p in points):
         first = points[0].error if points else "no points"
         raise ScenarioError(f"{doc.file}: no valid point in the sweep; the first: {first}")
+    valid = [p.plan for p in points if p.plan is not None]
+    problem = total_customers_problem(valid, replications, loaded.base.limits,
+                                      f"{len(valid):,} valid point(s)")
+    if problem is not None:
+        raise error_at(doc, ("replications",) if spec.replications else (design,), problem)
     fingerprint = json.dumps(
         {"waitsim": __version__, "seed": seed, "replications": replications,
          # Not the error's text: it names the files as typed on the command line.

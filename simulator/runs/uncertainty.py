@@ -8,14 +8,15 @@ Two ways, chosen by what the draws can change (:func:`simulator.plan.uncertain.c
   (:mod:`simulator.analysis.rescoring`); every draw rests on all the comparison's
   replications.
 - **re-simulated** (perception parameters drawn while customers' patience is in play: they
-  decide who leaves): each (draw, variant) is simulated on the first ``k`` replications (by
-  default 1), the same customers under every draw and in every variant. What a draw changes
-  is measured on those customers and added to the comparison's own result over all its
-  replications: ``value(draw) = mean over all R of the nominal metric + (mean over the k of
-  the metric under the draw - mean over the k of the nominal metric)``, a difference
-  estimator on common random numbers. The day-to-day noise of the k replications cancels
-  (one day's gain of a lever can be half or twice its mean over 30 days); what remains is
-  the assumption that a draw moves every day's result about as much as it moves theirs.
+  decide who leaves): each (draw, variant) is simulated on ``k`` of the comparison's
+  replications (by default 1), the draws taking the replications in turn, every variant of
+  a draw on the same customers. What a draw changes is measured on its days and added to the
+  comparison's own result over all its replications: ``value(draw) = mean over all R of the
+  nominal metric + (mean over its k days of the metric under the draw - the same days'
+  nominal mean)``, a difference estimator on common random numbers. The level's day-to-day
+  noise cancels (one day's gain of a lever can be half or twice its mean over 30 days); the
+  effect of a draw still varies from day to day, which adds some noise to the spread, and
+  taking the days in turn keeps any one day from setting every draw's effect.
 
 A task's result is written atomically under ``uncertainty/`` in the results folder, named by
 a key of everything it depends on (the plans under its draws, the root seed, the replication,
@@ -25,6 +26,7 @@ the waitsim version), so an interrupted analysis resumes where it stopped.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -47,6 +49,7 @@ from simulator.plan.uncertain import (
     changes_behaviour,
     drawn_ranges,
     pinned_values,
+    recording_plan,
     with_parameters,
 )
 from simulator.runs.experiment import execute
@@ -58,6 +61,9 @@ DESIGN_STREAM = "uncertainty:design"
 """Name of the random stream the Latin hypercube is drawn from (beside the root seed)."""
 MIN_DRAWS = 10
 """Fewest draws that say anything about a ranking's probabilities."""
+RESCORE_VALUES = 2_000_000
+"""Most values (draws x pieces of wait) an array of the rescoring holds: about 16 MB each,
+a few of them at once, whatever the number of draws and the length of the day."""
 
 
 @dataclass(frozen=True)
@@ -79,16 +85,45 @@ class Design:
 def design(loaded: LoadedScenario, draws: int, seed: int) -> Design:
     """``draws`` Latin hypercube draws of the scenario's uncertain parameters, from a stream
     of their own under the root ``seed`` (the same seed gives the same draws)."""
+    ranges = drawn_ranges(loaded)
+    sequence = np.random.SeedSequence(seed, spawn_key=(stream_key(DESIGN_STREAM),))
+    return Design(ranges, latin_hypercube(ranges, draws, np.random.default_rng(sequence)),
+                  pinned_values(loaded))
+
+
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """How an analysis will run, decided (and checked) before anything is simulated."""
+
+    resimulate: bool
+    """True when a drawn (or pinned) parameter changes who leaves: each draw is simulated."""
+    per_draw: int
+    """Replications each draw rests on."""
+
+
+def check_uncertainty(loaded: LoadedScenario, variants: Sequence[str], draws: int,
+                      metric: str, replications: int | None, per_draw: int | None) -> AnalysisPlan:
+    """Refuse (:class:`InputError`, exit 2) an analysis that cannot run, before the
+    comparison it follows is run; say how it will run. ``replications``: the comparison's
+    (None: not known before it runs, with ``--replications auto``)."""
     if draws < MIN_DRAWS:
         raise InputError(f"--uncertainty needs at least {MIN_DRAWS} draws (got {draws}): "
                          "probabilities of a ranking from fewer are noise; 200 is a good start")
+    if BY_NAME[metric].better not in ("higher", "lower"):
+        raise InputError(f"--uncertainty ranks by {metric!r}, which has no better direction")
     ranges = drawn_ranges(loaded)
     if not ranges:
         raise InputError("--uncertainty: every parameter is pinned (set in the scenario, or an "
                          "uncertainty.ranges entry of equal ends): nothing to draw")
-    sequence = np.random.SeedSequence(seed, spawn_key=(stream_key(DESIGN_STREAM),))
-    return Design(ranges, latin_hypercube(ranges, draws, np.random.default_rng(sequence)),
-                  pinned_values(loaded))
+    resimulate = changes_behaviour(loaded, list(variants), [*ranges, *pinned_values(loaded)])
+    if per_draw is not None and not resimulate:
+        raise InputError("--uncertainty-replications: no drawn parameter changes who leaves "
+                         "here, so every draw is scored on all the comparison's replications "
+                         "at once; leave the option out")
+    if per_draw is not None and replications is not None and per_draw > replications:
+        raise InputError(f"--uncertainty-replications {per_draw} is more than the "
+                         f"comparison's {replications} replications")
+    return AnalysisPlan(resimulate, per_draw or 1)
 
 
 @dataclass(frozen=True)
@@ -101,9 +136,12 @@ class RescoreTask:
     replication: int
 
     def run(self, progress: Callable[[float], None] | None = None) -> dict[str, list[float]]:
-        metrics = rescore_draws(simulate(self.plan, self.replication, seed=self.seed),
-                                self.plans, self.seed, self.replication)
-        return {m: values.tolist() for m, values in metrics.items()}
+        journeys = simulate(self.plan, self.replication, seed=self.seed)
+        # Draws in groups, so that the arrays of a group (draws x pieces of wait) stay small.
+        size = max(1, RESCORE_VALUES // max(1, len(journeys.segments["customer"])))
+        parts = [rescore_draws(journeys, self.plans[k:k + size], self.seed, self.replication)
+                 for k in range(0, len(self.plans), size)]
+        return {m: [x for part in parts for x in part[m].tolist()] for m in parts[0]}
 
 
 @dataclass(frozen=True)
@@ -130,54 +168,57 @@ def run_uncertainty(loaded: LoadedScenario,
     re-simulated draw rests on (default 1; rescored draws use all of the comparison's).
     With ``out``, each task's result is kept in ``out/uncertainty`` and found again by a
     rerun; the document goes to ``out/uncertainty.json``."""
-    direction = BY_NAME[metric].better
-    if direction not in ("higher", "lower"):
-        raise InputError(f"--uncertainty ranks by {metric!r}, which has no better direction")
+    started = time.perf_counter()
     names = list(nominal)
     replications = len(nominal[names[0]])
+    how = check_uncertainty(loaded, names, draws, metric, replications, per_draw)
     plan_draws = design(loaded, draws, seed)
-    resimulate = changes_behaviour(loaded, list(names), plan_draws.ranges)
-    reps = (per_draw or 1) if resimulate else replications
-    if resimulate and reps > replications:
-        raise InputError(f"--uncertainty-replications {reps} is more than the comparison's "
-                         f"{replications} replications")
     plans = {v: tuple(with_parameters(loaded, v, plan_draws.draw(d)) for d in range(draws))
              for v in names}
+    reps = how.per_draw if how.resimulate else replications
     tasks: list[Any] = []
     keys: list[str] = []
     for v in names:
-        if resimulate:
+        if how.resimulate:
             for d in range(draws):
-                for r in range(reps):
+                for r in _days(d, reps, replications):
                     tasks.append(DrawTask(plans[v][d], seed, r))
                     keys.append(_key([plan_digest(plans[v][d])], seed, r))
         else:
-            digests = [plan_digest(p) for p in plans[v]]
+            recorded = recording_plan(loaded, v, plan_draws.ranges)
+            digests = [plan_digest(recorded), *(plan_digest(p) for p in plans[v])]
             for r in range(reps):
-                tasks.append(RescoreTask(loaded.plans[v], plans[v], seed, r))
-                keys.append(_key([plan_digest(loaded.plans[v]), *digests], seed, r))
-    outcomes = _run_tasks(tasks, keys, workers, executor, out, progress)
+                tasks.append(RescoreTask(recorded, plans[v], seed, r))
+                keys.append(_key(digests, seed, r))
+    outcomes = iter(_run_tasks(tasks, keys, workers, executor, out, progress))
     values = np.zeros((draws, len(names)))
-    index = 0
     for i, name in enumerate(names):
-        if resimulate:
-            measured = [row[metric] for row in nominal[name]]
-            shift = np.mean(measured) - np.mean(measured[:reps])
+        measured = np.array([row[metric] for row in nominal[name]])
+        if how.resimulate:
             for d in range(draws):
-                under_draw = [outcomes[index + r][metric] for r in range(reps)]
-                values[d, i] = np.mean(under_draw) + shift
-                index += reps
+                days = _days(d, reps, replications)
+                under_draw = [next(outcomes)[metric] for _ in days]
+                # The draw's effect on its days, added to the comparison's mean over all.
+                values[d, i] = measured.mean() + np.mean(under_draw) - measured[days].mean()
         else:
-            values[:, i] = np.mean([outcomes[index + r][metric] for r in range(reps)], axis=0)
-            index += reps
-    by_variant, evpi = summarise_draws(values, list(names), direction == "higher",
-                                       plan_draws.values)
+            values[:, i] = np.mean([next(outcomes)[metric] for _ in range(reps)], axis=0)
+    larger_is_better = BY_NAME[metric].better == "higher"
+    by_variant, evpi = summarise_draws(values, names, larger_is_better, plan_draws.values)
     result = UncertaintyResult(draws=draws, metric=metric, evpi=evpi, variants=by_variant,
-                               ranges=plan_draws.ranges, resimulated=resimulate,
-                               replications_per_draw=reps)
+                               ranges=plan_draws.ranges, pinned=plan_draws.pinned,
+                               resimulated=how.resimulate, replications_per_draw=reps,
+                               larger_is_better=larger_is_better,
+                               seconds=time.perf_counter() - started)
     if out is not None:
         write_json(out / UNCERTAINTY_FILE, result.to_json())
     return result
+
+
+def _days(draw: int, per_draw: int, replications: int) -> list[int]:
+    """The replications a re-simulated draw rests on: ``per_draw`` of them, the draws taking
+    the comparison's replications in turn, so that no one day's customers set every draw's
+    effect."""
+    return [(draw * per_draw + k) % replications for k in range(per_draw)]
 
 
 def _key(digests: Sequence[str], seed: int, replication: int) -> str:

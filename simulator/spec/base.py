@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
@@ -11,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
+from simulator.spec.bounds import MAX_MINUTES
 from simulator.spec.yamlsource import Path_
 
 
@@ -97,8 +97,12 @@ def _clock_value(value: Any) -> str | float:
     if isinstance(value, str):
         parse_clock(value)
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if abs(value) <= MAX_MINUTES:  # also refuses nan
+            return float(value)
+        raise ValueError(f"must be a clock time \"HH:MM\" or a number of minutes from the "
+                         f"start of the run within +-{MAX_MINUTES:,.0f} (about "
+                         f"{MAX_MINUTES / 525_960:.0f} years) (got {value!r})")
     raise ValueError(f"must be a clock time \"HH:MM\" or a number of minutes (got {value!r})")
 
 
@@ -106,12 +110,23 @@ ClockTime = Annotated[str | float, PlainValidator(_clock_value)]
 """A clock time: ``"HH:MM"`` text, or a number of minutes from the start of the run."""
 
 
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$")
+"""A number with a leading zero (``0777``): the YAML reader leaves it as text."""
+
+
+def shown_number(value: Any) -> str:
+    """A bound as a reader writes it: ``2,000,000``, not ``2000000.0``; ``1e-06`` as is."""
+    if isinstance(value, int | float) and float(value).is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}"
+    return str(value)
+
+
 def describe_error(error: Mapping[str, Any]) -> tuple[Path_, str]:
     """A pydantic error as (YAML path, plain-language message)."""
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     path: Path_ = tuple(error["loc"])
     shown = f" (got {value!r})" if not isinstance(value, dict | list) else ""
-    bound = next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), None)
+    bound = shown_number(next((ctx[k] for k in ("ge", "gt", "le", "lt") if k in ctx), None))
     simple = {
         "missing": ("is required", False),
         "int_type": ("must be a whole number", True),
@@ -146,9 +161,13 @@ def describe_error(error: Mapping[str, Any]) -> tuple[Path_, str]:
     if kind == "union_tag_invalid":
         return path, (f"unknown {discriminator} {ctx.get('tag')!r}; expected one of "
                       f"{ctx.get('expected_tags')}").replace("''", "'")
+    if kind in simple and isinstance(value, str) and _LEADING_ZERO.match(value):
+        return path, (f"{simple[kind][0]}, but {value} was read as text: a number written "
+                      f"with a leading zero is ambiguous (YAML 1.1 reads 0777 as the octal "
+                      f"number 511, YAML 1.2 as 777); write it without the leading zero")
     if kind in simple:
         text, with_value = simple[kind]
-        if kind == "greater_than_equal" and bound == 1 and isinstance(value, int):
+        if kind == "greater_than_equal" and bound == "1" and isinstance(value, int):
             text = "must be a whole number >= 1"
         return path, text + (shown if with_value else "")
     message = str(error["msg"]).removeprefix("Value error, ")

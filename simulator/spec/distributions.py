@@ -16,10 +16,26 @@ import numpy as np
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from simulator.spec.base import Strict, field_error
+from simulator.spec.bounds import (
+    MAX_CV,
+    MAX_MINUTES,
+    MIN_GAMMA_CV,
+    Minutes,
+    PositiveMinutes,
+    SignedMinutes,
+)
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+def _spread(mean: float, sd: float, lowest_cv: float) -> None:
+    """Refuse an ``sd`` out of proportion to ``mean``: the plausibility bounds on the
+    coefficient of variation (:data:`~simulator.spec.bounds.MAX_CV`), which keep the
+    distribution's parameters finite."""
+    if sd > MAX_CV * mean:
+        raise field_error("sd", f"must be at most {MAX_CV:g} times the mean ({mean:g}): an sd "
+                                f"of {sd:g} is beyond any measured spread of times")
+    if sd < lowest_cv * mean:
+        raise field_error("sd", f"must be at least {lowest_cv:g} times the mean ({mean:g}) "
+                                f"(got {sd:g}); for a fixed time use dist: deterministic")
 
 
 class MeanExpected:
@@ -39,7 +55,7 @@ class Exponential(MeanExpected, Strict):
     """Exponential with the given ``mean``."""
 
     dist: Literal["exponential"]
-    mean: Positive
+    mean: PositiveMinutes
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.standard_exponential(n) * self.mean
@@ -53,7 +69,7 @@ class Deterministic(Strict):
     """Always ``value``."""
 
     dist: Literal["deterministic"]
-    value: Finite
+    value: SignedMinutes
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, float(self.value))
@@ -72,8 +88,13 @@ class Lognormal(MeanExpected, Strict):
     """Lognormal with the given ``mean`` and standard deviation ``sd`` of the value itself."""
 
     dist: Literal["lognormal"]
-    mean: Positive
-    sd: NonNegative
+    mean: PositiveMinutes
+    sd: Minutes
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Lognormal:
+        _spread(self.mean, self.sd, 0.0)
+        return self
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = math.log1p((self.sd / self.mean) ** 2)
@@ -89,8 +110,13 @@ class Gamma(MeanExpected, Strict):
     """Gamma with the given ``mean`` and standard deviation ``sd``."""
 
     dist: Literal["gamma"]
-    mean: Positive
-    sd: Positive
+    mean: PositiveMinutes
+    sd: PositiveMinutes
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Gamma:
+        _spread(self.mean, self.sd, MIN_GAMMA_CV)
+        return self
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = (self.mean / self.sd) ** 2
@@ -105,8 +131,8 @@ class Normal(MeanExpected, Strict):
     """Normal with ``mean`` and ``sd``; for offsets that can be negative (punctuality)."""
 
     dist: Literal["normal"]
-    mean: Finite
-    sd: NonNegative
+    mean: SignedMinutes
+    sd: Minutes
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.mean + self.sd * rng.standard_normal(n)
@@ -120,8 +146,8 @@ class Uniform(Strict):
     """Uniform between ``low`` and ``high``."""
 
     dist: Literal["uniform"]
-    low: Finite
-    high: Finite
+    low: SignedMinutes
+    high: SignedMinutes
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -146,9 +172,9 @@ class Triangular(Strict):
     """Triangular with ``low`` <= ``mode`` <= ``high``."""
 
     dist: Literal["triangular"]
-    low: Finite
-    mode: Finite
-    high: Finite
+    low: SignedMinutes
+    mode: SignedMinutes
+    high: SignedMinutes
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -178,7 +204,7 @@ class Empirical(Strict):
     numeric ``column`` of a CSV ``file`` (path relative to the scenario file)."""
 
     dist: Literal["empirical"]
-    values: Annotated[tuple[Finite, ...], Field(strict=False)] | None = None  # a YAML list
+    values: Annotated[tuple[SignedMinutes, ...], Field(strict=False)] | None = None  # a YAML list
     file: str | None = None
     column: str | None = None
 
@@ -255,13 +281,13 @@ def read_csv_column(path: Path, column: str) -> tuple[float, ...]:
                 cell = (row[column] or "").strip()
                 try:
                     value = float(cell)
-                    if not math.isfinite(value):
+                    if not abs(value) <= MAX_MINUTES:  # also refuses nan
                         raise ValueError
                     values.append(value)
                 except ValueError:
                     raise ValueError(
-                        f"{path}:{row_number}: column '{column}' must hold finite numbers "
-                        f"(got {cell!r})"
+                        f"{path}:{row_number}: column '{column}' must hold numbers of "
+                        f"minutes within +-{MAX_MINUTES:,.0f} (got {cell!r})"
                     ) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{path}: cannot read as CSV text ({exc})") from None

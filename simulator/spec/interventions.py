@@ -17,11 +17,20 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from simulator.spec.base import Strict
+from simulator.spec.bounds import (
+    MAX_FACTOR,
+    MAX_LOG_SD,
+    MAX_MINUTES,
+    MIN_UPDATE_MINUTES,
+    Cost,
+    PositiveCount,
+    Staff,
+)
+from simulator.spec.bounds import Minutes as NonNegativeMinutes
+from simulator.spec.bounds import PositiveMinutes as Minutes
 from simulator.spec.distributions import Deterministic, Distribution, Duration
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Cost = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Minutes = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class Costed(Strict):
@@ -120,13 +129,14 @@ class WaitTimeInfo(Scope):
     estimator: Literal["queue", "recent"] = "queue"
     """``queue``: from the people ahead and the servers working; ``recent``: the mean wait of the
     last ``recent_customers``."""
-    recent_customers: Annotated[int, Field(ge=1)] = 10
+    recent_customers: PositiveCount = 10
     """Customers averaged by the ``recent`` estimator."""
-    every_minutes: Minutes | None = None
+    every_minutes: Annotated[float, Field(ge=MIN_UPDATE_MINUTES, le=MAX_MINUTES,
+                                          allow_inf_nan=False)] | None = None
     """Minutes between updates while waiting (default: shown once, on joining)."""
-    bias: Annotated[float, Field(gt=-1, allow_inf_nan=False)] = 0.0
+    bias: Annotated[float, Field(gt=-1, le=MAX_FACTOR, allow_inf_nan=False)] = 0.0
     """Shown = estimate x (1 + bias); negative over-promises."""
-    noise: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    noise: Annotated[float, Field(ge=0, le=MAX_LOG_SD, allow_inf_nan=False)] = 0.0
     """Log-sd of the lognormal noise (mean 1) on the shown value."""
     balk_on_displayed: Minutes | None = None
     """Arrivals shown at least this many minutes at the first station do not join."""
@@ -141,7 +151,7 @@ class WaitTimeInfo(Scope):
 class Saving(Strict):
     """How much a greeter's task shortens the service: ``minutes`` or a ``fraction``."""
 
-    minutes: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    minutes: NonNegativeMinutes | None = None
     """Minutes taken off the service."""
     fraction: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
     """Share of the service taken off."""
@@ -167,7 +177,7 @@ class Greeter(Scope):
     starts shortens that service by ``saves``. A customer called to a server mid-task goes
     (no saving). Changes the queue and its perception."""
 
-    staff: Annotated[int, Field(ge=1)] = 1
+    staff: Staff = 1
     """Greeters per covered station."""
     task: Duration
     """Minutes a greeter spends with each customer."""

@@ -16,6 +16,20 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from simulator.spec.base import Strict
+from simulator.spec.bounds import (
+    MAX_FACTOR,
+    MAX_MINUTES,
+    MAX_PEOPLE_TOLD,
+    MAX_POINTS_PER_MINUTE,
+    MIN_DURATION_EXPONENT,
+    MIN_FACTOR,
+    MIN_MINUTES,
+)
+
+FACTOR = (MIN_FACTOR, MAX_FACTOR)
+"""Bounds of a multiplier of felt time or of a spending rate."""
+POINTS = (0.0, 100.0)
+"""Bounds of a number of satisfaction points."""
 
 
 def _parameter(default: float, plausible: tuple[float, float], source: str,
@@ -38,13 +52,13 @@ class PerceptionParameters(Strict):
     overestimation: float = _parameter(
         1.35, (1.1, 1.6), "felt/clock minutes of an idle, uncertain 5-minute wait: Larson's "
         "'about 36%'; Hornik 1984 (retail lines, about +30%) (value: low confidence)",
-        above=0)
+        *FACTOR)
     reference_minutes: float = _parameter(
         5.0, (5.0, 5.0), "the clock wait at which 'overestimation' is stated (a definition, "
-        "not an estimate)", above=0)
+        "not an estimate)", MIN_MINUTES, MAX_MINUTES)
     duration_exponent: float = _parameter(
         0.9, (0.7, 1.0), "power of weighted minutes: Antonides, Verhoef & van Aalst 2002 "
-        "(phone waits); Eisler 1976 review, near 0.9 (medium/low)", high=1.5, above=0)
+        "(phone waits); Eisler 1976 review, near 0.9 (medium/low)", MIN_DURATION_EXPONENT, 1.5)
     time_sense_sd: float = _parameter(
         0.3, (0.0, 0.6), "log-sd of each customer's time-sense multiplier (lognormal, mean 1) "
         "on felt minutes: reported and actual waits correlate only about 0.5-0.6 in surveys, "
@@ -53,32 +67,32 @@ class PerceptionParameters(Strict):
         0.9, (0.8, 1.0), "occupied waiting: Maister 1985; Block, Hancock & Zakay 2010 "
         "meta-analysis (lab); field trials of TVs and news boards found little (Katz, Larson & "
         "Larson 1991; Pruyn & Smidts 1998), so the range includes no effect (low-medium)",
-        above=0)
+        *FACTOR)
     in_process_factor: float = _parameter(
         0.85, (0.7, 1.0), "waiting after the process started: Maister 1985; Dube-Rioux, "
         "Schmitt & Leclerc 1989; Hui, Thakor & Gill 1998 found the opposite in some settings "
-        "(low-medium)", above=0)
+        "(low-medium)", *FACTOR)
     anxiety_effect: float = _parameter(
         0.15, (0.0, 0.3), "weight x (1 + anxiety_effect x anxiety), class key anxiety 0..1: "
-        "Maister 1985; Osuna 1985; Zakay & Block 1997 (low)", 0)
+        "Maister 1985; Osuna 1985; Zakay & Block 1997 (low)", 0, MAX_FACTOR)
     informed_factor: float = _parameter(
         0.95, (0.85, 1.0), "wait announced or start time known: Hui & Zhou 1996; Antonides "
-        "et al. 2002 (medium)", above=0)
+        "et al. 2002 (medium)", *FACTOR)
     informed_patience_factor: float = _parameter(
         0.4, (0.3, 0.7), "patience spent this many times as fast while informed: Munichor & "
         "Rafaeli 2007 (call centre abandonment 69% vs 36% with queue position) (medium "
-        "direction, low value)", above=0)
+        "direction, low value)", *FACTOR)
     progress_factor: float = _parameter(
         0.7, (0.5, 1.0), "weight of waiting minutes after a customer has seen their place in "
         "line fall (position information updated while waiting): satisfaction tracks the "
         "sense of progress (Munichor & Rafaeli 2007, direction); the value makes position "
         "information do at least as well as honest duration information at three times the "
-        "expected wait, as Hui & Tse 1996 found (a calibration to that result)", above=0)
+        "expected wait, as Hui & Tse 1996 found (a calibration to that result)", *FACTOR)
     broken_promise_factor: float = _parameter(
         1.5, (1.0, 2.0), "patience spent this many times as fast once an announced wait has "
         "passed: in call-centre data each minute past the announced time raised the "
         "abandonment hazard by up to 52% (Yu, Allon & Bassamboo 2017) (medium direction, low "
-        "value)", above=0)
+        "value)", *FACTOR)
     leave_when_told: bool = Field(
         default=True,
         description="a customer told a remaining wait (a display on arrival, an announcement, "
@@ -88,14 +102,14 @@ class PerceptionParameters(Strict):
                     "waits raise abandonment)")
     unexplained_factor: float = _parameter(
         1.15, (1.0, 1.3), "disrupted and unexplained: Taylor 1994; Hui, Tse & Zhou 2006 (low)",
-        above=0)
+        *FACTOR)
     group_factor: float = _parameter(
         1.0, (0.95, 1.1), "waiting in a group, class key group_share 0..1: Maister 1985 says "
         "company shortens waits; Pruyn & Smidts 1999 found it makes long waits less "
-        "acceptable (low: evidence conflicts; default no effect)", above=0)
+        "acceptable (low: evidence conflicts; default no effect)", *FACTOR)
     before_appointment_factor: float = _parameter(
         0.3, (0.0, 0.5), "waiting before one's booked time: Maister 1985; Huang 1994 "
-        "(outpatient clinic) (medium)", 0)
+        "(outpatient clinic) (medium)", 0, MAX_FACTOR)
 
 
 class SatisfactionParameters(Strict):
@@ -110,21 +124,21 @@ class SatisfactionParameters(Strict):
         "class's expected_wait: customers' expectations differ (assumption)", 0, 2)
     gain_per_minute: float = _parameter(
         4.0, (2.0, 6.0), "points gained per minute served sooner than expected (assumption; "
-        "shape: Caruelle, Lervik-Olsen & Gustafsson 2023)", 0)
+        "shape: Caruelle, Lervik-Olsen & Gustafsson 2023)", 0, MAX_POINTS_PER_MINUTE)
     gain_cap: float = _parameter(15.0, (10.0, 20.0), "most points a short wait can add "
-                                 "(assumption)", 0)
+                                 "(assumption)", *POINTS)
     zone_per_minute: float = _parameter(
         2.0, (1.0, 4.0), "points lost per minute between the expected and the acceptable wait "
-        "(assumption; shape: Zeithaml, Berry & Parasuraman 1993)", 0)
+        "(assumption; shape: Zeithaml, Berry & Parasuraman 1993)", 0, MAX_POINTS_PER_MINUTE)
     beyond_per_minute: float = _parameter(
         6.4, (4.8, 8.0), "points lost per minute past the acceptable wait: 8% of 80 per "
         "minute, a retailer's checkout-line finding reported in service-operations course "
-        "material (calibration anchor; range 6-10%)", 0)
+        "material (calibration anchor; range 6-10%)", 0, MAX_POINTS_PER_MINUTE)
     acceptable_ratio: float = _parameter(
         1.5, (1.2, 2.0), "acceptable wait = max(expected x this, expected + "
-        "acceptable_min_minutes) (assumption)", 1.0)
+        "acceptable_min_minutes) (assumption)", 1.0, MAX_FACTOR)
     acceptable_min_minutes: float = _parameter(2.0, (1.0, 4.0), "see acceptable_ratio "
-                                               "(assumption)", 0)
+                                               "(assumption)", 0, MAX_MINUTES)
     promise_anchoring: float = _parameter(
         0.3, (0.0, 1.0), "share of the gap between the expected wait and a longer announced "
         "one by which the announcement moves the customer's reference (and its tolerance "
@@ -136,22 +150,22 @@ class SatisfactionParameters(Strict):
         "one (over-stating is no free lunch), 1 = the full promise counts (assumption)", 0, 1)
     blame_factor: float = _parameter(
         1.3, (1.0, 1.5), "dissatisfaction x this after a disruption nobody explained: Taylor "
-        "1994 (low)", 1.0)
+        "1994 (low)", 1.0, MAX_FACTOR)
     explained_blame_factor: float = _parameter(
         1.15, (1.0, 1.3), "dissatisfaction x this after a disruption explained as the "
         "provider's own failure (explained_delays.cause: provider); an external cause removes "
-        "the blame: Taylor 1994 (delays the provider controls anger more) (low)", 1.0)
+        "the blame: Taylor 1994 (delays the provider controls anger more) (low)", 1.0, MAX_FACTOR)
     overtaken_penalty: float = _parameter(
         5.0, (2.0, 8.0), "points lost each time a later customer is served first: Larson 1987 "
-        "(direction; value an assumption)", 0)
+        "(direction; value an assumption)", *POINTS)
     overtaken_cap: float = _parameter(20.0, (10.0, 30.0), "most points overtaking can cost "
-                                      "(assumption)", 0)
+                                      "(assumption)", *POINTS)
     parallel_lines_penalty: float = _parameter(
         3.0, (0.0, 6.0), "points lost in a station with a line per server: Rafaeli, Barron & "
-        "Haber 2002 (direction; value an assumption)", 0)
+        "Haber 2002 (direction; value an assumption)", *POINTS)
     environment_bonus: float = _parameter(
         0.0, (0.0, 0.0), "points added for a pleasant waiting environment (set by "
-        "occupied_waiting's satisfaction_bonus; yours to set)", -100.0)
+        "occupied_waiting's satisfaction_bonus; yours to set)", -100.0, 100.0)
     abandoned_score: float = _parameter(15.0, (0.0, 30.0), "score of a customer who gave up "
                                         "(assumption)", 0, 100)
     balked_score: float = _parameter(30.0, (10.0, 50.0), "score of a customer who did not join "
@@ -165,10 +179,10 @@ class SatisfactionParameters(Strict):
         "material (6%; 10% after a service failure); TARP about 4% (illustrative)", 0, 1)
     tells_when_dissatisfied: float = _parameter(
         11.0, (9.0, 16.0), "people a dissatisfied customer tells: service-recovery course "
-        "material (11-16); TARP 9-10 (illustrative)", 0)
+        "material (11-16); TARP 9-10 (illustrative)", 0, MAX_PEOPLE_TOLD)
     tells_when_satisfied: float = _parameter(
         9.0, (5.0, 9.0), "people a satisfied customer tells: service-recovery course material "
-        "(9); TARP about 5 (illustrative)", 0)
+        "(9); TARP about 5 (illustrative)", 0, MAX_PEOPLE_TOLD)
     churn_silent: float = _parameter(
         1.0, (0.5, 1.0), "share of dissatisfied non-complainers who do not come back ('leave "
         "and never come back'; an upper bound, illustrative)", 0, 1)

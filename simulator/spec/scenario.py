@@ -19,14 +19,22 @@ from pydantic import (
 )
 
 from simulator.spec.base import ClockTime, Strict
-from simulator.spec.distributions import (
-    Deterministic,
-    Distribution,
-    Duration,
-    NonNegative,
-    Positive,
+from simulator.spec.bounds import (
+    MAX_NAMES,
+    MAX_REPLICATIONS,
+    Cost,
+    Count,
+    Minutes,
+    PositiveCount,
+    PositiveMinutes,
+    Rate,
+    Seed,
+    Servers,
+    Staff,
 )
-from simulator.spec.interventions import Cost, Interventions
+from simulator.spec.distributions import Deterministic, Distribution, Duration
+from simulator.spec.interventions import Interventions
+from simulator.spec.limits import Limits
 from simulator.spec.parameters import (
     PerceptionParameters,
     SatisfactionParameters,
@@ -56,8 +64,8 @@ def _rate_shape(value: Any) -> Any:
 
 
 RatePerHour = Annotated[
-    Annotated[NonNegative, Tag("rate-number")]
-    | Annotated[dict[ClockTime, NonNegative], Tag("rate-table")],
+    Annotated[Rate, Tag("rate-number")]
+    | Annotated[dict[ClockTime, Rate], Tag("rate-table")],
     Discriminator(_rate_kind),  # validate one shape only: one clear error, not one per shape
     BeforeValidator(_rate_shape),
 ]
@@ -94,9 +102,9 @@ class AppointmentArrivals(Strict):
     early; never before the start of the run) or not at all, with probability ``no_show``."""
 
     process: Literal["appointments"]
-    slot_minutes: Positive
+    slot_minutes: PositiveMinutes
     """Minutes between slots."""
-    per_slot: Annotated[int, Field(ge=1)] = 1
+    per_slot: PositiveCount = 1
     """Customers booked per slot."""
     first_slot: ClockTime | None = None
     """Time of the first slot (default: the opening time)."""
@@ -119,7 +127,7 @@ class Balk(Strict):
     least this many wait. ``probability``: {waiting: probability}, each probability holding
     from its count up to the next count."""
 
-    queue_length: Annotated[int, Field(ge=1)] | None = None
+    queue_length: PositiveCount | None = None
     """Arrivals who see at least this many waiting do not join."""
     probability: dict[Annotated[int, Field(ge=0)], Probability] | None = None
     """{waiting: probability of not joining}, each holding up to the next count."""
@@ -143,7 +151,7 @@ class CustomerClass(Strict):
 
     arrivals: Arrivals | None = None
     """How customers of the class arrive (chosen by ``process``)."""
-    initial_queue: Annotated[int, Field(ge=0)] = 0
+    initial_queue: Count = 0
     """Customers of the class already waiting at the start of the run."""
     service: dict[Name, Duration] = {}
     """Service time at named stations for this class, overriding the station's."""
@@ -151,7 +159,7 @@ class CustomerClass(Strict):
     """Felt minutes a customer will wait in line before leaving (omit: never leaves)."""
     balk: Balk | None = None
     """When arriving customers do not join the line."""
-    expected_wait: NonNegative | None = None
+    expected_wait: Minutes | None = None
     """Minutes the class expects to wait: satisfaction's reference (5 with a warning when
     missing)."""
     priority: int = 0
@@ -179,7 +187,7 @@ class Breakdowns(Strict):
     """Each server fails after exponential clock time of mean ``mtbf`` minutes and is
     repaired after ``repair`` minutes; a customer in service waits and then resumes."""
 
-    mtbf: Positive
+    mtbf: PositiveMinutes
     """Mean clock minutes between failures of each server (on duty or not)."""
     repair: Duration
     """Minutes a repair takes."""
@@ -198,9 +206,9 @@ class Station(Strict):
     duty} (``servers`` is then the number on duty before the schedule's first time, default 0),
     or both."""
 
-    servers: Annotated[int, Field(ge=1)] | None = None
+    servers: Staff | None = None
     """Servers on duty (before the schedule's first time, with a ``schedule``)."""
-    schedule: dict[ClockTime, Annotated[int, Field(ge=0)]] | None = None
+    schedule: dict[ClockTime, Servers] | None = None
     """Servers on duty from each clock time on."""
     service: Duration | None = None
     """Service time of a customer (a class may override it)."""
@@ -229,24 +237,24 @@ class Scenario(Strict):
     """Name shown in reports."""
     description: str = ""
     """Free text for readers of the file."""
-    seed: Annotated[int, Field(ge=0)] = DEFAULT_SEED
+    seed: Seed = DEFAULT_SEED
     """Root seed of every random stream: the same seed gives the same results."""
-    replications: Annotated[int, Field(ge=1)] = DEFAULT_REPLICATIONS
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = DEFAULT_REPLICATIONS
     """Independent days (or horizon runs) per variant."""
     open: ClockTime = 0.0
     """Start of the run: a clock time anchors every other clock time."""
     close: ClockTime | None = None
     """Doors close: arrivals stop; everyone inside is still served."""
-    horizon: Positive | None = None
+    horizon: PositiveMinutes | None = None
     """Instead of ``close``: minutes of arrivals (a steady-state run)."""
-    warmup: NonNegative = 0.0
+    warmup: Minutes = 0.0
     """Minutes from the start whose arrivals are left out of the statistics."""
     end: ClockTime | None = None
     """Hard stop: customers still inside are counted as censored (default: when the last customer
     leaves, at most 7 days after arrivals stop)."""
-    customers: Annotated[dict[Name, CustomerClass], Field(min_length=1)]
+    customers: Annotated[dict[Name, CustomerClass], Field(min_length=1, max_length=MAX_NAMES)]
     """The customer classes, by name."""
-    stations: Annotated[dict[Name, Station], Field(min_length=1)]
+    stations: Annotated[dict[Name, Station], Field(min_length=1, max_length=MAX_NAMES)]
     """The stations, by name, visited in the order listed unless a route says otherwise."""
     route: RouteTable | None = None
     """A route for every class without its own (as a class's ``route``)."""
@@ -261,6 +269,9 @@ class Scenario(Strict):
     cost_per_day: Cost = 0.0
     """Cost per day of a lever that is neither servers nor an intervention (e.g. training for
     faster service), in currency units; usually set in a variant."""
+    limits: Limits = Field(default_factory=Limits)
+    """Caps on the expected work of a run (customers, time bins, breakdowns), checked before
+    it starts; raise one on purpose to run more (docs/limits.md)."""
     variants: dict[Name, dict[str, Any]] = {}
-    """Named patches of the base, run side by side: mappings merge key by key, anything else
-    replaces, ``null`` removes a key."""
+    """Named patches of the base, run side by side: mappings merge key by key (a schedule or
+    rate table by time, kept in time order), anything else replaces, ``null`` removes a key."""

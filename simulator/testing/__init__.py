@@ -12,6 +12,8 @@ imports this package, so waitsim itself runs without it.
   after every event, a time limit against hangs) and then both checks.
 - :func:`scenarios` draws scenario dicts mixing every feature, :func:`plan_from` compiles one;
   :func:`trace` and :func:`deterministic` help write scenario dicts by hand.
+- :mod:`simulator.testing.surveys` draws customer surveys from the models with known
+  parameters, to check ``waitsim calibrate`` (or your own survey analysis) against.
 
 A user's property test::
 
