@@ -4,6 +4,7 @@ checked against the comparison's own files, and that it is one safe, self-contai
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -136,8 +137,25 @@ def test_the_uncertainty_section_shows_the_analysis_and_its_figures(compared: Pa
     assert section.count("<img ") in (1, 2)  # rank probabilities (+ drivers when defined)
 
 
-def test_per_class_results_draw_nothing_until_the_data_exists(compared: Path) -> None:
-    assert per_class_section(Results.load(compared)) == ""
+def test_per_class_results_need_two_classes_and_show_each_class_under_each_option(
+        compared: Path, tmp_path: Path) -> None:
+    one_class = Results.load(compared)
+    assert per_class_section(one_class, one_class.variants) == ""
+    assert per_class_section(dataclasses.replace(one_class, classes=None),
+                             one_class.variants) == ""
+    out = tmp_path / "bank"
+    bank = simulator.load_scenario(Path(__file__).parent.parent / "scenarios/bank_branch.yaml")
+    run_experiment(bank, variants=["base", "extra_teller"], replications=2, out=out, workers=1,
+                   records="summary")
+    results = Results.load(out)
+    section = per_class_section(results, ["extra_teller", "base"])
+    row = results.classes.query("variant == 'extra_teller' and `class` == 'appointment' and "
+                                "metric == 'satisfaction_mean'").iloc[0]
+    assert ("<td>appointment</td><td>extra teller</td>" in section
+            and f"{row['mean']:.2f} [{row['ci_low']:.2f}, {row['ci_high']:.2f}]" in section)
+    assert section.index("<td>walk_in</td><td>extra teller</td>") < \
+        section.index("<td>walk_in</td><td>today (base)</td>")
+    assert "Each customer class" in build_page(results)
 
 
 def test_a_run_without_comparison_says_so_and_shows_the_metrics(scenario: Path) -> None:
@@ -153,9 +171,8 @@ def test_a_missing_scenario_file_is_said_not_guessed(compared: Path, tmp_path: P
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     results = Results.load(compared)
-    moved = Results(results.folder, {**results.manifest, "scenario_file": "gone.yaml"},
-                    results.summary, results.replications, results.timeseries,
-                    results.customers, results.costs, results.uncertainty)
+    moved = dataclasses.replace(results, manifest={**results.manifest,
+                                                   "scenario_file": "gone.yaml"})
     text = build_page(moved)
     assert "Not described further: its scenario file could not be read from here" in text
     assert "Default values shown" in text
@@ -231,13 +248,11 @@ def test_a_new_comparison_removes_the_page_made_from_the_last(tmp_path: Path) ->
 def test_the_scenario_file_is_found_from_another_folder_and_a_changed_one_is_not_used(
         compared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     results = Results.load(compared)
-    relative = Results(results.folder, {**results.manifest, "scenario_file": "tiny.yaml"},
-                       results.summary, results.replications, results.timeseries,
-                       results.customers, results.costs, results.uncertainty)
+    relative = dataclasses.replace(results, manifest={**results.manifest,
+                                                      "scenario_file": "tiny.yaml"})
     monkeypatch.chdir(tmp_path)  # tiny.yaml is beside the results folder, not here
     assert load_scenario_of(relative)[0] is not None
-    changed = Results(results.folder, {**results.manifest, "scenario_digest": "0" * 64},
-                      results.summary, results.replications, results.timeseries,
-                      results.customers, results.costs, results.uncertainty)
+    changed = dataclasses.replace(results, manifest={**results.manifest,
+                                                     "scenario_digest": "0" * 64})
     loaded, why = load_scenario_of(changed)
     assert loaded is None and "has changed since the results were made" in why

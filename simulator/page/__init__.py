@@ -5,7 +5,8 @@ comparison exactly as ``waitsim compare`` computes it (:mod:`simulator.analysis.
 from ``replications.csv``, which keeps every float), its ``costs.csv`` and, when present,
 its ``uncertainty.json``; the figures are those of :mod:`simulator.plots`. Top to bottom:
 the recommendation and its caveats, the ranking with paired intervals and costs, the key
-numbers, the key figures, how sure the ranking is, what the result rests on, the scenario.
+numbers (per customer class too), the key figures, how sure the ranking is, what the result
+rests on, the scenario.
 
 One file: the style inline, the figures inline (SVG), no script, nothing fetched from a
 network; it prints as it shows. Every name or text from the scenario is escaped.
@@ -89,7 +90,7 @@ def build_page(results: Results, rank_by: str | None = None) -> str:
                                      "today, with paired intervals and costs."),
                              class_="verdict"))
         order, intervals = results.variants, experiment.intervals()
-    parts += [metrics_section(intervals, order), per_class_section(results),
+    parts += [metrics_section(intervals, order), per_class_section(results, order),
               figures_section(results, metric, compared)]
     if results.uncertainty is not None:
         parts.append(uncertainty_section(results, results.uncertainty))

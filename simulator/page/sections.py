@@ -32,6 +32,8 @@ from simulator.results import Results
 
 KEY_METRICS = (*HEADLINE, "dissatisfied_share", "customers_lost_per_100")
 """The metrics of the key-metrics table: the headline metrics, then two a manager asks about."""
+CLASS_METRICS = KEY_METRICS[:-1]
+"""The metrics of the per-class table (one column fewer: it has a column of classes)."""
 
 
 def ranking_section(comparison: Comparison, metric: str, costs: pd.DataFrame | None
@@ -138,9 +140,9 @@ def uncertainty_section(results: Results, u: UncertaintyResult) -> Markup:
     rows = []
     for name in order:
         x = u.variants[name]
-        base = name == next(iter(u.variants))
+        beats = x.p_better_than_base  # None for the base
         rows.append([variant_label(name), f"{100 * x.p_best:.0f}%",
-                     "-" if base else f"{100 * x.p_better_than_base:.0f}%",
+                     "-" if beats is None else f"{100 * beats:.0f}%",
                      format_number(x.gain_median, u.metric, signed=True),
                      f"{format_number(x.gain_low, u.metric, signed=True)} to "
                      f"{format_number(x.gain_high, u.metric, signed=True)}"])
@@ -171,13 +173,26 @@ def uncertainty_section(results: Results, u: UncertaintyResult) -> Markup:
     return _section("How sure is the ranking?", body)
 
 
-def per_class_section(results: Results) -> Markup:
-    """The place of per-class results (one row per customer class and option).
-
-    Results folders do not hold per-class metrics yet, so this draws nothing; when they do,
-    the table is built here from them, and the page shows it after the key numbers."""
-    del results
-    return Markup("")
+def per_class_section(results: Results, order: Sequence[str]) -> Markup:
+    """The key numbers of each customer class under each option (``classes.csv``: mean
+    [95% CI]), options in ``order``; nothing when the folder has no per-class summaries or
+    a single class (the key numbers already say it)."""
+    frame = results.classes
+    if frame is None or frame["class"].nunique() < 2:
+        return Markup("")
+    cells = {(row["variant"], row["class"], row["metric"]):
+             Interval(row["mean"], row["ci_low"], row["ci_high"], int(row["n"]))
+             for row in frame.to_dict("records")}
+    metrics = [m for m in CLASS_METRICS if any(k[2] == m for k in cells)]
+    header = ["customer class", "option", *(_with_unit(m) for m in metrics)]
+    rows = [[name, variant_label(v), *(format_interval(cells[(v, name, m)], m)
+                                       if (v, name, m) in cells else "-" for m in metrics)]
+            for name in dict.fromkeys(frame["class"]) for v in order]
+    note = ("Each class's own numbers (classes.csv), mean over the simulated days [95% "
+            "Student-t interval]: an option can help one class and cost another.")
+    return _section("Each customer class",
+                    [table(header, rows, numeric_from=2, class_="data names"),
+                     element("p", note, class_="note")])
 
 
 def join_sections(parts: Sequence[Markup]) -> Markup:
