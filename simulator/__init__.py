@@ -4,10 +4,10 @@ Data flows one way: a YAML scenario -> :func:`load_scenario` (validated scenario
 plans) -> :func:`simulate` (the SimPy model, one replication) -> :class:`Journeys` (numpy
 records) -> felt waits, satisfaction, summaries -> comparison.
 
-The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep` and
-:func:`load_results`, and :func:`calibrate` (model parameters from a customer survey);
-:func:`load_scenario` and :func:`simulate` for one replication at a
-time.
+The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep`,
+:func:`load_results`, :func:`report` (one HTML page of a results folder) and :func:`calibrate`
+(model parameters from a customer survey); :func:`load_scenario` and :func:`simulate` for one
+replication at a time.
 """
 
 from simulator.analysis.experience import times_overtaken
@@ -19,6 +19,7 @@ from simulator.api import (
     calibrate,
     compare,
     load_results,
+    report,
     run,
     sweep,
 )
@@ -33,4 +34,4 @@ from simulator.version import __version__ as __version__
 __all__ = ["CalibrationResult", "ComparisonResult", "Flag", "InputError", "Journeys",
            "LoadedScenario", "Outcome", "Results", "ResultsError", "RunResult", "ScenarioError",
            "SegmentKind", "SweepRunResult", "WaitsimError", "calibrate", "compare",
-           "load_results", "load_scenario", "run", "simulate", "sweep", "times_overtaken"]
+           "load_results", "load_scenario", "report", "run", "simulate", "sweep", "times_overtaken"]

@@ -204,6 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--figure", type=Path, metavar="FILE",
                            help="draw the fit against the data into FILE (.png, .svg or .pdf)")
 
+    report = commands.add_parser(
+        "report", help="write one HTML page a manager can read",
+        description="Write one self-contained HTML page of a results folder: the "
+        "recommendation, the ranking with paired intervals and costs, the key figures, how "
+        "sure the ranking is, the assumptions and the scenario. No network needed to view it.")
+    report.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
+    report.add_argument("--out", type=Path, metavar="FILE.html",
+                        help="the page to write (default: RESULTS_DIR/report.html)")
+    report.add_argument("--rank-by", choices=RANKABLE, default=None, metavar="METRIC",
+                        help="metric to rank the options by (default: the one the "
+                             "uncertainty analysis used, else satisfaction_mean)")
+
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
     validate.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
@@ -380,6 +392,11 @@ def _command_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_report(args: argparse.Namespace) -> int:
+    print(api.report(args.results, args.out, args.rank_by))
+    return EXIT_OK
+
+
 def _command_calibrate(args: argparse.Namespace) -> int:
     if args.figure is not None and args.figure.suffix.lower().lstrip(".") not in FIGURE_FORMATS:
         raise InputError(f"--figure {args.figure}: the file name must end in one of "
@@ -465,7 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
                     "plot": _command_plot, "calibrate": _command_calibrate,
-                    "init": _command_init, "schema": _command_schema}
+                    "init": _command_init, "schema": _command_schema,
+                    "report": _command_report}
         return commands[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)
