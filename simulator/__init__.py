@@ -4,10 +4,10 @@ Data flows one way: a YAML scenario -> :func:`load_scenario` (validated scenario
 plans) -> :func:`simulate` (the SimPy model, one replication) -> :class:`Journeys` (numpy
 records) -> felt waits, satisfaction, summaries -> comparison.
 
-The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep` and
-:func:`load_results`, and :func:`calibrate` (model parameters from a customer survey);
-:func:`load_scenario` and :func:`simulate` for one replication at a
-time.
+The public API (see :mod:`simulator.api`): :func:`run`, :func:`compare`, :func:`sweep`,
+:func:`load_results`, :func:`report` (one HTML page of a results folder) and :func:`calibrate`
+(model parameters from a customer survey); :func:`load_scenario` and :func:`simulate` for one
+replication at a time.
 
 The names load on first use (``import simulator`` alone costs a few milliseconds): the
 ``waitsim`` command imports this package before it can handle Ctrl-C, and numpy, scipy and
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         calibrate,
         compare,
         load_results,
+        report,
         run,
         sweep,
     )
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "simulator.analysis.experience": ["times_overtaken"],
     "simulator.api": ["CalibrationResult", "ComparisonResult", "RunResult", "SweepRunResult",
-                      "calibrate", "compare", "load_results", "run", "sweep"],
+                      "calibrate", "compare", "load_results", "report", "run", "sweep"],
     "simulator.engine.journeys": ["Journeys"],
     "simulator.engine.model": ["simulate"],
     "simulator.errors": ["InputError", "ResultsError", "ScenarioError", "WaitsimError"],
@@ -61,7 +62,8 @@ _HOME = {name: module for module, names in _HOMES.items() for name in names}
 __all__ = ["CalibrationResult", "ComparisonResult", "Flag", "InputError", "Journeys",
            "LoadedScenario", "Outcome", "Results", "ResultsError", "RunResult", "ScenarioError",
            "SegmentKind", "SweepRunResult", "WaitsimError", "calibrate", "compare",
-           "load_results", "load_scenario", "run", "simulate", "sweep", "times_overtaken"]
+           "load_results", "load_scenario", "report", "run", "simulate", "sweep",
+           "times_overtaken"]
 
 
 def __getattr__(name: str) -> Any:

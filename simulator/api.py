@@ -428,6 +428,18 @@ def sweep(sweep_file: str | Path | Sweep, *, out: str | Path, workers: int | Non
     return SweepRunResult(points, result, folder)
 
 
+def report(folder: str | Path, out: str | Path | None = None,
+           rank_by: str | None = None) -> Path:
+    """Write the report page of a results folder: one self-contained HTML file (the
+    recommendation, the ranking with paired intervals and costs, the key figures, how sure
+    the ranking is, the assumptions, the scenario), by default ``folder/report.html``;
+    return its path. ``rank_by``: the ranking metric (default: the one the folder's
+    uncertainty analysis used, else satisfaction_mean)."""
+    from simulator.page import write_report  # matplotlib loads only for the page
+
+    return write_report(folder, out, rank_by)
+
+
 def load_results(folder: str | Path) -> Results:
     """A finished results folder read back (:class:`simulator.results.Results`): its summary,
     replications, time series, customer records and costs as pandas tables; ``.to_json()``

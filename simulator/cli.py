@@ -27,6 +27,9 @@ from simulator.errors import EXIT_INTERRUPTED, INTERRUPTED, InputError, WaitsimE
 from simulator.metrics import RANKABLE
 from simulator.options import DEFAULT_MAX_REPLICATIONS as MAX_AUTO
 from simulator.options import FIGURE_FORMATS, RECORDS_MODES, default_workers
+from simulator.options import non_negative_number as _non_negative_number
+from simulator.options import positive_number as _positive_number
+from simulator.options import whole_number as _whole_number
 from simulator.plan.json_schema import schema_text
 from simulator.plan.library import DEFAULT_TEMPLATE, templates, write_template
 from simulator.plan.loader import LoadedScenario, check_total_work, load_scenario
@@ -43,19 +46,6 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(f"{self.prog}: error: {message}") from None
 
 
-def _whole_number(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum} (got {value})")
-        return value
-
-    return parse
-
-
 _positive, _seed = _whole_number(1), _whole_number(0)
 
 
@@ -67,26 +57,6 @@ def _dask_address(text: str) -> str:
 
 def _replications_or_auto(text: str) -> int | str:
     return "auto" if text == "auto" else _positive(text)
-
-
-def _non_negative_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0 (got {text})")
-    return value
-
-
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text})")
-    return value
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser,
@@ -212,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
                                 "layout kept, intervals as comments), then validate it")
     calibrate.add_argument("--figure", type=Path, metavar="FILE",
                            help="draw the fit against the data into FILE (.png, .svg or .pdf)")
+
+    report = commands.add_parser(
+        "report", help="write one HTML page a manager can read",
+        description="Write one self-contained HTML page of a results folder: the "
+        "recommendation, the ranking with paired intervals and costs, the key figures, how "
+        "sure the ranking is, the assumptions and the scenario. No network needed to view it.")
+    report.add_argument("results", type=Path, metavar="RESULTS_DIR", help="results folder")
+    report.add_argument("--out", type=Path, metavar="FILE.html",
+                        help="the page to write (default: RESULTS_DIR/report.html)")
+    report.add_argument("--rank-by", choices=RANKABLE, default=None, metavar="METRIC",
+                        help="metric to rank the options by (default: the one the "
+                             "uncertainty analysis used, else satisfaction_mean)")
 
     validate = commands.add_parser("validate", help="check scenario files",
                                    description="Check scenario files and their variants.")
@@ -389,6 +371,11 @@ def _command_plot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_report(args: argparse.Namespace) -> int:
+    print(api.report(args.results, args.out, args.rank_by))
+    return EXIT_OK
+
+
 def _command_calibrate(args: argparse.Namespace) -> int:
     if args.figure is not None and args.figure.suffix.lower().lstrip(".") not in FIGURE_FORMATS:
         raise InputError(f"--figure {args.figure}: the file name must end in one of "
@@ -474,7 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {"run": _command_run, "compare": _command_compare,
                     "sweep": _command_sweep, "validate": _command_validate,
                     "plot": _command_plot, "calibrate": _command_calibrate,
-                    "init": _command_init, "schema": _command_schema}
+                    "init": _command_init, "schema": _command_schema,
+                    "report": _command_report}
         return commands[args.command](args)
     except InputError as exc:
         print(exc, file=sys.stderr)

@@ -4,7 +4,10 @@ loading the simulation (numpy, scipy and pandas take over a second to load)."""
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
+from collections.abc import Callable
 from typing import Literal
 
 RecordsMode = Literal["full", "summary", "none"]
@@ -19,3 +22,39 @@ DEFAULT_MAX_REPLICATIONS = 200
 def default_workers() -> int:
     """Worker processes when none are asked for: every core."""
     return max(1, os.cpu_count() or 1)
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An option's type: a whole number >= ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum} (got {value})")
+        return value
+
+    return parse
+
+
+def non_negative_number(text: str) -> float:
+    """An option's type: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0 (got {text})")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """An option's type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text})")
+    return value

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+import simulator
 from simulator import load_scenario
 from simulator.plan.compiled import Plan
 
@@ -40,3 +41,42 @@ def plan_of(write_yaml: Callable[[str, str], Path]) -> Callable[..., Plan]:
         return load_scenario(write_yaml(text, "scenario.yaml")).plans[variant]
 
     return build
+
+
+# Small scenario of the report page's tests: names and text with markup in them.
+REPORT_SCENARIO = """
+    name: "Tiny <script>alert('name')</script> & branch"
+    description: "A <img src=x onerror=alert(1)> description"
+    seed: 11
+    replications: 4
+    open: "09:00"
+    close: "11:00"
+    customers:
+      walk_in:
+        arrivals: {process: poisson, rate_per_hour: {"09:00": 50, "10:00": 80}}
+        patience: {dist: exponential, mean: 8}
+        expected_wait: 4
+        route: {start: teller}
+    stations:
+      teller:
+        servers: 2
+        schedule: {"10:00": 3}
+        service: {dist: exponential, mean: 3}
+        cost_per_server_hour: 20
+    variants:
+      extra_teller: {stations: {teller: {servers: 3, schedule: {"10:00": 4}}}}
+      tv_screens: {interventions: {occupied_waiting: {share: 0.8, cost_per_day: 10}}}
+      faster_service: {stations: {teller: {service: {mean: 2.6}}}, cost_per_day: 15}
+"""
+
+
+@pytest.fixture(scope="session")
+def report_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A compare of REPORT_SCENARIO (tiny.yaml beside it) with costs, per-customer records
+    and an uncertainty analysis: what ``waitsim report`` reads (scenario text from users,
+    escaped on the page, included)."""
+    path = tmp_path_factory.mktemp("page") / "tiny.yaml"
+    path.write_text(textwrap.dedent(REPORT_SCENARIO), encoding="utf-8")
+    out = path.parent / "compared"
+    simulator.compare(path, out=out, records="full", uncertainty=10, workers=1)
+    return out

@@ -360,6 +360,10 @@ def test_options_are_checked_before_the_comparison_runs(tmp_path):
     with pytest.raises(InputError, match="leave the option out"):
         simulator.compare(no_patience, variants=["extra_teller"], replications=2,
                           uncertainty=10, uncertainty_replications=1, out=out)
+    with pytest.raises(InputError, match=r"expects about .* customers"):
+        simulator.compare(_bank(tmp_path, top="limits: {customers: 100000}"),
+                          variants=["extra_teller"], replications=2, uncertainty=500,
+                          out=out)
     assert not out.exists()  # refused before anything ran
 
 

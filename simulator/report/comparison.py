@@ -26,8 +26,8 @@ from simulator.report.console import (
     variant_titles,
 )
 from simulator.report.text import grid, paragraph
-from simulator.runs.files import write_csv
-from simulator.runs.store import COMPARISON_FILES
+from simulator.runs.files import remove, write_csv
+from simulator.runs.store import COMPARISON_FILES, REPORT_FILE
 
 METHOD = "paired t over replications, common random numbers"
 COMPARISON_COLUMNS = ["variant", "metric", "mean", "ci_low", "ci_high", "diff_mean",
@@ -88,7 +88,10 @@ def cost_rows(effects: list[CostEffect]) -> list[list[Any]]:
 
 
 def write_comparison(out: Path, comparison: Comparison, effects: list[CostEffect]) -> None:
-    """``comparison.csv`` and ``costs.csv`` in ``out``, each written atomically."""
+    """``comparison.csv`` and ``costs.csv`` in ``out``, each written atomically; a report
+    page made from the comparison before (``waitsim report``) goes, since it may no longer
+    describe it (another ranking metric, an uncertainty analysis added)."""
+    remove(out / REPORT_FILE)
     comparison_file, costs_file = COMPARISON_FILES
     for name, header, rows in ((comparison_file, COMPARISON_COLUMNS, comparison_rows(comparison)),
                                (costs_file, COST_COLUMNS, cost_rows(effects))):
@@ -160,7 +163,8 @@ def _cost_document(e: CostEffect) -> dict[str, Any]:
 # ---------------------------------------------------------------- console
 
 
-def _money(value: float | None) -> str:
+def money(value: float | None) -> str:
+    """An amount of the scenario's currency, '-' when undefined."""
     return "-" if value is None else f"{value:,.2f}"
 
 
@@ -218,7 +222,7 @@ def ranking_text(comparison: Comparison, rank_by: str, width: int | None = None)
 def _ratio_text(ratio: float | None, gain: Interval | None) -> str:
     """A cost ratio, marked n.d. when the gain it divides by is not distinguishable from 0."""
     unsure = gain is not None and gain.ci_low <= 0 <= gain.ci_high
-    return _money(ratio) + (" n.d." if ratio is not None and unsure else "")
+    return money(ratio) + (" n.d." if ratio is not None and unsure else "")
 
 
 def costs_text(effects: list[CostEffect], names: Callable[[str], str] = str,
@@ -231,12 +235,12 @@ def costs_text(effects: list[CostEffect], names: Callable[[str], str] = str,
         per_point_text = ("cheaper and better" if e.cheaper_and_better
                           else _ratio_text(e.cost_per_satisfaction_point, gain))
         rows.append([
-            names(e.variant), _money(e.cost_per_day), _money(e.extra_cost_per_day),
+            names(e.variant), money(e.cost_per_day), money(e.extra_cost_per_day),
             "(base)" if gain is None else format_interval(gain, "satisfaction_mean",
                                                            signed=True),
             per_point_text,
             "" if saved is None else format_interval(saved, "perceived_wait_mean", signed=True),
-            _money(e.perceived_wait_saved_per_day),
+            money(e.perceived_wait_saved_per_day),
             _ratio_text(e.cost_per_felt_minute_saved, saved)])
     header = ["variant", "cost/day", "extra/day", "satisfaction gain (points)",
               "extra cost/point", "felt min saved/customer", "felt min saved/day",

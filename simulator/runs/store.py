@@ -63,6 +63,9 @@ so they never describe results that are no longer in the folder."""
 UNCERTAINTY_FILE, UNCERTAINTY_DIR = "uncertainty.json", "uncertainty"
 """Written by ``compare --uncertainty``: the analysis (removed with the comparison's files),
 and its tasks' results, each under a key of all it depends on."""
+REPORT_FILE = "report.html"
+"""Written by ``waitsim report`` (the default place of its page): the store's own file, so a
+folder holding it is still a results folder, and removed when the results change."""
 FIGURES_DIR = "figures"
 """Where ``waitsim plot`` writes by default (formats: :data:`FIGURE_FORMATS`)."""
 FIGURE_STEMS = ("wait_distributions", "satisfaction", "queue_over_day", "abandonment_by_hour",
@@ -107,6 +110,9 @@ OUTPUTS = {
 }
 """The files each kind of command writes at the top of its folder."""
 KINDS = tuple(OUTPUTS)
+_TOP_FILES = (*OUTPUTS["compare"], *OUTPUTS["sweep"], REPORT_FILE)
+"""Files the store writes at the top of a folder (atomically: temporary files of them are
+its own too)."""
 VOLATILE = ("written", "command")
 """Manifest keys that change from one invocation to the next without changing the results."""
 
@@ -223,7 +229,7 @@ def write_manifest(out: Path, document: Mapping[str, Any]) -> None:
 def _own_hidden(name: str) -> bool:
     """The lock, or a temporary file left by an interrupted write of the store's."""
     temp = _TEMP.fullmatch(name)
-    return name == LOCK or (temp is not None and temp[1] in OUTPUTS["compare"] + OUTPUTS["sweep"])
+    return name == LOCK or (temp is not None and temp[1] in _TOP_FILES)
 
 
 def _check_usable(out: Path) -> None:
@@ -270,8 +276,7 @@ def check_no_links(out: Path, variants: Sequence[str] = ()) -> None:
     """Refuse the folder if any of the store's files or folders at its top, or the marker
     folder of one of ``variants``, is a symbolic link (or that marker folder a file): writing
     or cleaning it would reach what is not the store's."""
-    names = {LOCK, *OUTPUTS["compare"], *OUTPUTS["sweep"], *STORE_DIRS, FIGURES_DIR,
-             UNCERTAINTY_FILE, UNCERTAINTY_DIR}
+    names = {LOCK, *_TOP_FILES, *STORE_DIRS, FIGURES_DIR, UNCERTAINTY_FILE, UNCERTAINTY_DIR}
     for name in sorted(names):
         if (out / name).is_symlink():
             raise _not_ours(out / name)
@@ -324,7 +329,7 @@ def temp_files(out: Path) -> list[Path]:
     """Temporary files that interrupted writes of the store's left behind
     (:func:`simulator.runs.files.atomic_file` names them ``.NAME.XXXXXXXX.tmp``)."""
     places: list[tuple[Path | None, Callable[[str], bool]]] = [
-        (out, lambda name: name in OUTPUTS["compare"] + OUTPUTS["sweep"])]
+        (out, lambda name: name in _TOP_FILES)]
     places += [(_store_dir(out, table), lambda name: _RECORD.fullmatch(name) is not None)
                for table in TABLE_DIRS]
     places += [(folder, lambda name: _MARKER.fullmatch(name) is not None)
@@ -454,7 +459,7 @@ def settle_run(out: Path, new: Mapping[str, Any], keys: Mapping[TaskId, str],
         stale += [out / name for name in OUTPUTS["sweep"] if name not in OUTPUTS["run"]]
     changed = bool(stale) or len(done) < len(keys)
     if changed:  # they describe results that go
-        stale += [out / name for name in (*COMPARISON_FILES, UNCERTAINTY_FILE)]
+        stale += [out / name for name in (*COMPARISON_FILES, UNCERTAINTY_FILE, REPORT_FILE)]
         stale += figure_files(out)
     _clean(out, new, stale + temp_files(out))
     return done
@@ -484,6 +489,6 @@ def settle_sweep(out: Path, new: Mapping[str, Any], replace: bool) -> None:
     logged = _log_tasks(out) if _kind(old) == "sweep" else 0
     if (finished or logged) and not replace:
         raise _refuse(out, old, finished, logged, new)
-    owned = {*OUTPUTS["compare"], *OUTPUTS["sweep"]} - {MANIFEST}
+    owned = set(_TOP_FILES) - {MANIFEST}
     _clean(out, new, [*found.values(), *record_files(out).values(), *figure_files(out),
                       *temp_files(out), *(out / name for name in sorted(owned))])

@@ -52,6 +52,7 @@ from simulator.plan.uncertain import (
     recording_plan,
     with_parameters,
 )
+from simulator.plan.workload import total_customers_problem
 from simulator.runs.experiment import execute
 from simulator.runs.files import remove, write_json
 from simulator.runs.store import UNCERTAINTY_DIR, UNCERTAINTY_FILE, read_json_object
@@ -123,6 +124,12 @@ def check_uncertainty(loaded: LoadedScenario, variants: Sequence[str], draws: in
     if per_draw is not None and replications is not None and per_draw > replications:
         raise InputError(f"--uncertainty-replications {per_draw} is more than the "
                          f"comparison's {replications} replications")
+    days = draws * (per_draw or 1) if resimulate else (replications or 0)
+    problem = total_customers_problem([loaded.plans[v] for v in variants], days,
+                                      loaded.base.limits, f"{len(variants)} variant(s) under "
+                                      f"{draws} draws")
+    if problem is not None:
+        raise InputError(f"--uncertainty {draws}: the analysis {problem}")
     return AnalysisPlan(resimulate, per_draw or 1)
 
 
