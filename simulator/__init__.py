@@ -80,3 +80,20 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME})
+
+
+class _Package(type(importlib)):  # type: ignore[misc]
+    """This package's module type: ``simulator.report`` is the function
+    :func:`simulator.api.report`, though a subpackage has the same name (importing it binds
+    the name to the subpackage, which is ignored here)."""
+
+    @property
+    def report(self) -> Any:
+        return importlib.import_module("simulator.api").report
+
+    @report.setter
+    def report(self, value: Any) -> None:
+        pass  # the import system binding the subpackage: it stays in sys.modules
+
+
+__import__("sys").modules[__name__].__class__ = _Package
