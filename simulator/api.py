@@ -13,8 +13,7 @@
 
 :func:`run` and :func:`compare` take a scenario file (or a scenario already loaded with
 :func:`simulator.load_scenario`) and return a :class:`RunResult` / :class:`ComparisonResult`
-whose tables are pandas DataFrames. :func:`load_results` reads a results folder back.
-"""
+whose tables are pandas DataFrames. :func:`load_results` reads a results folder back."""
 
 from __future__ import annotations
 
@@ -37,8 +36,7 @@ from simulator.analysis.statistics import json_ready
 from simulator.analysis.summary import METRICS
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.errors import InputError, ResultsError
-from simulator.options import DEFAULT_MAX_REPLICATIONS as DEFAULT_MAX_REPLICATIONS
-from simulator.options import RecordsMode, default_workers
+from simulator.options import DEFAULT_MAX_REPLICATIONS, RecordsMode, default_workers
 from simulator.plan.loader import BASE, LoadedScenario, check_total_work, load_scenario
 from simulator.report.calibration import ROW_COLUMNS as CALIBRATION_COLUMNS
 from simulator.report.calibration import calibration_rows, calibration_text
@@ -152,9 +150,8 @@ class RunResult:
         if not folder.is_dir():
             raise ResultsError(f"{folder}: no such records; per-customer records need "
                                "records='full'")
-        check_records_folder(folder)
         clocks = {v: self.scenario.plans[v].clock_at_zero for v in self.experiment.metrics}
-        return readable(pd.read_parquet(folder), table, clocks)
+        return readable(pd.read_parquet(check_records_folder(folder)), table, clocks)
 
     def text(self, metrics: Sequence[str] | None = None, width: int | None = None) -> str:
         """The console table of ``waitsim run``: the rows of ``metrics`` (default all), the
@@ -402,8 +399,7 @@ class SweepRunResult:
     def replications(self) -> pd.DataFrame:
         """One row per point and replication: the parameters and every metric (the table
         ``replications.csv`` holds)."""
-        check_results_file(self.out / "replications.csv")
-        return pd.read_csv(self.out / "replications.csv")
+        return pd.read_csv(check_results_file(self.out / "replications.csv"))
 
     def __str__(self) -> str:
         return sweep_table(self.result)

@@ -47,21 +47,23 @@ def _need(path: Path, what: str) -> None:
                            "folder? `waitsim run SCENARIO.yaml --out DIR` writes one")
 
 
-def check_results_file(path: Path) -> None:
-    """Refuse ``path`` unless it is a regular file: a named pipe would block the reader for
+def check_results_file(path: Path) -> Path:
+    """``path``, refused unless it is a regular file: a named pipe would block the reader for
     ever, a device never end."""
     problem = file_problem(path)
     if problem is not None:
         raise ResultsError(f"{path}: {problem}; waitsim reads back only the files it wrote")
+    return path
 
 
-def check_records_folder(folder: Path) -> None:
-    """Refuse a folder of Parquet records holding anything but regular files (the reader
-    opens every file in it; hidden and ``_`` files it skips)."""
+def check_records_folder(folder: Path) -> Path:
+    """``folder``, refused if it holds anything but regular files (the Parquet reader opens
+    every file in it; hidden and ``_`` files it skips)."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if not entry.name.startswith((".", "_")):
                 check_results_file(Path(entry.path))
+    return folder
 
 
 # pandas 3 parses floats exactly by default (and deprecates the option); pandas 2 needs it.
