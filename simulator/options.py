@@ -38,23 +38,23 @@ def whole_number(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def non_negative_number(text: str) -> float:
-    """An option's type: a finite number >= 0."""
+def _finite_number(text: str, positive: bool) -> float:
+    """An option's number: finite, and > 0 (``positive``) or >= 0."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0 (got {text})")
+    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        raise argparse.ArgumentTypeError(
+            f"must be a number {'>' if positive else '>='} 0 (got {text})")
     return value
+
+
+def non_negative_number(text: str) -> float:
+    """An option's type: a finite number >= 0."""
+    return _finite_number(text, positive=False)
 
 
 def positive_number(text: str) -> float:
     """An option's type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text})")
-    return value
+    return _finite_number(text, positive=True)

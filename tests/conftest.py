@@ -64,7 +64,8 @@ REPORT_SCENARIO = """
         service: {dist: exponential, mean: 3}
         cost_per_server_hour: 20
     variants:
-      extra_teller: {stations: {teller: {servers: 3, schedule: {"10:00": 4}}}}
+      extra_teller: {label: "A fourth teller",
+                     stations: {teller: {servers: 3, schedule: {"10:00": 4}}}}
       tv_screens: {interventions: {occupied_waiting: {share: 0.8, cost_per_day: 10}}}
       faster_service: {stations: {teller: {service: {mean: 2.6}}}, cost_per_day: 15}
 """

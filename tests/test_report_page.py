@@ -23,6 +23,7 @@ from simulator.page.markup import esc
 from simulator.page.sections import per_class_section
 from simulator.page.verdict import recommend
 from simulator.page.words import amount, variant_label
+from simulator.plots.style import labelled
 from simulator.report.comparison import write_comparison
 from simulator.results import Results
 from simulator.runs.experiment import run_experiment
@@ -62,7 +63,9 @@ def test_the_recommendation_comes_first_and_matches_the_comparison_files(
     row = pd.read_csv(compared / "comparison.csv").query(
         "variant == @best.variant and metric == 'satisfaction_mean'").iloc[0]
     verdict = page_text[page_text.index('class="verdict"'):page_text.index("</div>")]
-    label = variant_label(best.variant)
+    with labelled(results):  # as the page names it: by its label
+        label = variant_label(best.variant)
+    assert label == "A fourth teller"
     assert f"<strong>{label[0].upper() + label[1:]}</strong> raises mean satisfaction by " \
            f"{amount(row['diff_mean'], 'satisfaction_mean')} " \
            f"[{row['diff_ci_low']:.1f}, {row['diff_ci_high']:.1f}]" in verdict
@@ -79,10 +82,12 @@ def test_the_recommendation_comes_first_and_matches_the_comparison_files(
 
 def test_the_ranking_table_lists_every_option_best_first(compared: Path, page_text: str
                                                         ) -> None:
-    ranking = rank(compare(Results.load(compared).experiment()), "satisfaction_mean")
+    results = Results.load(compared)
+    ranking = rank(compare(results.experiment()), "satisfaction_mean")
     section = page_text[page_text.index("<h2>The options, ranked"):
                         page_text.index("<h2>Key numbers of each option")]
-    places = [section.index(f"<td>{variant_label(r.variant)}</td>") for r in ranking]
+    with labelled(results):  # the page names options by their labels
+        places = [section.index(f"<td>{variant_label(r.variant)}</td>") for r in ranking]
     assert places == sorted(places) and len(places) == 4
 
 
@@ -126,13 +131,16 @@ def test_the_scenario_in_brief(page_text: str) -> None:
 
 def test_the_uncertainty_section_shows_the_analysis_and_its_figures(compared: Path,
                                                                     page_text: str) -> None:
-    u = Results.load(compared).uncertainty
+    results = Results.load(compared)
+    u = results.uncertainty
     assert u is not None
     section = page_text[page_text.index("<h2>How sure is the ranking?"):
                         page_text.index("<h2>What the result rests on")]
     assert f"drawn {u.draws} times" in section and "EVPI" in section
     best = max(u.variants, key=lambda v: u.variants[v].p_best)
-    assert f"<td>{variant_label(best)}</td><td class=\"num\">" \
+    with labelled(results):
+        name = variant_label(best)
+    assert f"<td>{name}</td><td class=\"num\">" \
            f"{100 * u.variants[best].p_best:.0f}%</td>" in section
     assert section.count("<img ") in (1, 2)  # rank probabilities (+ drivers when defined)
 
@@ -256,3 +264,15 @@ def test_the_scenario_file_is_found_from_another_folder_and_a_changed_one_is_not
                                                      "scenario_digest": "0" * 64})
     loaded, why = load_scenario_of(changed)
     assert loaded is None and "has changed since the results were made" in why
+
+
+def test_variants_are_named_by_their_labels_on_the_page_and_in_figures(report_folder):
+    from simulator.page import build_page
+    from simulator.plots import satisfaction_by_variant
+    from simulator.results import Results
+
+    results = Results.load(report_folder)
+    assert "A fourth teller" in build_page(results)
+    fig = satisfaction_by_variant(results)
+    ticks = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert "A fourth teller" in ticks and "tv screens" in ticks

@@ -32,6 +32,7 @@ from simulator.page.sections import (
 from simulator.page.verdict import recommend
 from simulator.page.words import metric_label
 from simulator.plan.loader import BASE
+from simulator.plots.style import labelled
 from simulator.results import Results
 from simulator.runs.files import atomic_write_bytes
 from simulator.runs.lock import hold
@@ -61,7 +62,12 @@ def has_comparison(results: Results) -> bool:
 
 
 def build_page(results: Results, rank_by: str | None = None) -> str:
-    """The report page of a results folder, as HTML text."""
+    """The report page of a results folder, as HTML text (variants named by their labels)."""
+    with labelled(results):
+        return _page(results, rank_by)
+
+
+def _page(results: Results, rank_by: str | None) -> str:
     metric = ranking_metric(results, rank_by)
     loaded, why_not = load_scenario_of(results)
     name = str(results.manifest.get("scenario", "waitsim results"))

@@ -5,7 +5,9 @@ figure and its title, colour a variant and label a time axis."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 import matplotlib as mpl
@@ -17,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
 from simulator.metrics import BY_NAME, TABLE, is_share
 from simulator.metrics import NAMES as METRICS
+from simulator.metrics import display_name as metric_display_name
 from simulator.results import Results
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
@@ -53,10 +56,25 @@ class FigureUnavailable(Exception):
     """A figure needs data the results folder does not have; the message says what to run."""
 
 
+_LABELS: ContextVar[Mapping[str, str] | None] = ContextVar("variant_labels", default=None)
+"""The variants' ``label:`` texts of the results being drawn (set by :func:`labelled`)."""
+
+
 def display_name(name: str) -> str:
-    """A variant's name as figures show it (titles, legends, tick labels): underscores
-    become spaces. Every variant name drawn goes through here."""
-    return name.replace("_", " ")
+    """A variant's name as figures show it (titles, legends, tick labels): its ``label:``
+    when the results being drawn give one, else its name with underscores as spaces. Every
+    variant name drawn goes through here."""
+    return metric_display_name(name, _LABELS.get())
+
+
+@contextmanager
+def labelled(results: Results) -> Iterator[None]:
+    """Name variants by ``results``' labels inside the block (figures, the report page)."""
+    token = _LABELS.set(results.labels)
+    try:
+        yield
+    finally:
+        _LABELS.reset(token)
 
 
 def _colour(results: Results, variant: str) -> str:
@@ -131,7 +149,8 @@ def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
     """Build the figure under :data:`STYLE` (sizes are fixed on the artists at creation)."""
     @functools.wraps(build)  # keeps the name, docstring and signature for help()
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with mpl.rc_context(STYLE):
+        names = labelled(args[0]) if args and isinstance(args[0], Results) else nullcontext()
+        with mpl.rc_context(STYLE), names:
             return build(*args, **kwargs)
 
     return wrapper

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -182,6 +183,10 @@ def _start_worker(parent: int, progress: Any) -> None:
     and keep the queue to report progress on (None: none wanted)."""
     global _worker_progress
     _worker_progress = progress
+    # Ctrl-C reaches the whole process group: the command says it once and shuts the pool
+    # down; a worker just stops, quietly (an unfinished task leaves at most a temporary
+    # file, which the store removes on the next run).
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
 
     def watch() -> None:
         while os.getppid() == parent:
