@@ -384,3 +384,17 @@ def test_re_simulated_draws_take_the_comparisons_days_in_turn():
 
     assert [_days(d, 1, 3) for d in range(4)] == [[0], [1], [2], [0]]
     assert [_days(d, 2, 3) for d in range(3)] == [[0, 1], [2, 0], [1, 2]]
+
+
+def test_an_analysis_on_a_dask_cluster_equals_one_in_this_process(bank_comparison, tmp_path):
+    pytest.importorskip("distributed")
+    pytest.importorskip("cryptography")
+    from simulator.runs.executor import open_executor
+
+    loaded, nominal = bank_comparison
+    here = run_uncertainty(loaded, nominal, 10, "satisfaction_mean", loaded.base.seed)
+    with open_executor("local", 2) as (executor, workers):
+        on_dask = run_uncertainty(loaded, nominal, 10, "satisfaction_mean", loaded.base.seed,
+                                  workers=workers, executor=executor, out=tmp_path)
+    assert on_dask.to_json() == here.to_json()
+    assert len(list((tmp_path / "uncertainty").glob("*.json"))) == 30  # 10 draws x 3 variants
