@@ -30,19 +30,12 @@ from simulator.analysis.experience import (
 )
 from simulator.analysis.summary import summarise
 from simulator.engine.journeys import Journeys
-from simulator.engine.randomness import BLOCK, Streams
+from simulator.engine.randomness import BLOCK, Streams, mean_one_lognormal
 from simulator.models.codes import Flag, Outcome, SegmentKind
 from simulator.models.perception import exponent, scale, weight_table
 from simulator.models.satisfaction import impact_by_draw
 from simulator.plan.compiled import Plan
 from simulator.spec.base import Strict
-
-RESCORED_METRICS = ("perceived_wait_mean", "perceived_wait_p90", "overestimation_ratio",
-                    "satisfaction_mean", "dissatisfied_share", "satisfied_share",
-                    "complaints_per_100", "negative_word_of_mouth_per_100",
-                    "positive_word_of_mouth_per_100", "customers_lost_per_100")
-"""The metrics that depend on the perception and satisfaction parameters; the others are the
-run's own under every draw."""
 
 
 def _by_draw(parameters: Sequence[Strict]) -> Any:
@@ -65,7 +58,7 @@ def own_multipliers(streams: Streams, stream: str, count: int, sd: np.ndarray) -
     rng = streams.generator(stream)
     normals = np.concatenate([rng.standard_normal(BLOCK)
                               for _ in range(-(-count // BLOCK))] or [np.zeros(0)])[:count]
-    return np.exp(sd * normals - sd * sd / 2)
+    return mean_one_lognormal(normals, sd)
 
 
 def row_sums(values: np.ndarray) -> np.ndarray:

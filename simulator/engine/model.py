@@ -19,7 +19,7 @@ import simpy
 from simulator.engine.arrivals import arrival_times
 from simulator.engine.core import ARRIVE, RELEASE, Action, Customer
 from simulator.engine.journeys import Journeys, Table
-from simulator.engine.randomness import Streams
+from simulator.engine.randomness import Streams, mean_one_lognormal
 from simulator.engine.recorder import BLOCK_CUSTOMERS, BlockHandler, JourneyRecorder
 from simulator.engine.station import Station
 from simulator.models.codes import Flag, Outcome
@@ -61,7 +61,7 @@ def _spread(streams: Streams, name: str, sd: float) -> Iterator[float] | None:
     customer gets exactly 1, and nothing is drawn)."""
     if sd <= 0:
         return None
-    return streams.draws(name, lambda rng, n: np.exp(sd * rng.standard_normal(n) - sd * sd / 2))
+    return streams.draws(name, lambda rng, n: mean_one_lognormal(rng.standard_normal(n), sd))
 
 
 class Model:

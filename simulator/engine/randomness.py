@@ -23,6 +23,12 @@ BLOCK = 1024
 """Values drawn from numpy at a time; handing them out one by one is then cheap."""
 
 
+def mean_one_lognormal(normals: np.ndarray, sd: float | np.ndarray) -> np.ndarray:
+    """Multipliers with mean 1 and log-sd ``sd`` from standard normal draws (customers' own
+    time sense and expectation): ``exp(sd x z - sd^2 / 2)``."""
+    return np.exp(sd * normals - sd * sd / 2)
+
+
 def stream_key(name: str) -> int:
     """A stable 64-bit key of a stream name (Python's ``hash`` is salted per process)."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")

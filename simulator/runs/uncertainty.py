@@ -75,10 +75,6 @@ class Design:
     values: dict[str, np.ndarray]
     pinned: dict[str, float]
 
-    @property
-    def draws(self) -> int:
-        return len(next(iter(self.values.values())))
-
     def draw(self, index: int) -> dict[str, float]:
         return {**self.pinned, **{name: float(v[index]) for name, v in self.values.items()}}
 
