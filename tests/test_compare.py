@@ -21,6 +21,7 @@ from simulator.analysis.comparison import (
     rank,
     replications_needed,
     run_until_precise,
+    turned_away,
 )
 from simulator.analysis.costs import CostEffect, DailyCost, cost_effects, daily_cost, server_hours
 from simulator.analysis.result import ExperimentResult
@@ -30,8 +31,10 @@ from simulator.cli import main
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
+    compare_document,
     comparison_rows,
     costs_text,
+    turned_away_text,
 )
 from simulator.runs.experiment import run_experiment
 
@@ -148,6 +151,35 @@ def test_an_undefined_mean_ranks_last():
     nan = math.nan
     result = synthetic({"base": [3.0, 4.0], "gone": [nan, nan], "better": [1.0, 2.0]})
     assert [r.variant for r in rank(compare(result), "wait_mean")] == ["better", "base", "gone"]
+
+
+
+def test_a_gain_that_comes_with_customers_lost_is_flagged():
+    # Satisfaction up on every day for both; "sheds" also turns more customers away on every
+    # day, "keeps" loses the same share as the base, "noisy" more only on average.
+    days = {"base": (70.0, 0.02, 0.01), "sheds": (75.0, 0.01, 0.05),
+            "keeps": (74.0, 0.02, 0.01), "noisy": (76.0, 0.02, 0.01)}
+    wobble = [0.0, 0.001, -0.001, 0.002]
+    noise = [0.04, -0.03, 0.05, -0.04]
+    metrics = {v: [{**dict.fromkeys(METRICS, 0.0), "satisfaction_mean": s + k,
+                    "abandoned_share": a + w, "balked_share": b + w
+                    + (n if v == "noisy" else 0.0)}
+                   for k, (w, n) in enumerate(zip(wobble, noise, strict=True))]
+               for v, (s, a, b) in days.items()}
+    comparison = compare(ExperimentResult(scenario="synthetic", seed=0, replications=4,
+                                          metrics=metrics, reused=0, seconds=0.0))
+    flagged = turned_away(comparison, "satisfaction_mean")
+    assert list(flagged) == ["sheds"]
+    assert flagged["sheds"].mean == pytest.approx(3.0)        # (0.01 + 0.05) - (0.02 + 0.01)
+    text = " ".join(turned_away_text(comparison, "satisfaction_mean", width=100).split())
+    assert "sheds +3.00" in text and "keeps" not in text and "noisy" not in text
+    order = compare_document(comparison, "satisfaction_mean", [])["ranking"]["order"]
+    shown = {r["variant"]: r["more_leave_unserved_per_100"] for r in order}
+    assert shown["sheds"]["mean"] == pytest.approx(3.0)
+    assert shown["keeps"] is shown["noisy"] is shown["base"] is None
+    # Ranked by a measure on which "sheds" is worse, or by the leaving itself: no flag.
+    assert turned_away(comparison, "wait_mean") == {}
+    assert turned_away(comparison, "balked_share") == {}
 
 
 # ---------------------------------------------------------------- costs

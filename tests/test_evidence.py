@@ -150,8 +150,9 @@ def test_7_longer_announced_waits_raise_abandonment(displays):
 def test_8_over_stating_the_wait_is_no_free_lunch(displays):
     # Over-stating is no free lunch: a display over-stating waits twice earns nothing over an
     # honest one for the same felt wait, and it turns away more customers; an optimistic one
-    # scores worse than an honest one. (Shedding customers does shorten the others' waits: at
-    # high load that capacity effect can lift the mean over arrivals; docs/model.md, limits.)
+    # scores worse than an honest one. (Over a whole day a doubled display can still score
+    # higher: an honest estimate is sometimes broken, and the customers turned away shorten the
+    # line; docs/model.md, limits, measures both on this line.)
     p = SatisfactionParameters()
     felt = np.linspace(0.5, 40, 80)
     expected = np.full(len(felt), 5.0)

@@ -246,6 +246,21 @@ def test_a_runner_up_within_noise_is_a_caveat_and_a_clear_lead_is_said() -> None
                in c for c in clear.caveats)
 
 
+def test_a_gain_bought_with_customers_turned_away_is_a_caveat() -> None:
+    comparison = _comparison({"base": [60, 61, 62, 63], "doubled": [64, 66, 65, 67]})
+    for balked, day in zip([0.02, 0.03, 0.025, 0.035], comparison.result.metrics["doubled"],
+                           strict=True):
+        day["balked_share"] = 1.0 + balked         # the base's days: 1.0, like every metric
+    verdict = recommend(compare(comparison.result), "satisfaction_mean", None, None)
+    said = [c for c in verdict.caveats if "leave without service" in c]
+    assert said == ["Caveat: more customers leave without service with it (balk or give up): "
+                    "2.8 per 100 arrivals more [1.7, 3.8]; the shorter line they leave behind "
+                    "is part of its gain. Weigh the customers lost beside it."]
+    kept = recommend(_comparison({"base": [60, 61, 62, 63], "doubled": [64, 66, 65, 67]}),
+                     "satisfaction_mean", None, None)
+    assert not any("leave without service" in c for c in kept.caveats)
+
+
 def test_a_new_comparison_removes_the_page_made_from_the_last(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text("<!DOCTYPE html>", encoding="utf-8")

@@ -157,6 +157,39 @@ def rank(comparison: Comparison, metric: str) -> list[Ranked]:
     return ranked
 
 
+LEAVING = ("abandoned_share", "balked_share")
+"""The metrics of customers who left without service: those who gave up in line and those
+who did not join."""
+
+
+def turned_away(comparison: Comparison, metric: str, level: float = 0.95
+                ) -> dict[str, Interval]:
+    """Variants that do better than the base by ``metric`` while losing customers: those
+    whose share of arrivals who left without service (abandoned or balked) is distinguishably
+    higher than the base's, with that paired difference per 100 arrivals.
+
+    Fewer customers in line shorten the wait of those who stay, so a lever that turns
+    customers away (a display that over-states the wait) can raise the mean satisfaction of
+    all arrivals while it loses customers; the report says so beside the ranking. Empty when
+    ``metric`` is itself one of :data:`LEAVING`."""
+    if metric in LEAVING or BETTER.get(metric) not in ("higher", "lower"):
+        return {}
+    reference = comparison.result.metrics[comparison.base]
+    sign = 1.0 if BETTER[metric] == "higher" else -1.0
+
+    def left(rows: list[dict[str, float]]) -> list[float]:
+        return [100 * sum(r[m] for m in LEAVING) for r in rows]
+
+    found = {}
+    for variant, rows in comparison.result.metrics.items():
+        gain = comparison.metrics[variant][metric].paired
+        if gain is None or not sign * gain.difference.mean > 0:
+            continue
+        pair = paired_difference(left(rows), left(reference), level)
+        if pair.distinguishable and pair.difference.mean > 0:
+            found[variant] = pair.difference
+    return found
+
 def half_widths(comparison: Comparison, metric: str) -> dict[str, float]:
     """The 95% half-width that a precision target is set on: per variant other than the base,
     that of its paired difference of ``metric`` from the base; with the base alone, that of the

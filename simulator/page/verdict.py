@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from simulator.analysis.comparison import BETTER, Comparison, Ranked, rank
+from simulator.analysis.comparison import BETTER, Comparison, Ranked, rank, turned_away
 from simulator.analysis.statistics import paired_difference
 from simulator.analysis.uncertainty import UncertaintyResult
 from simulator.page.markup import Markup, element, esc, join
@@ -143,6 +143,13 @@ def recommend(comparison: Comparison, metric: str, costs: pd.DataFrame | None,
         runner = ranked[1]
         if runner.variant != comparison.base:
             caveats.append(_runner_up(comparison, metric, best, runner, costs))
+        lost = turned_away(comparison, metric).get(best.variant)
+        if lost is not None:
+            caveats.append(esc(
+                "Caveat: more customers leave without service with it (balk or give up): "
+                f"{amount(lost.mean, 'customers_lost_per_100')} more "
+                f"{interval_text(lost, 'customers_lost_per_100')}; the shorter line they leave "
+                "behind is part of its gain. Weigh the customers lost beside it."))
         if uncertainty is not None:
             said = _uncertain(uncertainty, best.variant, metric)
             if said is not None:

@@ -14,6 +14,7 @@ from simulator.analysis.comparison import (
     Comparison,
     VariantMetric,
     rank,
+    turned_away,
 )
 from simulator.analysis.costs import CostEffect
 from simulator.analysis.statistics import Interval, json_ready
@@ -108,7 +109,10 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
     ``stations`` {name: {metric: ...}} (the differences from the base's same class or
     station, where the base has it), and top-level
     ``paired``, ``ranking``, ``costs`` and (with ``--replications auto``)
-    ``replications_auto``."""
+    ``replications_auto``. Each place of the ranking carries
+    ``more_leave_unserved_per_100``: for an option that beats the base while more customers
+    leave unserved (:func:`simulator.analysis.comparison.turned_away`), how many more per 100
+    arrivals; null otherwise."""
     document = comparison.result.to_json(comparison.intervals)
     paired: dict[str, Any] = {}
     for variant, by_metric in comparison.metrics.items():
@@ -125,10 +129,12 @@ def compare_document(comparison: Comparison, rank_by: str, effects: list[CostEff
             for m, vm in by_metric.items() if vm.paired}
     document["paired"] = {"method": METHOD, "level": 0.95, "base": comparison.base,
                           "variants": paired}
+    lost = turned_away(comparison, rank_by)
     document["ranking"] = {
         "metric": rank_by, "better": BETTER[rank_by],
         "order": [{"place": r.place, "variant": r.variant, **r.interval.as_dict(),
-                   "vs_base": _interval(r.difference), "distinguishable": r.distinguishable}
+                   "vs_base": _interval(r.difference), "distinguishable": r.distinguishable,
+                   "more_leave_unserved_per_100": _interval(lost.get(r.variant))}
                   for r in rank(comparison, rank_by)]}
     document["costs"] = {e.variant: _cost_document(e) for e in effects}
     if auto is not None:
@@ -219,6 +225,19 @@ def ranking_text(comparison: Comparison, rank_by: str, width: int | None = None)
                       "n.d. = not distinguishable from the base (the paired 95% CI includes 0)."])
 
 
+def turned_away_text(comparison: Comparison, rank_by: str, width: int | None = None) -> str:
+    """The options whose gain comes with more customers leaving unserved (empty if none)."""
+    found = turned_away(comparison, rank_by)
+    if not found:
+        return ""
+    each = "; ".join(f"{comparison.result.display_name(v)} "
+                     f"{format_interval(d, 'customers_lost_per_100', signed=True)}"
+                     for v, d in found.items())
+    return paragraph(f"More customers leave unserved (balk or abandon, per 100 arrivals, vs "
+                     f"base, paired 95% CI): {each}. The shorter line they leave behind is "
+                     f"part of such a gain; weigh the customers lost beside it.", width)
+
+
 def _ratio_text(ratio: float | None, gain: Interval | None) -> str:
     """A cost ratio, marked n.d. when the gain it divides by is not distinguishable from 0."""
     unsure = gain is not None and gain.ci_low <= 0 <= gain.ci_high
@@ -285,7 +304,8 @@ def compare_text(comparison: Comparison, rank_by: str, effects: list[CostEffect]
     all), the ranking, the costs, laid out for ``width`` columns (default: the terminal's,
     else 100)."""
     parts = [metrics_table(comparison, metrics, width), ranking_text(comparison, rank_by, width),
+             turned_away_text(comparison, rank_by, width),
              costs_text(effects, comparison.result.display_name, width)]
     if auto is not None:
         parts.append(paragraph(auto_text(auto, rank_by), width))
-    return "\n\n".join(parts)
+    return "\n\n".join(part for part in parts if part)
