@@ -101,3 +101,16 @@ def test_python_dash_m_simulator_is_the_same_command():
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok  ")
+
+
+def test_running_out_of_memory_is_said_in_a_line_not_a_traceback(monkeypatch, capsys):
+    import simulator.cli as cli
+
+    def exhausted(args: object) -> int:
+        raise MemoryError
+
+    monkeypatch.setattr(cli, "_command_schema", exhausted)
+    assert main(["schema"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("waitsim: error: out of memory. Results already written are kept")
+    assert "Traceback" not in err and len(err.splitlines()) == 1

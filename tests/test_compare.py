@@ -250,6 +250,40 @@ def test_cost_effects_of_a_real_run(write_yaml):
     assert more.cost_per_felt_minute_saved == pytest.approx(40.0 / (-felt.mean * served))
 
 
+TURNED_AWAY = """
+    name: Turned away
+    replications: 5
+    horizon: 240
+    cost_per_unserved_customer: 12
+    customers:
+      walk_in: {arrivals: {process: poisson, rate_per_hour: 40}, expected_wait: 5,
+                patience: {dist: gamma, mean: 15, sd: 3}}
+    stations: {teller: {servers: 3, service: {dist: lognormal, mean: 4, sd: 2.5}}}
+    variants: {doubled: {interventions: {wait_time_info: {every_minutes: 5, bias: 1.0}}}}
+"""
+
+
+def test_customers_who_leave_unserved_are_priced(write_yaml, capsys):
+    # Each customer who balks or gives up costs 12: the display that turns customers away
+    # pays for each of them, at its own mean number a day.
+    loaded = load_scenario(write_yaml(TURNED_AWAY))
+    comparison = compare(run_experiment(loaded, seed=2))
+    effects = {e.variant: e for e in cost_effects(loaded, comparison)}
+    for variant, e in effects.items():
+        days = comparison.result.metrics[variant]
+        left = np.mean([d["arrivals"] * (d["abandoned_share"] + d["balked_share"]) for d in days])
+        assert left > 0
+        assert e.daily is not None and e.daily.unserved == pytest.approx(12 * left)
+        assert e.cost_per_day == pytest.approx(e.daily.unserved)   # nothing else is priced
+    assert effects["doubled"].extra_cost_per_day == pytest.approx(
+        effects["doubled"].daily.unserved - effects["base"].daily.unserved)
+    text = costs_text(list(effects.values()), width=100)
+    assert "unserved/day" in text and "cost_per_unserved_customer x the customers" in text
+    assert "unserved" not in costs_text(cost_effects(load_scenario(write_yaml(
+        TURNED_AWAY.replace("cost_per_unserved_customer: 12", "cost_per_day: 0"))),
+        comparison), width=100)
+
+
 def test_cost_ratios_are_undefined_without_a_gain_or_a_price():
     gain, saved = Interval(2.0, 1.0, 3.0, 10), Interval(1.5, 1.0, 2.0, 10)
     daily = DailyCost(100.0, 0.0, 0.0, 8.0)

@@ -9,7 +9,10 @@ Cost keys of a scenario (currency units of your choice, all >= 0, default 0):
 - ``cost_per_day`` and ``cost_per_hour`` of any intervention block: ``cost_per_day`` +
   ``cost_per_hour`` x opening hours (every intervention is a
   :class:`~simulator.spec.interventions.Costed` block, so new ones need no change here);
-- a top-level ``cost_per_day``: any other lever (training for faster service, a new form).
+- a top-level ``cost_per_day``: any other lever (training for faster service, a new form);
+- a top-level ``cost_per_unserved_customer``: times the variant's mean customers a day who
+  left without service (balked or abandoned), so that a lever that turns customers away pays
+  for them.
 
 "Per day" is per simulated run: for a ``horizon`` scenario, per horizon. A variant *has cost
 data* when its scenario (base plus patch) writes at least one cost key, even a 0; levers it
@@ -21,7 +24,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulator.analysis.comparison import Comparison
+import numpy as np
+
+from simulator.analysis.comparison import LEAVING, Comparison
 from simulator.analysis.statistics import Interval
 from simulator.plan.compiled import Plan, StationPlan
 from simulator.plan.loader import LoadedScenario
@@ -51,7 +56,7 @@ def _cost_blocks(scenario: Scenario) -> list[Costed]:
 
 def has_cost_data(scenario: Scenario) -> bool:
     """Whether the scenario writes any cost key (an explicit 0 counts)."""
-    return ("cost_per_day" in scenario.model_fields_set
+    return (bool({"cost_per_day", "cost_per_unserved_customer"} & scenario.model_fields_set)
             or any("cost_per_server_hour" in st.model_fields_set
                    for st in scenario.stations.values())
             or any({"cost_per_day", "cost_per_hour"} & b.model_fields_set
@@ -68,14 +73,18 @@ class DailyCost:
     """The top-level ``cost_per_day``."""
     hours: float
     """Opening hours the hourly costs were counted over."""
+    unserved: float = 0.0
+    """``cost_per_unserved_customer`` x the mean customers a day who left without service."""
 
     @property
     def total(self) -> float:
-        return self.servers + self.interventions + self.other
+        return self.servers + self.interventions + self.other + self.unserved
 
 
-def daily_cost(scenario: Scenario, plan: Plan) -> DailyCost | None:
-    """The day's cost of ``scenario`` (compiled as ``plan``); None without cost data."""
+def daily_cost(scenario: Scenario, plan: Plan, unserved_per_day: float = 0.0
+               ) -> DailyCost | None:
+    """The day's cost of ``scenario`` (compiled as ``plan``), whose runs saw
+    ``unserved_per_day`` customers a day leave without service; None without cost data."""
     if not has_cost_data(scenario):
         return None
     hours = opening_hours(plan)
@@ -83,7 +92,15 @@ def daily_cost(scenario: Scenario, plan: Plan) -> DailyCost | None:
                   * server_hours(st, plan.open, plan.arrivals_end) for st in plan.stations), 0.0)
     interventions = sum((b.cost_per_day + b.cost_per_hour * hours
                          for b in _cost_blocks(scenario)), 0.0)
-    return DailyCost(servers, interventions, scenario.cost_per_day, hours)
+    return DailyCost(servers, interventions, scenario.cost_per_day, hours,
+                     scenario.cost_per_unserved_customer * unserved_per_day)
+
+
+def unserved_per_day(comparison: Comparison, variant: str) -> float:
+    """A variant's mean customers a day (per run) who left without service: balked or
+    abandoned, over the arrivals counted in its statistics (0 on a day without arrivals)."""
+    days = [r["arrivals"] * sum(r[m] for m in LEAVING) for r in comparison.result.metrics[variant]]
+    return float(np.mean(np.nan_to_num(days))) if days else 0.0
 
 
 def _gain(i: Interval) -> Interval:
@@ -155,7 +172,8 @@ class CostEffect:
 
 def cost_effects(loaded: LoadedScenario, comparison: Comparison) -> list[CostEffect]:
     """One :class:`CostEffect` per variant of ``comparison``, in its order."""
-    daily = {v: daily_cost(loaded.scenarios[v], loaded.plans[v]) for v in comparison.variants}
+    daily = {v: daily_cost(loaded.scenarios[v], loaded.plans[v], unserved_per_day(comparison, v))
+             for v in comparison.variants}
     base_cost = daily[comparison.base]
     reference = 0.0 if base_cost is None else base_cost.total
     effects = []

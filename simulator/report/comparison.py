@@ -37,7 +37,7 @@ COMPARISON_COLUMNS = ["variant", "metric", "mean", "ci_low", "ci_high", "diff_me
 COST_COLUMNS = ["variant", "cost_per_day", "extra_cost_per_day", "satisfaction_gain",
                 "satisfaction_gain_ci_low", "satisfaction_gain_ci_high",
                 "cost_per_satisfaction_point", "perceived_wait_saved_min",
-                "cost_per_felt_minute_saved"]
+                "cost_per_felt_minute_saved", "unserved_cost_per_day"]
 
 
 def _defined(value: float | None) -> float | None:
@@ -84,7 +84,8 @@ def cost_rows(effects: list[CostEffect]) -> list[list[Any]]:
             e.cost_per_day, e.extra_cost_per_day,
             gain.mean if gain else None, gain.ci_low if gain else None,
             gain.ci_high if gain else None, e.cost_per_satisfaction_point,
-            saved.mean if saved else None, e.cost_per_felt_minute_saved))])
+            saved.mean if saved else None, e.cost_per_felt_minute_saved,
+            e.daily.unserved if e.daily else None))])
     return rows
 
 
@@ -155,7 +156,8 @@ def _cost_document(e: CostEffect) -> dict[str, Any]:
     return {
         "cost_per_day": e.cost_per_day,
         "by_lever": None if d is None else {"servers": d.servers,
-                                            "interventions": d.interventions, "other": d.other},
+                                            "interventions": d.interventions, "other": d.other,
+                                            "unserved": d.unserved},
         "opening_hours": None if d is None else d.hours,
         "extra_cost_per_day": e.extra_cost_per_day,
         "satisfaction_gain": _interval(e.satisfaction_gain),
@@ -249,33 +251,39 @@ def costs_text(effects: list[CostEffect], names: Callable[[str], str] = str,
     """The cost section: per variant (named by ``names``), cost per day and what the extra
     cost buys."""
     rows = []
+    # Customers who leave unserved are priced only when the scenario gives them a cost.
+    unserved = any(e.daily is not None and e.daily.unserved for e in effects)
     for e in effects:
         gain, saved = e.satisfaction_gain, e.perceived_wait_saved
         per_point_text = ("cheaper and better" if e.cheaper_and_better
                           else _ratio_text(e.cost_per_satisfaction_point, gain))
         rows.append([
-            names(e.variant), money(e.cost_per_day), money(e.extra_cost_per_day),
+            names(e.variant), money(e.cost_per_day),
+            *([money(e.daily.unserved if e.daily else None)] if unserved else []),
+            money(e.extra_cost_per_day),
             "(base)" if gain is None else format_interval(gain, "satisfaction_mean",
                                                            signed=True),
             per_point_text,
             "" if saved is None else format_interval(saved, "perceived_wait_mean", signed=True),
             money(e.perceived_wait_saved_per_day),
             _ratio_text(e.cost_per_felt_minute_saved, saved)])
-    header = ["variant", "cost/day", "extra/day", "satisfaction gain (points)",
-              "extra cost/point", "felt min saved/customer", "felt min saved/day",
-              "extra cost/felt min"]
+    header = ["variant", "cost/day", *(["unserved/day"] if unserved else []), "extra/day",
+              "satisfaction gain (points)", "extra cost/point", "felt min saved/customer",
+              "felt min saved/day", "extra cost/felt min"]
     lines = [paragraph("Costs per day (one run: opening to the end of arrivals), in the currency "
                        "of the file's cost keys:", width), "", *grid(header, rows, width), ""]
     if all(e.daily is None for e in effects):
         lines.append(paragraph(
             "No cost keys in this scenario (stations.NAME.cost_per_server_hour, an "
-            "intervention's cost_per_day / cost_per_hour, a top-level cost_per_day): "
-            "the variants are compared without costs.", width))
+            "intervention's cost_per_day / cost_per_hour, a top-level cost_per_day or "
+            "cost_per_unserved_customer): the variants are compared without costs.", width))
     else:
         lines.append(paragraph(
             "- = undefined: no cost data, or no gain (a ratio needs a gain > 0 at an "
             "extra cost >= 0). n.d. = a ratio over a gain whose 95% CI includes 0. "
-            "Levers a priced variant does not price count as free.", width))
+            "Levers a priced variant does not price count as free."
+            + (" unserved/day = cost_per_unserved_customer x the customers a day who "
+               "left without service (balked or gave up)." if unserved else ""), width))
     return "\n".join(lines)
 
 
