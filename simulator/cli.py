@@ -477,10 +477,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
     except MemoryError:
-        print("waitsim: error: out of memory. Results already written are kept, and the same "
-              "command resumes from them; to need less, use fewer --workers, fewer "
-              "replications or a shorter day (a scenario's limits: key sets how large a run "
-              "may be)", file=sys.stderr)
+        print("waitsim: error: out of memory. Results already written are kept (run, compare "
+              "and sweep resume from them when run again); to need less, use fewer --workers, "
+              "fewer replications or a shorter day (a scenario's limits: key sets how large a "
+              "run may be)", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # exit 1 with a message, not a traceback
         print(f"waitsim: error: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -95,6 +95,8 @@ def _read_parquet(folder: Path, columns: list[str] | None) -> pd.DataFrame:
     check_records_folder(folder)
     try:
         return pd.read_parquet(folder, columns=columns)
+    except MemoryError:
+        raise  # the records are fine: the machine is short of memory (the command says so)
     except Exception as exc:  # pyarrow raises several types; the message says which
         raise ResultsError(f"{folder}: unreadable records ({type(exc).__name__}: {exc})"
                            ) from None

@@ -103,14 +103,19 @@ def test_python_dash_m_simulator_is_the_same_command():
     assert done.stdout.startswith("ok  ")
 
 
-def test_running_out_of_memory_is_said_in_a_line_not_a_traceback(monkeypatch, capsys):
-    import simulator.cli as cli
+def test_running_out_of_memory_is_said_in_a_line_not_a_traceback(write_yaml, tmp_path,
+                                                                 monkeypatch, capsys):
+    # A replication short of memory stops the command (not one failed task among others).
+    import simulator.runs.experiment as experiment
 
-    def exhausted(args: object) -> int:
-        raise MemoryError
+    def exhausted(self: object, progress: object = None) -> None:
+        raise MemoryError("cannot allocate 8 GiB")
 
-    monkeypatch.setattr(cli, "_command_schema", exhausted)
-    assert main(["schema"]) == 1
+    monkeypatch.setattr(experiment.Task, "run", exhausted)
+    code = main(["run", str(write_yaml(SCENARIO)), "--out", str(tmp_path / "out"),
+                 "--workers", "1"])
     err = capsys.readouterr().err
-    assert err.startswith("waitsim: error: out of memory. Results already written are kept")
-    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert code == 1
+    said = [line for line in err.splitlines() if "warning" not in line]
+    assert len(said) == 1 and "Traceback" not in err
+    assert said[0].startswith("waitsim: error: out of memory. Results already written are kept")

@@ -28,6 +28,7 @@ from simulator.analysis.result import ExperimentResult
 from simulator.analysis.statistics import Interval
 from simulator.analysis.summary import METRICS
 from simulator.cli import main
+from simulator.errors import ScenarioError
 from simulator.report.comparison import (
     COMPARISON_COLUMNS,
     COST_COLUMNS,
@@ -153,7 +154,6 @@ def test_an_undefined_mean_ranks_last():
     assert [r.variant for r in rank(compare(result), "wait_mean")] == ["better", "base", "gone"]
 
 
-
 def test_a_gain_that_comes_with_customers_lost_is_flagged():
     # Satisfaction up on every day for both; "sheds" also turns more customers away on every
     # day, "keeps" loses the same share as the base, "noisy" more only on average.
@@ -177,9 +177,11 @@ def test_a_gain_that_comes_with_customers_lost_is_flagged():
     shown = {r["variant"]: r["more_leave_unserved_per_100"] for r in order}
     assert shown["sheds"]["mean"] == pytest.approx(3.0)
     assert shown["keeps"] is shown["noisy"] is shown["base"] is None
-    # Ranked by a measure on which "sheds" is worse, or by the leaving itself: no flag.
+    # Ranked by a measure on which "sheds" is worse: no flag. Ranked by abandonment, which it
+    # lowers by turning customers away at the door: flagged.
     assert turned_away(comparison, "wait_mean") == {}
     assert turned_away(comparison, "balked_share") == {}
+    assert list(turned_away(comparison, "abandoned_share")) == ["sheds"]
 
 
 # ---------------------------------------------------------------- costs
@@ -263,25 +265,48 @@ TURNED_AWAY = """
 """
 
 
-def test_customers_who_leave_unserved_are_priced(write_yaml, capsys):
+def test_customers_who_leave_unserved_are_priced(write_yaml):
     # Each customer who balks or gives up costs 12: the display that turns customers away
-    # pays for each of them, at its own mean number a day.
+    # pays for each of them, at its own mean number a day, with a paired interval.
     loaded = load_scenario(write_yaml(TURNED_AWAY))
     comparison = compare(run_experiment(loaded, seed=2))
     effects = {e.variant: e for e in cost_effects(loaded, comparison)}
+    lost = {}
     for variant, e in effects.items():
         days = comparison.result.metrics[variant]
-        left = np.mean([d["arrivals"] * (d["abandoned_share"] + d["balked_share"]) for d in days])
-        assert left > 0
-        assert e.daily is not None and e.daily.unserved == pytest.approx(12 * left)
+        lost[variant] = [d["arrivals"] * (d["abandoned_share"] + d["balked_share"]) for d in days]
+        assert np.mean(lost[variant]) > 0
+        assert e.daily is not None
+        assert e.daily.unserved == pytest.approx(12 * np.mean(lost[variant]))
         assert e.cost_per_day == pytest.approx(e.daily.unserved)   # nothing else is priced
-    assert effects["doubled"].extra_cost_per_day == pytest.approx(
-        effects["doubled"].daily.unserved - effects["base"].daily.unserved)
-    text = costs_text(list(effects.values()), width=100)
-    assert "unserved/day" in text and "cost_per_unserved_customer x the customers" in text
-    assert "unserved" not in costs_text(cost_effects(load_scenario(write_yaml(
-        TURNED_AWAY.replace("cost_per_unserved_customer: 12", "cost_per_day: 0"))),
-        comparison), width=100)
+    doubled = effects["doubled"]
+    assert doubled.extra_cost_per_day == pytest.approx(
+        doubled.daily.unserved - effects["base"].daily.unserved)
+    by_day = stats.ttest_rel(12 * np.array(lost["doubled"]), 12 * np.array(lost["base"]))
+    low, high = by_day.confidence_interval(0.95)
+    assert (doubled.extra_cost_interval.ci_low, doubled.extra_cost_interval.ci_high) == \
+        pytest.approx((low, high))
+    assert effects["base"].extra_cost_interval is None
+    text = " ".join(costs_text(list(effects.values()), width=100).split())
+    assert "Unserved cost/day = cost_per_unserved_customer x the customers" in text
+    unpriced = load_scenario(write_yaml(TURNED_AWAY.replace("cost_per_unserved_customer: 12",
+                                                            "cost_per_day: 0")))
+    assert "nserved" not in costs_text(cost_effects(unpriced, comparison), width=100)
+
+
+def test_lost_visits_are_counted_over_the_opening_hours_and_priced_alike(write_yaml, tmp_path):
+    # The summaries count customers after the warm-up; the cost counts the whole window.
+    warm = load_scenario(write_yaml(TURNED_AWAY.replace("horizon: 240",
+                                                        "horizon: 240\n    warmup: 120")))
+    comparison = compare(run_experiment(warm, seed=2))
+    e = cost_effects(warm, comparison)[0]
+    days = [d["arrivals"] * (d["abandoned_share"] + d["balked_share"])
+            for d in comparison.result.metrics["base"]]
+    assert e.daily.unserved == pytest.approx(12 * 2 * np.mean(days))
+    # What a lost visit costs is the business's, not an option's: a variant cannot set it.
+    patched = TURNED_AWAY.replace("bias: 1.0}}}}", "bias: 1.0}}, cost_per_unserved_customer: 1}}")
+    with pytest.raises(ScenarioError, match="a variant cannot set 'cost_per_unserved_customer'"):
+        load_scenario(write_yaml(patched))
 
 
 def test_cost_ratios_are_undefined_without_a_gain_or_a_price():

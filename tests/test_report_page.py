@@ -261,6 +261,23 @@ def test_a_gain_bought_with_customers_turned_away_is_a_caveat() -> None:
     assert not any("leave without service" in c for c in kept.caveats)
 
 
+def test_a_cost_that_counts_lost_visits_says_so_and_whether_it_is_noise() -> None:
+    comparison = _comparison({"base": [60, 61, 62, 63], "teller": [70, 72, 71, 73]})
+
+    def said(extra: float, low: float, high: float) -> str:
+        costs = pd.DataFrame([{"variant": "teller", "extra_cost_per_day": extra,
+                               "unserved_cost_per_day": 40.0, "extra_cost_ci_low": low,
+                               "extra_cost_ci_high": high,
+                               "cost_per_satisfaction_point": extra / 10}])
+        return recommend(comparison, "satisfaction_mean", costs, None).headline
+
+    assert ("; counting what the customers who leave unserved cost, it saves 30.00 a day."
+            in said(-30.0, -50.0, -10.0))
+    assert ("; counting what the customers who leave unserved cost, it costs 30.00 a day more "
+            "than today (not distinguishable from 0)." in said(30.0, -5.0, 65.0))
+    assert "(3.00 per satisfaction point)" in said(30.0, 10.0, 50.0)
+
+
 def test_a_new_comparison_removes_the_page_made_from_the_last(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     page.write_text("<!DOCTYPE html>", encoding="utf-8")

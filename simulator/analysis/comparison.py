@@ -170,9 +170,10 @@ def turned_away(comparison: Comparison, metric: str, level: float = 0.95
 
     Fewer customers in line shorten the wait of those who stay, so a lever that turns
     customers away (a display that over-states the wait) can raise the mean satisfaction of
-    all arrivals while it loses customers; the report says so beside the ranking. Empty when
-    ``metric`` is itself one of :data:`LEAVING`."""
-    if metric in LEAVING or BETTER.get(metric) not in ("higher", "lower"):
+    all arrivals while it loses customers; the report says so beside the ranking. Ranked by
+    one way of leaving (``abandoned_share``), such a lever can win by turning those who would
+    have given up in line into customers who never join: flagged too."""
+    if BETTER.get(metric) not in ("higher", "lower"):
         return {}
     reference = comparison.result.metrics[comparison.base]
     sign = 1.0 if BETTER[metric] == "higher" else -1.0

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.analysis.comparison import LEAVING, Comparison
-from simulator.analysis.statistics import Interval
+from simulator.analysis.statistics import Interval, paired_difference
 from simulator.plan.compiled import Plan, StationPlan
 from simulator.plan.loader import LoadedScenario
 from simulator.spec.interventions import Costed
@@ -96,11 +96,15 @@ def daily_cost(scenario: Scenario, plan: Plan, unserved_per_day: float = 0.0
                      scenario.cost_per_unserved_customer * unserved_per_day)
 
 
-def unserved_per_day(comparison: Comparison, variant: str) -> float:
-    """A variant's mean customers a day (per run) who left without service: balked or
-    abandoned, over the arrivals counted in its statistics (0 on a day without arrivals)."""
+def unserved_days(comparison: Comparison, variant: str, plan: Plan) -> np.ndarray:
+    """A variant's customers who left without service (balked or abandoned), per day (per
+    run, in replication order). The summaries count the customers who arrived after the
+    warm-up; the count is scaled to the whole of the opening hours (from ``open`` to the end
+    of arrivals), the window the other costs are counted over (0 on a day without arrivals)."""
+    counted = plan.arrivals_end - plan.stats_start
+    scale = (plan.arrivals_end - plan.open) / counted if counted > 0 else 0.0
     days = [r["arrivals"] * sum(r[m] for m in LEAVING) for r in comparison.result.metrics[variant]]
-    return float(np.mean(np.nan_to_num(days))) if days else 0.0
+    return scale * np.nan_to_num(np.asarray(days, dtype=float))
 
 
 def _gain(i: Interval) -> Interval:
@@ -123,6 +127,8 @@ class CostEffect:
     - ``cost_per_day``: :func:`daily_cost` total (None without cost data).
     - ``extra_cost_per_day``: ``cost_per_day`` minus the base's (a base without cost data
       counts 0: its unpriced running costs are the same in every variant).
+    - ``extra_cost_interval``: when customers who leave unserved are priced, the extra cost
+      varies from day to day: its paired 95% interval (None when the extra cost is exact).
     - ``satisfaction_gain``: paired difference of ``satisfaction_mean`` (0-100 points),
       variant - base, with its 95% interval (None for the base).
     - ``perceived_wait_saved``: paired difference of ``perceived_wait_mean``, base - variant:
@@ -137,6 +143,7 @@ class CostEffect:
     satisfaction_gain: Interval | None
     perceived_wait_saved: Interval | None
     served: float
+    extra_cost_interval: Interval | None = None
 
     @property
     def cost_per_day(self) -> float | None:
@@ -153,7 +160,14 @@ class CostEffect:
         """A known negative extra cost with a mean satisfaction gain > 0: no ratio needed."""
         gain = self.satisfaction_gain
         extra = self.extra_cost_per_day
-        return gain is not None and extra is not None and extra < 0 < gain.mean
+        surely = self.extra_cost_interval is None or self.extra_cost_interval.ci_high < 0
+        return gain is not None and extra is not None and extra < 0 < gain.mean and surely
+
+    @property
+    def cost_unsure(self) -> bool:
+        """The extra cost, lost visits included, is not distinguishable from 0."""
+        i = self.extra_cost_interval
+        return i is not None and not i.ci_low > 0 and not i.ci_high < 0
 
     @property
     def perceived_wait_saved_per_day(self) -> float | None:
@@ -172,19 +186,29 @@ class CostEffect:
 
 def cost_effects(loaded: LoadedScenario, comparison: Comparison) -> list[CostEffect]:
     """One :class:`CostEffect` per variant of ``comparison``, in its order."""
-    daily = {v: daily_cost(loaded.scenarios[v], loaded.plans[v], unserved_per_day(comparison, v))
+    lost = {v: unserved_days(comparison, v, loaded.plans[v]) for v in comparison.variants}
+    daily = {v: daily_cost(loaded.scenarios[v], loaded.plans[v],
+                           float(lost[v].mean()) if len(lost[v]) else 0.0)
              for v in comparison.variants}
     base_cost = daily[comparison.base]
     reference = 0.0 if base_cost is None else base_cost.total
+    price = loaded.scenarios[comparison.base].cost_per_unserved_customer  # no variant's to set
     effects = []
     for variant in comparison.variants:
         row = comparison.metrics[variant]
         satisfaction, felt = row["satisfaction_mean"].paired, row["perceived_wait_mean"].paired
         cost = daily[variant]
+        extra = None if cost is None else cost.total - reference
+        interval = None
+        if extra is not None and price > 0 and variant != comparison.base:
+            # The lost visits' part, day by day against the base's same days; the rest is exact.
+            fixed = extra - (cost.unserved - (base_cost.unserved if base_cost else 0.0))
+            days = paired_difference(price * lost[variant], price * lost[comparison.base])
+            d = days.difference
+            interval = Interval(fixed + d.mean, fixed + d.ci_low, fixed + d.ci_high, d.n)
         effects.append(CostEffect(
-            variant=variant, daily=cost,
-            extra_cost_per_day=None if cost is None else cost.total - reference,
+            variant=variant, daily=cost, extra_cost_per_day=extra,
             satisfaction_gain=satisfaction.difference if satisfaction else None,
             perceived_wait_saved=_gain(felt.difference) if felt else None,
-            served=row["served"].interval.mean))
+            served=row["served"].interval.mean, extra_cost_interval=interval))
     return effects

@@ -14,7 +14,7 @@ from simulator.analysis.statistics import Interval
 from simulator.analysis.uncertainty import UncertaintyResult, drivers_missing
 from simulator.metrics import HEADLINE
 from simulator.page.markup import Markup, element, figure, join, table
-from simulator.page.verdict import cost_row
+from simulator.page.verdict import cost_row, cost_unsure
 from simulator.page.words import metric_label, variant_label
 from simulator.plots import (
     FigureUnavailable,
@@ -50,12 +50,14 @@ def ranking_section(comparison: Comparison, metric: str, costs: pd.DataFrame | N
             clear = {True: "yes", False: "no", None: "undefined"}[r.distinguishable]
         per_point = cost.get("cost_per_satisfaction_point")
         extra, gain = cost.get("extra_cost_per_day"), cost.get("satisfaction_gain")
-        if extra is not None and gain is not None and extra < 0 < gain:
+        unsure = cost_unsure(cost)
+        if extra is not None and gain is not None and extra < 0 < gain and not unsure:
             per_point_text = "cheaper and better"
         else:
-            per_point_text = money(per_point)
+            per_point_text = money(per_point) + (" n.d." if unsure and per_point is not None
+                                                 else "")
         rows.append([str(r.place), variant_label(r.variant), format_interval(r.interval, metric),
-                     change, clear, money(extra), per_point_text])
+                     change, clear, money(extra) + (" n.d." if unsure else ""), per_point_text])
     header = ["place", "option", f"{metric_label(metric)} [95% CI]",
               "change vs today [paired 95% CI]", "clearly different from today?",
               "extra cost a day", "extra cost per satisfaction point"]
@@ -66,7 +68,12 @@ def ranking_section(comparison: Comparison, metric: str, costs: pd.DataFrame | N
         f"over {comparison.result.replications} days); shares are in percentage points. Clearly "
         "different: the paired 95% interval excludes 0. Costs "
         "are per day (opening to the end of arrivals) in the currency of the scenario's cost "
-        "keys; '-' means no cost data, or no gain to divide the cost by."), class_="note"))
+        "keys; '-' means no cost data, or no gain to divide the cost by."
+        + (" They include what the customers who leave unserved cost "
+           "(cost_per_unserved_customer); that part varies from day to day, and n.d. marks an "
+           "extra cost whose paired 95% interval includes 0."
+           if costs is not None and costs.get("unserved_cost_per_day", pd.Series()).fillna(0).any()
+           else "")), class_="note"))
     if costs is None:
         body.append(element("p", "No costs.csv in the folder: costs are not shown.",
                             class_="note"))

@@ -54,6 +54,13 @@ def cost_row(costs: pd.DataFrame | None, variant: str) -> dict[str, float | None
             for k, v in rows[0].items() if k != "variant"}
 
 
+def cost_unsure(row: dict[str, float | None]) -> bool:
+    """Whether a row of ``costs.csv`` has an extra cost (lost visits priced, so it varies from
+    day to day) whose paired 95% interval includes 0."""
+    low, high = row.get("extra_cost_ci_low"), row.get("extra_cost_ci_high")
+    return low is not None and high is not None and low <= 0 <= high
+
+
 def _cost_clause(costs: pd.DataFrame | None, variant: str, metric: str) -> str:
     if costs is None:
         return "; its cost is not in this folder (no costs.csv)"
@@ -61,14 +68,20 @@ def _cost_clause(costs: pd.DataFrame | None, variant: str, metric: str) -> str:
     extra = row.get("extra_cost_per_day")
     if extra is None:
         return "; the scenario gives it no cost"
-    if extra == 0:
+    # With lost visits priced the extra cost varies from day to day: say so, and whether it
+    # is more than noise.
+    priced = bool(row.get("unserved_cost_per_day"))
+    counting = "counting what the customers who leave unserved cost, " if priced else ""
+    unsure = " (not distinguishable from 0)" if cost_unsure(row) else ""
+    if extra == 0 and not priced:
         return ", at no extra cost"
     if extra < 0:
-        return f", and it saves {money(-extra)} a day"
+        return (f"; {counting}it saves {money(-extra)} a day{unsure}" if priced
+                else f", and it saves {money(-extra)} a day")
     per_point = row.get("cost_per_satisfaction_point")
     each = (f" ({money(per_point)} per satisfaction point)"
-            if metric == "satisfaction_mean" and per_point is not None else "")
-    return f"; it costs {money(extra)} a day more than today{each}"
+            if metric == "satisfaction_mean" and per_point is not None and not unsure else "")
+    return f"; {counting}it costs {money(extra)} a day more than today{unsure}{each}"
 
 
 def _runner_up(comparison: Comparison, metric: str, best: Ranked, runner: Ranked,
@@ -144,7 +157,7 @@ def recommend(comparison: Comparison, metric: str, costs: pd.DataFrame | None,
         if runner.variant != comparison.base:
             caveats.append(_runner_up(comparison, metric, best, runner, costs))
         lost = turned_away(comparison, metric).get(best.variant)
-        if lost is not None:
+        if lost is not None:  # per 100 arrivals: worded with customers_lost_per_100's unit
             caveats.append(esc(
                 "Caveat: more customers leave without service with it (balk or give up): "
                 f"{amount(lost.mean, 'customers_lost_per_100')} more "

@@ -44,7 +44,11 @@ RUN_SETTINGS = {
     "uncertainty": "a variant cannot set 'uncertainty': every variant is evaluated under the "
                    "same draws of the model's parameters; set it at the top of the file",
     "limits": "a variant cannot set 'limits': the caps bound the work of the whole run, every "
-              "variant together; set them at the top of the file"}
+              "variant together; set them at the top of the file",
+    "cost_per_unserved_customer": "a variant cannot set 'cost_per_unserved_customer': what a "
+                                  "lost visit costs is a fact of the business, the same under "
+                                  "every option (so that their lost visits are priced alike); "
+                                  "set it at the top of the file"}
 """Keys of a scenario that say how it is run, not what is simulated: not a variant's to
 patch, nor a sweep's to vary."""
 LABEL = "label"

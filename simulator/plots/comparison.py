@@ -249,7 +249,9 @@ def cost_vs_satisfaction(results: Results) -> Figure:
     ax.margins(x=0.2, y=0.15)
     _label_points(fig, ax, [display_name(v) for v in names], cost, gain,
                   np.nan_to_num(low, nan=gain), np.nan_to_num(high, nan=gain))
-    ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)")
+    priced = "unserved_cost_per_day" in table and table["unserved_cost_per_day"].fillna(0).any()
+    ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)"
+                  + ("\nincluding what the customers who leave unserved cost" if priced else ""))
     ax.set_ylabel("satisfaction gain vs the base (points on 0-100)")
     missing = [v for v in rows if v not in known]
     if missing:

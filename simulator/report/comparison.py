@@ -37,7 +37,8 @@ COMPARISON_COLUMNS = ["variant", "metric", "mean", "ci_low", "ci_high", "diff_me
 COST_COLUMNS = ["variant", "cost_per_day", "extra_cost_per_day", "satisfaction_gain",
                 "satisfaction_gain_ci_low", "satisfaction_gain_ci_high",
                 "cost_per_satisfaction_point", "perceived_wait_saved_min",
-                "cost_per_felt_minute_saved", "unserved_cost_per_day"]
+                "cost_per_felt_minute_saved", "unserved_cost_per_day", "extra_cost_ci_low",
+                "extra_cost_ci_high"]
 
 
 def _defined(value: float | None) -> float | None:
@@ -85,7 +86,9 @@ def cost_rows(effects: list[CostEffect]) -> list[list[Any]]:
             gain.mean if gain else None, gain.ci_low if gain else None,
             gain.ci_high if gain else None, e.cost_per_satisfaction_point,
             saved.mean if saved else None, e.cost_per_felt_minute_saved,
-            e.daily.unserved if e.daily else None))])
+            e.daily.unserved if e.daily else None,
+            *((e.extra_cost_interval.ci_low, e.extra_cost_interval.ci_high)
+              if e.extra_cost_interval else (None, None))))])
     return rows
 
 
@@ -160,6 +163,7 @@ def _cost_document(e: CostEffect) -> dict[str, Any]:
                                             "unserved": d.unserved},
         "opening_hours": None if d is None else d.hours,
         "extra_cost_per_day": e.extra_cost_per_day,
+        "extra_cost_interval": _interval(e.extra_cost_interval),
         "satisfaction_gain": _interval(e.satisfaction_gain),
         "cost_per_satisfaction_point": e.cost_per_satisfaction_point,
         "perceived_wait_saved_min": _interval(e.perceived_wait_saved),
@@ -232,6 +236,7 @@ def turned_away_text(comparison: Comparison, rank_by: str, width: int | None = N
     found = turned_away(comparison, rank_by)
     if not found:
         return ""
+    # Shown as a number per 100 arrivals, as customers_lost_per_100 is (only its format).
     each = "; ".join(f"{comparison.result.display_name(v)} "
                      f"{format_interval(d, 'customers_lost_per_100', signed=True)}"
                      for v, d in found.items())
@@ -240,9 +245,10 @@ def turned_away_text(comparison: Comparison, rank_by: str, width: int | None = N
                      f"part of such a gain; weigh the customers lost beside it.", width)
 
 
-def _ratio_text(ratio: float | None, gain: Interval | None) -> str:
-    """A cost ratio, marked n.d. when the gain it divides by is not distinguishable from 0."""
-    unsure = gain is not None and gain.ci_low <= 0 <= gain.ci_high
+def _ratio_text(ratio: float | None, gain: Interval | None, cost_unsure: bool = False) -> str:
+    """A cost ratio, marked n.d. when the gain it divides by, or the extra cost (lost visits
+    included), is not distinguishable from 0."""
+    unsure = cost_unsure or (gain is not None and gain.ci_low <= 0 <= gain.ci_high)
     return money(ratio) + (" n.d." if ratio is not None and unsure else "")
 
 
@@ -256,18 +262,18 @@ def costs_text(effects: list[CostEffect], names: Callable[[str], str] = str,
     for e in effects:
         gain, saved = e.satisfaction_gain, e.perceived_wait_saved
         per_point_text = ("cheaper and better" if e.cheaper_and_better
-                          else _ratio_text(e.cost_per_satisfaction_point, gain))
+                          else _ratio_text(e.cost_per_satisfaction_point, gain, e.cost_unsure))
         rows.append([
             names(e.variant), money(e.cost_per_day),
             *([money(e.daily.unserved if e.daily else None)] if unserved else []),
-            money(e.extra_cost_per_day),
+            money(e.extra_cost_per_day) + (" n.d." if e.cost_unsure else ""),
             "(base)" if gain is None else format_interval(gain, "satisfaction_mean",
                                                            signed=True),
             per_point_text,
             "" if saved is None else format_interval(saved, "perceived_wait_mean", signed=True),
             money(e.perceived_wait_saved_per_day),
-            _ratio_text(e.cost_per_felt_minute_saved, saved)])
-    header = ["variant", "cost/day", *(["unserved/day"] if unserved else []), "extra/day",
+            _ratio_text(e.cost_per_felt_minute_saved, saved, e.cost_unsure)])
+    header = ["variant", "cost/day", *(["unserved cost/day"] if unserved else []), "extra/day",
               "satisfaction gain (points)", "extra cost/point", "felt min saved/customer",
               "felt min saved/day", "extra cost/felt min"]
     lines = [paragraph("Costs per day (one run: opening to the end of arrivals), in the currency "
@@ -282,8 +288,10 @@ def costs_text(effects: list[CostEffect], names: Callable[[str], str] = str,
             "- = undefined: no cost data, or no gain (a ratio needs a gain > 0 at an "
             "extra cost >= 0). n.d. = a ratio over a gain whose 95% CI includes 0. "
             "Levers a priced variant does not price count as free."
-            + (" unserved/day = cost_per_unserved_customer x the customers a day who "
-               "left without service (balked or gave up)." if unserved else ""), width))
+            + (" Unserved cost/day = cost_per_unserved_customer x the customers a day who "
+               "left before being served (balked, or gave up in a line); it is part of "
+               "cost/day, and since it varies from day to day, an extra cost whose paired 95% "
+               "CI includes 0 is marked n.d. too." if unserved else ""), width))
     return "\n".join(lines)
 
 

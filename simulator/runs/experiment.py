@@ -162,6 +162,8 @@ def run_chunk(tasks: Sequence[Runnable], progress: Callable[[float], None] | Non
     for task in tasks:
         try:
             outcomes.append(task.run(progress))
+        except MemoryError:
+            raise  # not the task's fault: the whole command stops and says so
         except Exception as exc:
             outcomes.append(f"{type(exc).__name__}: {exc}")
     return outcomes

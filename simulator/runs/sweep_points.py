@@ -188,10 +188,13 @@ def _parse_path(doc: YamlDocument, where: tuple[str, ...], path: str) -> list[st
     if parts[0] == "limits":
         raise error_at(doc, where, "a sweep cannot vary 'limits': the caps bound the work of "
                                    "the whole sweep; set them in the scenario file")
-    if path in RUN_SETTINGS:
+    if path in ("seed", "replications"):
         raise error_at(doc, where, f"a sweep cannot vary '{path}': every point runs with the "
                                    f"sweep's own '{path}:' (set it at the top of the sweep "
                                    "file); points share it so that they share customers")
+    if path in RUN_SETTINGS:
+        raise error_at(doc, where, f"a sweep cannot vary '{path}': it is set once, for every "
+                                   "point alike (in the scenario file)")
     return parts
 
 

@@ -271,9 +271,10 @@ class Scenario(Strict):
     """Cost per day of a lever that is neither servers nor an intervention (e.g. training for
     faster service), in currency units; usually set in a variant."""
     cost_per_unserved_customer: Cost = 0.0
-    """What each customer who leaves without service (balks or gives up in line) costs, in
-    currency units: the margin of the visit lost, or the cost of their coming back. Counted
-    in each variant's cost per day at its mean number of such customers a day."""
+    """What each customer who leaves before being served (balks, or gives up in a line) costs,
+    in currency units: the margin of the visit lost, or the cost of their coming back. Counted
+    in each variant's cost per day at its mean number of such customers over the opening
+    hours; set at the top of the file only (the same under every option)."""
     limits: Limits = Field(default_factory=Limits)
     """Caps on the expected work of a run (customers, time bins, breakdowns), checked before
     it starts; raise one on purpose to run more (docs/limits.md)."""
