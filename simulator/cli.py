@@ -33,6 +33,7 @@ from simulator.options import whole_number as _whole_number
 from simulator.plan.json_schema import schema_text
 from simulator.plan.library import DEFAULT_TEMPLATE, templates, write_template
 from simulator.plan.loader import LoadedScenario, check_total_work, load_scenario
+from simulator.report.text import paragraph
 from simulator.runs.executor import address_problem
 from simulator.runs.sweep import SweepResult
 from simulator.version import __version__
@@ -272,7 +273,8 @@ def _where(out: Path, result: ExperimentResult | SweepResult, how: str, unit: st
     ``result.reused`` replications (or ``unit``, e.g. ' tasks') an earlier run had finished,
     and ``how`` to read the results (may be empty)."""
     reused = f", {result.reused}{unit} reused from an earlier run" if result.reused else ""
-    return " ".join(filter(None, [f"Results in {out}/ ({result.seconds:.1f} s{reused}).", how]))
+    return paragraph(" ".join(filter(None, [f"Results in {out}/ ({result.seconds:.1f} s{reused}).",
+                                            how])))
 
 
 def _records_hint(out: Path, records: str) -> str:
@@ -319,8 +321,8 @@ def _command_compare(args: argparse.Namespace) -> int:
     else:
         print(result.text(args.metric))
         print()
-        print(_where(out, result.experiment, _records_hint(out, args.records))
-              + " Comparison: comparison.csv, costs.csv.")
+        print(_where(out, result.experiment, " ".join(filter(None, [
+            _records_hint(out, args.records), "Comparison: comparison.csv, costs.csv."]))))
     return EXIT_OK
 
 
