@@ -201,11 +201,10 @@ def cost_effects(loaded: LoadedScenario, comparison: Comparison) -> list[CostEff
         extra = None if cost is None else cost.total - reference
         interval = None
         if extra is not None and price > 0 and variant != comparison.base:
-            # The lost visits' part, day by day against the base's same days; the rest is exact.
-            fixed = extra - (cost.unserved - (base_cost.unserved if base_cost else 0.0))
-            days = paired_difference(price * lost[variant], price * lost[comparison.base])
-            d = days.difference
-            interval = Interval(fixed + d.mean, fixed + d.ci_low, fixed + d.ci_high, d.n)
+            # Only the lost visits' part varies by day: its paired interval (against the base's
+            # same days) around the extra cost, whose other parts are exact.
+            d = paired_difference(price * lost[variant], price * lost[comparison.base]).difference
+            interval = Interval(extra, extra + d.ci_low - d.mean, extra + d.ci_high - d.mean, d.n)
         effects.append(CostEffect(
             variant=variant, daily=cost, extra_cost_per_day=extra,
             satisfaction_gain=satisfaction.difference if satisfaction else None,

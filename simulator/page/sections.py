@@ -26,6 +26,7 @@ from simulator.plots import (
     uncertainty_drivers,
     wait_distributions,
 )
+from simulator.plots.comparison import lost_visits_priced
 from simulator.report.comparison import money
 from simulator.report.console import UNITS, format_interval, format_number, label
 from simulator.results import Results
@@ -72,8 +73,7 @@ def ranking_section(comparison: Comparison, metric: str, costs: pd.DataFrame | N
         + (" They include what the customers who leave unserved cost "
            "(cost_per_unserved_customer); that part varies from day to day, and n.d. marks an "
            "extra cost whose paired 95% interval includes 0."
-           if costs is not None and costs.get("unserved_cost_per_day", pd.Series()).fillna(0).any()
-           else "")), class_="note"))
+           if lost_visits_priced(costs) else "")), class_="note"))
     if costs is None:
         body.append(element("p", "No costs.csv in the folder: costs are not shown.",
                             class_="note"))

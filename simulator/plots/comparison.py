@@ -208,6 +208,13 @@ def _label_points(fig: Figure, ax: Axes, names: Sequence[str], xs: np.ndarray,
         obstacles.append(label.get_window_extent())
 
 
+def lost_visits_priced(costs: pd.DataFrame | None) -> bool:
+    """Whether the costs of ``costs.csv`` count customers who left unserved
+    (``cost_per_unserved_customer``)."""
+    return (costs is not None and "unserved_cost_per_day" in costs
+            and bool(costs["unserved_cost_per_day"].fillna(0).any()))
+
+
 @_styled
 def cost_vs_satisfaction(results: Results) -> Figure:
     """Extra cost per day against satisfaction gained (points on 0-100, with the paired 95%
@@ -249,9 +256,9 @@ def cost_vs_satisfaction(results: Results) -> Figure:
     ax.margins(x=0.2, y=0.15)
     _label_points(fig, ax, [display_name(v) for v in names], cost, gain,
                   np.nan_to_num(low, nan=gain), np.nan_to_num(high, nan=gain))
-    priced = "unserved_cost_per_day" in table and table["unserved_cost_per_day"].fillna(0).any()
     ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)"
-                  + ("\nincluding what the customers who leave unserved cost" if priced else ""))
+                  + ("\nincluding what the customers who leave unserved cost"
+                     if lost_visits_priced(results.costs) else ""))
     ax.set_ylabel("satisfaction gain vs the base (points on 0-100)")
     missing = [v for v in rows if v not in known]
     if missing:
