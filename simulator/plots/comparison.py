@@ -182,7 +182,8 @@ LABEL_PLACES = ((10, 0, "left", "center"), (-10, 0, "right", "center"),
 def _label_points(fig: Figure, ax: Axes, names: Sequence[str], xs: np.ndarray,
                   ys: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> None:
     """Name each point beside it, in the first of :data:`LABEL_PLACES` that overlaps no point,
-    error bar, earlier name or the edge of the plot (greedy, measured after the layout)."""
+    error bar, earlier name or the edge of the plot (greedy, measured after the layout); when
+    none is free, in the place that covers the least of them."""
     fig.draw_without_rendering()  # settle the layout, so that the measurements hold
     half = 8 * fig.dpi / 72  # half a marker's width, in pixels
     obstacles = []
@@ -190,17 +191,32 @@ def _label_points(fig: Figure, ax: Axes, names: Sequence[str], xs: np.ndarray,
         (left, bottom), (right, top) = ax.transData.transform([(x, low), (x, high)])
         obstacles.append(Bbox.from_extents(left - half, bottom - half, right + half, top + half))
     frame = ax.get_window_extent()
+
+    def covered(box: Bbox) -> float:
+        """Pixels of ``box`` over obstacles or outside the plot (0: a free place)."""
+        inside = Bbox.intersection(box, frame)
+        overlaps = (Bbox.intersection(box, other) for other in obstacles)
+        return (box.width * box.height - (inside.width * inside.height if inside else 0.0)
+                + sum(o.width * o.height for o in overlaps if o is not None))
+
     for name, x, y in zip(names, xs, ys, strict=True):
         label = ax.annotate(name, (x, y), xytext=(0, 0), textcoords="offset points", fontsize=12,
                             bbox=LABEL_BOX, zorder=2.5)  # below the markers, above the lines
         label.set_in_layout(False)  # placed inside the plot: the layout need not move
-        for dx, dy, ha, va in (*LABEL_PLACES, LABEL_PLACES[0]):  # none free: the first
+        least: tuple[float, tuple[float, float, str, str]] | None = None
+        for place in LABEL_PLACES:
+            dx, dy, ha, va = place
             label.xyann = (dx, dy)
             label.set(ha=ha, va=va)
-            box = label.get_window_extent().padded(-1)  # touching is not overlapping
-            if frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1) and not any(
-                    box.overlaps(other) for other in obstacles):
+            cost = covered(label.get_window_extent().padded(-1))  # touching is not overlapping
+            if least is None or cost < least[0]:
+                least = (cost, place)
+            if cost == 0:
                 break
+        assert least is not None
+        dx, dy, ha, va = least[1]
+        label.xyann = (dx, dy)
+        label.set(ha=ha, va=va)
         if abs(dy) > 15:  # a name set further off gets a leader line to its point
             ax.annotate("", (x, y), xytext=(dx, dy), textcoords="offset points", zorder=2.4,
                         arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.8,
@@ -254,8 +270,6 @@ def cost_vs_satisfaction(results: Results) -> Figure:
                    edgecolors=MUTED, linewidths=2,
                    label="dominated (another option is cheaper and better)")
     ax.margins(x=0.2, y=0.15)
-    _label_points(fig, ax, [display_name(v) for v in names], cost, gain,
-                  np.nan_to_num(low, nan=gain), np.nan_to_num(high, nan=gain))
     ax.set_xlabel("extra cost per day vs the base (currency of the scenario's cost keys)"
                   + ("\nincluding what the customers who leave unserved cost"
                      if lost_visits_priced(results.costs) else ""))
@@ -270,4 +284,7 @@ def cost_vs_satisfaction(results: Results) -> Figure:
     _subtitle(fig, "What each option costs and what it buys",
               "Mean satisfaction gain with its paired 95% CI; the frontier (dashed) is drawn "
               "through mean gains", results)
+    # Last: the names are placed where they fall once the titles and legend are laid out.
+    _label_points(fig, ax, [display_name(v) for v in names], cost, gain,
+                  np.nan_to_num(low, nan=gain), np.nan_to_num(high, nan=gain))
     return fig
