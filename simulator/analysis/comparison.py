@@ -175,18 +175,18 @@ def turned_away(comparison: Comparison, metric: str, level: float = 0.95
     have given up in line into customers who never join: flagged too."""
     if BETTER.get(metric) not in ("higher", "lower"):
         return {}
-    reference = comparison.result.metrics[comparison.base]
     sign = 1.0 if BETTER[metric] == "higher" else -1.0
 
     def left(rows: list[dict[str, float]]) -> list[float]:
         return [100 * sum(r[m] for m in LEAVING) for r in rows]
 
+    reference = left(comparison.result.metrics[comparison.base])
     found = {}
     for variant, rows in comparison.result.metrics.items():
         gain = comparison.metrics[variant][metric].paired
         if gain is None or not sign * gain.difference.mean > 0:
             continue
-        pair = paired_difference(left(rows), left(reference), level)
+        pair = paired_difference(left(rows), reference, level)
         if pair.distinguishable and pair.difference.mean > 0:
             found[variant] = pair.difference
     return found
